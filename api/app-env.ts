@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { AuthContext } from '../domain/auth-context.js';
+import type { Config } from '../domain/config.js';
+import type { Database } from '../domain/db.js';
+
+/** What the HTTP layer needs from the process: built once by server.ts (or a test). */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    logger: Logger;
+    /** set by the auth middleware on every authenticated route */
+    auth: AuthContext;
+  };
+}

@@ -1,0 +1,37 @@
+// Every route is declared once, here-shaped: its contract (request and
+// response schemas) feeds both validation and the OpenAPI document, and the
+// auth mode adds the middleware, `security` and the standard error responses.
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { requireAuth, type AuthMode } from '../middleware/auth.js';
+import { errorEnvelopeSchema } from './envelopes.js';
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorEnvelopeSchema } },
+});
+
+const standardErrors = {
+  400: errorResponse('Bad request: malformed body or missing required parameters'),
+  422: errorResponse('Validation error'),
+  429: errorResponse('Too many requests (see Retry-After)'),
+  500: errorResponse('Server error'),
+};
+
+const authErrors = {
+  401: errorResponse('Not authenticated'),
+  403: errorResponse('Forbidden'),
+  404: errorResponse('Not found (also for ids of another organization)'),
+};
+
+type RouteInput = Omit<RouteConfig, 'security' | 'middleware'>;
+
+export function defineRoute<const R extends RouteInput>(auth: AuthMode | 'public', config: R) {
+  const security: Record<string, string[]>[] =
+    auth === 'public' ? [] : auth === 'bearer' ? [{ bearerAuth: [] }] : [{ apiKeyAuth: [] }, { bearerAuth: [] }];
+  return createRoute({
+    ...config,
+    security,
+    middleware: auth === 'public' ? [] : [requireAuth(auth)],
+    responses: { ...standardErrors, ...(auth === 'public' ? {} : authErrors), ...config.responses },
+  });
+}

@@ -1,0 +1,48 @@
+// The §5 list convention on the domain side: paging, sorting and the
+// created_at date range, shared by every list service.
+
+export type SortDirection = 'ASC' | 'DESC';
+
+/** A date bound from a query string; date-only values mean whole UTC days. */
+export interface DateBound {
+  at: Date;
+  dateOnly: boolean;
+}
+
+export interface ListParams<SortField extends string = string> {
+  page: number;
+  limit: number;
+  search_value?: string;
+  order_by: SortField;
+  order_in: SortDirection;
+  start_date?: DateBound;
+  end_date?: DateBound;
+}
+
+export const pageArgs = (p: Pick<ListParams, 'page' | 'limit'>) => ({ skip: (p.page - 1) * p.limit, take: p.limit });
+
+/** Sort by the requested field, then by id so pages are stable when values tie. */
+export function orderArgs<F extends string>(p: Pick<ListParams<F>, 'order_by' | 'order_in'>) {
+  const direction = p.order_in === 'ASC' ? ('asc' as const) : ('desc' as const);
+  return p.order_by === 'id'
+    ? [{ id: direction }]
+    : [{ [p.order_by]: direction } as Record<F, 'asc' | 'desc'>, { id: direction }];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A Prisma DateTime filter for [from, to], both ends inclusive; date-only `to` covers its whole day. */
+export function dateRangeFilter(from?: DateBound, to?: DateBound): { gte?: Date; lt?: Date; lte?: Date } | undefined {
+  if (!from && !to) return undefined;
+  return {
+    ...(from && { gte: from.at }),
+    ...(to && (to.dateOnly ? { lt: new Date(to.at.getTime() + DAY_MS) } : { lte: to.at })),
+  };
+}
+
+export const paged = <T>(data: T[], total: number, p: Pick<ListParams, 'page' | 'limit'>) => ({
+  data,
+  total,
+  page: p.page,
+  limit: p.limit,
+});
