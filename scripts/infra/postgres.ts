@@ -40,6 +40,9 @@ function ownDataDir(dir: string) {
 // test clusters trade crash safety for speed; the dev cluster keeps PostgreSQL's defaults
 const NON_DURABLE = ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
 
+/** The private cluster tests (and migration authoring) use when no TEST_DATABASE_URL is given. */
+export const TEST_CLUSTER = { dataDir: '.data/test-postgres', port: 54330 } as const;
+
 export interface PrivatePostgres {
   /** superuser URL of the `postgres` database, for creating databases */
   adminUrl: string;

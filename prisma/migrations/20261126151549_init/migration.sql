@@ -1,6 +1,3 @@
--- CreateSchema
-CREATE SCHEMA IF NOT EXISTS "public";
-
 -- CreateTable
 CREATE TABLE "organizations" (
     "id" SERIAL NOT NULL,
@@ -114,7 +111,7 @@ CREATE TABLE "custom_lookups" (
     "org_id" INTEGER NOT NULL,
     "module_name" TEXT NOT NULL,
     "type" TEXT NOT NULL,
-    "code" INTEGER NOT NULL,
+    "code" INTEGER,
     "name" TEXT NOT NULL,
     "name_key" TEXT NOT NULL,
     "value" TEXT,
