@@ -2,13 +2,13 @@
 // validation errors and every thrown error formatted into the §3 envelope,
 // and the OpenAPI document generated from the route definitions.
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, errorStatus, type ErrorKind } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { requestContext } from './middleware/request-context.js';
 import { mountModules } from './modules/index.js';
+import { mountApiReference } from './pages/api-reference.js';
 
 // Both documented prefixes are served by one route table: /api/v1/x is routed as /api/x.
 const routedPath = (request: Request) => {
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
   mountModules(app);
 
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'LIO API reference' }));
+  mountApiReference(app, '/api/openapi.json');
   app.get('/health', (c) => c.json({ success: true, message: 'ok' }));
   return app;
 }

@@ -40,6 +40,10 @@ function ownDataDir(dir: string) {
 // test clusters trade crash safety for speed; the dev cluster keeps PostgreSQL's defaults
 const NON_DURABLE = ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
 
+/** The private cluster `npm run dev` and the admin CLI use when no DATABASE_URL is given. */
+export const DEV_CLUSTER = { dataDir: '.data/postgres', port: 54320, database: 'lio' } as const;
+export const DEV_DATABASE_URL = `postgresql://lio@127.0.0.1:${DEV_CLUSTER.port}/${DEV_CLUSTER.database}`;
+
 /** The private cluster tests (and migration authoring) use when no TEST_DATABASE_URL is given. */
 export const TEST_CLUSTER = { dataDir: '.data/test-postgres', port: 54330 } as const;
 
@@ -64,13 +68,18 @@ export async function startPrivatePostgres(
   }
   const urlFor = (database: string) => `postgresql://lio@127.0.0.1:${port}/${database}`;
   let startedHere = false;
-  const running = await run(path.join(bin, 'pg_ctl'), ['status', '-D', dir]).then(() => true, () => false);
-  if (!running) {
-    await runPg(path.join(bin, 'pg_ctl'), [
-      'start', '-w', '-D', dir, '-l', path.join(dir, 'server.log'),
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.durable ? '' : NON_DURABLE}`,
-    ]);
-    startedHere = true;
+  const isRunning = () => runPg(path.join(bin, 'pg_ctl'), ['status', '-D', dir]).then(() => true, () => false);
+  if (!(await isRunning())) {
+    try {
+      await runPg(path.join(bin, 'pg_ctl'), [
+        'start', '-w', '-D', dir, '-l', path.join(dir, 'server.log'),
+        '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300${options.durable ? '' : NON_DURABLE}`,
+      ]);
+      startedHere = true;
+    } catch (err) {
+      // another process (a concurrent test run) started it first
+      if (!(await isRunning())) throw err;
+    }
   }
   return {
     adminUrl: urlFor('postgres'),

@@ -142,7 +142,7 @@ CREATE TABLE "custom_views" (
     "org_id" INTEGER NOT NULL,
     "user_id" INTEGER NOT NULL,
     "module_name" TEXT NOT NULL,
-    "view_name" TEXT NOT NULL,
+    "view_name" TEXT NOT NULL DEFAULT 'Untitled view',
     "visibility" TEXT NOT NULL,
     "filters" JSONB NOT NULL DEFAULT '{}',
     "columns" JSONB NOT NULL DEFAULT '[]',
@@ -364,6 +364,12 @@ CREATE INDEX "idempotency_records_created_at_idx" ON "idempotency_records"("crea
 CREATE INDEX "outbox_events_available_at_id_idx" ON "outbox_events"("available_at", "id");
 
 -- CreateIndex
+CREATE INDEX "custom_lookups_org_id_parent_id_idx" ON "custom_lookups"("org_id", "parent_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "custom_lookups_id_org_id_key" ON "custom_lookups"("id", "org_id");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "custom_lookups_org_id_module_name_type_name_key_key" ON "custom_lookups"("org_id", "module_name", "type", "name_key");
 
 -- CreateIndex
@@ -415,7 +421,13 @@ CREATE INDEX "contacts_org_id_id_idx" ON "contacts"("org_id", "id");
 CREATE INDEX "pipelines_org_id_idx" ON "pipelines"("org_id");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "pipelines_id_org_id_key" ON "pipelines"("id", "org_id");
+
+-- CreateIndex
 CREATE INDEX "stages_org_id_pipeline_id_idx" ON "stages"("org_id", "pipeline_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "stages_id_pipeline_id_key" ON "stages"("id", "pipeline_id");
 
 -- CreateIndex
 CREATE INDEX "deals_org_id_id_idx" ON "deals"("org_id", "id");
@@ -426,9 +438,21 @@ CREATE INDEX "deals_org_id_pipeline_id_idx" ON "deals"("org_id", "pipeline_id");
 -- CreateIndex
 CREATE INDEX "deals_org_id_lead_id_idx" ON "deals"("org_id", "lead_id");
 
+-- CreateIndex
+CREATE INDEX "deals_stage_id_idx" ON "deals"("stage_id");
+
 -- AddForeignKey
 ALTER TABLE "users" ADD CONSTRAINT "users_role_id_fkey" FOREIGN KEY ("role_id") REFERENCES "roles"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- AddForeignKey
+ALTER TABLE "custom_lookups" ADD CONSTRAINT "custom_lookups_parent_id_org_id_fkey" FOREIGN KEY ("parent_id", "org_id") REFERENCES "custom_lookups"("id", "org_id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
 ALTER TABLE "stages" ADD CONSTRAINT "stages_pipeline_id_fkey" FOREIGN KEY ("pipeline_id") REFERENCES "pipelines"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "deals" ADD CONSTRAINT "deals_pipeline_id_org_id_fkey" FOREIGN KEY ("pipeline_id", "org_id") REFERENCES "pipelines"("id", "org_id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "deals" ADD CONSTRAINT "deals_stage_id_pipeline_id_fkey" FOREIGN KEY ("stage_id", "pipeline_id") REFERENCES "stages"("id", "pipeline_id") ON DELETE RESTRICT ON UPDATE CASCADE;
 

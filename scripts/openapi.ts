@@ -1,0 +1,12 @@
+// Prints the OpenAPI document generated from the route definitions, without
+// a database or Temporal (nothing connects until a request is served).
+import { createApp, openApiDocument } from '../api/app.js';
+import { loadConfig } from '../domain/config.js';
+import { createDatabase } from '../domain/db.js';
+import { createLogger } from '../domain/logger.js';
+
+const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', LOG_LEVEL: 'silent' });
+const database = createDatabase(config.DATABASE_URL);
+const app = createApp({ config, database, logger: createLogger('silent') });
+process.stdout.write(`${JSON.stringify(openApiDocument(app), null, 2)}\n`);
+await database.close();
