@@ -15,4 +15,5 @@ export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
 ];
 
-export const createLogger = (level: string, name = 'lio') => pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export const createLogger = (level: string, name = 'lio', destination?: pino.DestinationStream) =>
+  pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);

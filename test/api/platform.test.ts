@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createApp } from '../../api/app.js';
+import { createLogger } from '../../domain/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { seedTenant, TEST_PASSWORD } from '../helpers/tenants.js';
 
 let t: TestApp;
 beforeAll(() => {
@@ -61,5 +65,31 @@ describe('envelopes, prefixes and request ids', () => {
     expect(given.headers.get('x-request-id')).toBe('trace-123');
     const generated = await t.call('GET', '/health');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('structured logs', () => {
+  it('log one JSON line per request with its id, and never passwords or tokens', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const app = createApp({ ...t.deps, logger: createLogger('debug', 'lio-test', sink) });
+    const tenant = await seedTenant(t);
+    const login = await app.request('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'log-check-1' },
+      body: JSON.stringify({ email: tenant.adminEmail, password: TEST_PASSWORD }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    await app.request('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${access_token}` } });
+    const output = lines.join('');
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries.find((e) => e.requestId === 'log-check-1')).toMatchObject({ msg: 'request', status: 200, path: '/api/auth/login' });
+    expect(output).not.toContain(TEST_PASSWORD);
+    expect(output).not.toContain(access_token);
   });
 });
