@@ -16,8 +16,14 @@ const routedPath = (request: Request) => {
   return path.startsWith('/api/v1/') || path === '/api/v1' ? `/api${path.slice('/api/v1'.length)}` : path;
 };
 
+/** The raw value an issue points at; a path that runs into a scalar (e.g. an element of a "1,x" list) was given. */
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), input);
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return value;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 async function rawInput(c: Context, target: string): Promise<unknown> {

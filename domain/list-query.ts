@@ -46,3 +46,16 @@ export const paged = <T>(data: T[], total: number, p: Pick<ListParams, 'page' | 
   page: p.page,
   limit: p.limit,
 });
+
+/**
+ * A Prisma filter matching rows whose column contains `text` literally and
+ * case-insensitively. Prisma hands `contains` to LIKE unescaped, so a % or _
+ * typed by a user would otherwise act as a wildcard.
+ */
+export const containsText = (text: string) => ({ contains: text.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const });
+
+/** `{ OR: [{ a: contains }, { b: contains }] }`: the row matches when any of `fields` contains `text`. */
+export function anyFieldContains<F extends string>(fields: readonly F[], text: string) {
+  const match = containsText(text);
+  return { OR: fields.map((field) => ({ [field]: match }) as Record<F, typeof match>) };
+}
