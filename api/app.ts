@@ -91,9 +91,10 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody(apiError.kind, apiError.message, apiError), apiError.status);
     }
     if (err instanceof HTTPException) {
-      // Hono's own: malformed JSON (400), body limits (413) ...
-      const status = err.status;
-      return c.json(errorBody(kindOfStatus(status), err.message || 'Bad request'), status);
+      // Hono's own: malformed JSON (400), body limits (413); a body of an
+      // undeclared content type is a malformed request (400, ENGINEERING.md §7)
+      if (err.status === 415) return c.json(errorBody('bad_request', 'Unsupported Content-Type for this endpoint'), 400);
+      return c.json(errorBody(kindOfStatus(err.status), err.message || 'Bad request'), err.status);
     }
     (c.var.logger ?? deps.logger).error({ err }, 'unhandled error');
     return c.json(errorBody('internal_error', 'Internal server error'), 500);

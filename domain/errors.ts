@@ -8,7 +8,6 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
-  unsupported_media_type: 415,
   validation_error: 422,
   rate_limited: 429,
   internal_error: 500,

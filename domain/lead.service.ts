@@ -1,10 +1,13 @@
-// Lead creation shared by every path that creates leads (lead/add, API-key
-// ingestion, later imports): validation against the organization's lookups,
-// duplicate handling enforced by the database, and the scoring outbox event
-// written in the same statement as the lead.
+// Leads: creation shared by every path that creates leads (lead/add, API-key
+// ingestion, later imports), with validation against the organization's
+// lookups, duplicate handling enforced by the database, and the scoring outbox
+// event written in the same statement as the lead; then reading, updating,
+// deleting and the profile image of one lead.
 import type pg from 'pg';
-import type { Lead } from '../generated/prisma/client.js';
-import { ApiError } from './errors.js';
+import { Prisma, type Lead } from '../generated/prisma/client.js';
+import type { Scope } from './auth-context.js';
+import { ApiError, notFound } from './errors.js';
+import { IMAGE_TYPES, type FileStorage } from './file-storage.js';
 import { assertKnownCodes, loadLeadLabels, resolveTagIds, type LeadLabels } from './lead-lookups.js';
 
 /** Columns a client may set when creating or updating a lead (spec §7.1, §11). */
@@ -30,6 +33,18 @@ export type CreateOutcome = 'created' | 'duplicate_accepted' | 'merged';
 
 export const OUTBOX_LEAD_SCORE = 'lead.score';
 
+/** ai_information keys only the system writes (the scoring workflow); clients' values for them are dropped. */
+export const SYSTEM_AI_INFORMATION_KEYS = ['scoring'] as const;
+
+/** Appended to a `WITH lead AS (INSERT|UPDATE ... RETURNING *)`: asks for the lead to be (re-)scored, atomically with the write. */
+const SCORE_OUTBOX_CTE = `outbox AS (
+       INSERT INTO outbox_events (org_id, kind, payload)
+       SELECT org_id, '${OUTBOX_LEAD_SCORE}', jsonb_build_object('leadId', id) FROM lead
+     )`;
+
+/** A profile image is served by the API, never from a storage path. */
+const profileImagePath = (leadId: number) => `/api/lead/${leadId}/profile-image`;
+
 export const dedupeEmail = (email: string | null | undefined) => (email ? email.trim().toLowerCase() : null);
 
 /** linkedin.com/in/jane-doe/?utm=x and https://www.LinkedIn.com/in/Jane-Doe are the same profile. */
@@ -45,7 +60,66 @@ export function dedupeLinkedin(url: string | null | undefined): string | null {
   }
 }
 
-/** Checks lookup codes and the assignee, and turns tag names into ids. */
+async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function findOrCreateCompany(pool: pg.Pool, orgId: number, name: string): Promise<number> {
+  const find = async (db: pg.Pool | pg.PoolClient) =>
+    (
+      await db.query<{ id: number }>(
+        'SELECT id FROM companies WHERE org_id = $1 AND lower(company_name) = lower($2) ORDER BY id LIMIT 1',
+        [orgId, name],
+      )
+    ).rows[0]?.id;
+  const existing = await find(pool);
+  if (existing !== undefined) return existing;
+  // companies has no unique index on the name: creating one name is serialised per organization instead
+  return withTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`company:${orgId}:${name.toLowerCase()}`]);
+    const raced = await find(client);
+    if (raced !== undefined) return raced;
+    const { rows } = await client.query<{ id: number }>('INSERT INTO companies (org_id, company_name) VALUES ($1, $2) RETURNING id', [
+      orgId,
+      name,
+    ]);
+    return rows[0]!.id;
+  });
+}
+
+/**
+ * §7.1 "company ... creates the company if new": a company name links the
+ * lead to the organization's company of that name (compared
+ * case-insensitively), created on first use. An explicit company_id wins and
+ * must be one of the organization's companies; undefined leaves the link alone.
+ */
+async function resolveCompanyId(pool: pg.Pool, orgId: number, input: LeadInput): Promise<number | null | undefined> {
+  if (input.company_id !== undefined && input.company_id !== null) {
+    const { rowCount } = await pool.query('SELECT 1 FROM companies WHERE id = $1 AND org_id = $2', [input.company_id, orgId]);
+    if (rowCount !== 1) {
+      throw new ApiError('validation_error', `company_id: company ${input.company_id} does not exist in this organization`, {
+        details: [{ path: 'company_id', message: 'unknown company' }],
+      });
+    }
+    return input.company_id;
+  }
+  if (input.company_id === null || input.company === undefined) return input.company_id;
+  const name = input.company?.trim();
+  return name ? findOrCreateCompany(pool, orgId, name) : null;
+}
+
+/** Checks lookup codes, the assignee and the company, turns tag names into ids and links the company by name. */
 export async function prepareLeadInput(pool: pg.Pool, orgId: number, input: LeadInput, labels?: LeadLabels) {
   assertKnownCodes(labels ?? (await loadLeadLabels(pool, orgId)), input);
   if (input.assigned_to !== undefined && input.assigned_to !== null) {
@@ -60,7 +134,8 @@ export async function prepareLeadInput(pool: pg.Pool, orgId: number, input: Lead
     }
   }
   const tags = input.tags ? await resolveTagIds(pool, orgId, input.tags) : undefined;
-  return { ...input, tags };
+  const companyId = await resolveCompanyId(pool, orgId, input);
+  return { ...input, tags, ...(companyId !== undefined && { company_id: companyId }) };
 }
 
 type PreparedLead = Awaited<ReturnType<typeof prepareLeadInput>>;
@@ -91,49 +166,66 @@ async function insertLeadWithOutbox(pool: pg.Pool, columns: Record<string, unkno
        VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}, now())
        ON CONFLICT DO NOTHING
        RETURNING *
-     ), outbox AS (
-       INSERT INTO outbox_events (org_id, kind, payload)
-       SELECT org_id, '${OUTBOX_LEAD_SCORE}', jsonb_build_object('leadId', id) FROM lead
-     )
+     ), ${SCORE_OUTBOX_CTE}
      SELECT * FROM lead`,
     values,
   );
   return rows[0] ?? null;
 }
 
-async function findOwner(pool: pg.Pool, orgId: number, email: string | null, linkedin: string | null): Promise<Lead | null> {
+/** UPDATE of one lead of the organization and its scoring outbox row, in one statement; null when no such lead. */
+async function updateLeadWithOutbox(pool: pg.Pool, orgId: number, id: number, assignments: Prisma.Sql[]): Promise<Lead | null> {
+  const statement = Prisma.sql`WITH lead AS (
+       UPDATE leads SET ${Prisma.join([...assignments, Prisma.sql`updated_at = now()`], ', ')}
+        WHERE id = ${id} AND org_id = ${orgId}
+        RETURNING *
+     ), ${Prisma.raw(SCORE_OUTBOX_CTE)}
+     SELECT * FROM lead`;
+  const { rows } = await pool.query<Lead>(statement.text, statement.values);
+  return rows[0] ?? null;
+}
+
+function writableFieldAssignments(lead: PreparedLead, fields: readonly LeadWritableField[]): Prisma.Sql[] {
+  return fields.filter((field) => lead[field] !== undefined).map((field) => Prisma.sql`${Prisma.raw(`"${field}"`)} = ${lead[field]}`);
+}
+
+/** The lead's tags with `tagIds` added, each tag once. */
+export const tagsWithAdded = (tagIds: number[]) => Prisma.sql`ARRAY(SELECT DISTINCT t FROM unnest(tags || ${tagIds}::int[]) AS t ORDER BY t)`;
+
+/** The lead owning the email or LinkedIn key, other than `exceptId`. */
+async function findOwner(
+  pool: pg.Pool,
+  orgId: number,
+  email: string | null,
+  linkedin: string | null,
+  exceptId: number | null = null,
+): Promise<Lead | null> {
   const { rows } = await pool.query<Lead>(
-    `SELECT * FROM leads WHERE org_id = $1 AND (dedupe_email = $2 OR dedupe_linkedin = $3) ORDER BY id LIMIT 1`,
-    [orgId, email, linkedin],
+    `SELECT * FROM leads
+      WHERE org_id = $1 AND (dedupe_email = $2 OR dedupe_linkedin = $3) AND id IS DISTINCT FROM $4
+      ORDER BY id LIMIT 1`,
+    [orgId, email, linkedin, exceptId],
   );
   return rows[0] ?? null;
 }
+
+const duplicateLeadError = (existingId: number | undefined) =>
+  new ApiError('conflict', 'A lead with this email or LinkedIn URL already exists', {
+    code: 'duplicate_lead',
+    ...(existingId !== undefined && { meta: { existing_id: existingId } }),
+  });
+
+const MERGED_FIELDS = LEAD_WRITABLE_FIELDS.filter((field) => field !== 'email' && field !== 'linkedin_url');
 
 /** Updates the existing lead with the fields given; custom_fields merged, tags added. */
 async function mergeInto(pool: pg.Pool, existing: Lead, lead: PreparedLead): Promise<Lead> {
-  const sets: string[] = [];
-  const values: unknown[] = [existing.id, existing.org_id];
-  for (const field of LEAD_WRITABLE_FIELDS) {
-    if (lead[field] === undefined || field === 'email' || field === 'linkedin_url') continue;
-    values.push(lead[field]);
-    sets.push(`"${field}" = $${values.length}`);
-  }
-  values.push(JSON.stringify(lead.custom_fields ?? {}));
-  sets.push(`custom_fields = custom_fields || $${values.length}::jsonb`);
-  values.push(lead.tags ?? []);
-  sets.push(`tags = ARRAY(SELECT DISTINCT unnest(tags || $${values.length}::int[]))`);
-  const { rows } = await pool.query<Lead>(
-    `WITH lead AS (
-       UPDATE leads SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 AND org_id = $2 RETURNING *
-     ), outbox AS (
-       INSERT INTO outbox_events (org_id, kind, payload)
-       SELECT org_id, '${OUTBOX_LEAD_SCORE}', jsonb_build_object('leadId', id) FROM lead
-     )
-     SELECT * FROM lead`,
-    values,
-  );
-  if (!rows[0]) throw new ApiError('conflict', 'The duplicate lead changed while merging; retry the request');
-  return rows[0];
+  const merged = await updateLeadWithOutbox(pool, existing.org_id, existing.id, [
+    ...writableFieldAssignments(lead, MERGED_FIELDS),
+    Prisma.sql`custom_fields = custom_fields || ${JSON.stringify(lead.custom_fields ?? {})}::jsonb`,
+    Prisma.sql`tags = ${tagsWithAdded(lead.tags ?? [])}`,
+  ]);
+  if (!merged) throw new ApiError('conflict', 'The duplicate lead changed while merging; retry the request');
+  return merged;
 }
 
 export async function createLead(
@@ -154,17 +246,136 @@ export async function createLead(
       dedupeLinkedin(lead.linkedin_url),
     );
     if (!existing) continue;
-    if (policy === 'reject') {
-      throw new ApiError('conflict', 'A lead with this email or LinkedIn URL already exists', {
-        code: 'duplicate_lead',
-        meta: { existing_id: existing.id },
-      });
-    }
+    if (policy === 'reject') throw duplicateLeadError(existing.id);
     if (policy === 'merge') return { lead: await mergeInto(pool, existing, lead), outcome: 'merged' };
     const duplicate = await insertLeadWithOutbox(pool, insertColumns(scope.orgId, lead, scope.userId, existing.id));
     if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' };
   }
   throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');
+}
+
+export async function getLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
+  const { rows } = await pool.query<Lead>('SELECT * FROM leads WHERE id = $1 AND org_id = $2', [id, scope.orgId]);
+  if (!rows[0]) throw notFound('Lead');
+  return rows[0];
+}
+
+export type LeadUpdate = LeadInput & { ai_information?: Record<string, unknown> };
+
+const withoutSystemKeys = (info: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(info).filter(([key]) => !(SYSTEM_AI_INFORMATION_KEYS as readonly string[]).includes(key)));
+
+/**
+ * Sets the given fields (tags replaced; custom_fields and ai_information
+ * merged key by key, §7.1) in one scoped statement that also asks for the
+ * lead to be re-scored. The dedupe keys follow email and LinkedIn URL, so
+ * taking another lead's address is a 409 like creating it would be; a lead
+ * accepted as a duplicate owns no address and keeps them null.
+ */
+export async function updateLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number, input: LeadUpdate): Promise<Lead> {
+  const lead = await prepareLeadInput(pool, scope.orgId, input);
+  const assignments = writableFieldAssignments(lead, LEAD_WRITABLE_FIELDS);
+  if (lead.email !== undefined) {
+    assignments.push(Prisma.sql`dedupe_email = CASE WHEN duplicate_of IS NULL THEN ${dedupeEmail(lead.email)} ELSE NULL END`);
+  }
+  if (lead.linkedin_url !== undefined) {
+    assignments.push(Prisma.sql`dedupe_linkedin = CASE WHEN duplicate_of IS NULL THEN ${dedupeLinkedin(lead.linkedin_url)} ELSE NULL END`);
+  }
+  if (lead.tags !== undefined) assignments.push(Prisma.sql`tags = ${lead.tags}::int[]`);
+  if (lead.custom_fields !== undefined) {
+    assignments.push(Prisma.sql`custom_fields = custom_fields || ${JSON.stringify(lead.custom_fields)}::jsonb`);
+  }
+  if (input.ai_information !== undefined) {
+    assignments.push(Prisma.sql`ai_information = ai_information || ${JSON.stringify(withoutSystemKeys(input.ai_information))}::jsonb`);
+  }
+  let updated: Lead | null;
+  try {
+    updated = await updateLeadWithOutbox(pool, scope.orgId, id, assignments);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== '23505') throw err;
+    const owner = await findOwner(pool, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url), id);
+    throw duplicateLeadError(owner?.id);
+  }
+  if (!updated) throw notFound('Lead');
+  return updated;
+}
+
+/**
+ * Deletes the organization's leads among `ids` with their notes, follow-ups
+ * and documents; answers how many leads were deleted (404 when none). The
+ * leads go first: their row locks make a concurrent note, follow-up or
+ * document insert (which locks its lead) either finish before the children
+ * are deleted here or find the lead gone.
+ */
+export async function deleteLeads(pool: pg.Pool, storage: FileStorage, scope: Pick<Scope, 'orgId'>, ids: number[]): Promise<number> {
+  const { deleted, storageKeys } = await withTransaction(pool, async (client) => {
+    const leads = await client.query<{ id: number; profile_image_key: string | null }>(
+      'DELETE FROM leads WHERE org_id = $1 AND id = ANY($2::int[]) RETURNING id, profile_image_key',
+      [scope.orgId, ids],
+    );
+    if (leads.rows.length === 0) throw notFound('Lead');
+    const leadIds = leads.rows.map((l) => l.id);
+    await client.query('DELETE FROM lead_notes WHERE org_id = $1 AND lead_id = ANY($2::int[])', [scope.orgId, leadIds]);
+    await client.query('DELETE FROM follow_ups WHERE org_id = $1 AND lead_id = ANY($2::int[])', [scope.orgId, leadIds]);
+    // a deal belongs to its lead (§11); a contact outlives the lead it came from
+    await client.query('DELETE FROM deals WHERE org_id = $1 AND lead_id = ANY($2::int[])', [scope.orgId, leadIds]);
+    await client.query('UPDATE contacts SET lead_id = NULL WHERE org_id = $1 AND lead_id = ANY($2::int[])', [scope.orgId, leadIds]);
+    const documents = await client.query<{ storage_key: string }>(
+      'DELETE FROM lead_documents WHERE org_id = $1 AND lead_id = ANY($2::int[]) RETURNING storage_key',
+      [scope.orgId, leadIds],
+    );
+    return {
+      deleted: leadIds.length,
+      storageKeys: [...leads.rows.map((l) => l.profile_image_key), ...documents.rows.map((d) => d.storage_key)],
+    };
+  });
+  await storage.remove(storageKeys);
+  return deleted;
+}
+
+const PROFILE_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Stores the image (JPEG, PNG, GIF or WebP by its bytes; at most 5 MB, or the
+ * server's upload limit when that is lower) and points the lead at it; the
+ * image it replaces is removed.
+ */
+export async function setLeadProfileImage(
+  pool: pg.Pool,
+  storage: FileStorage,
+  scope: Pick<Scope, 'orgId'>,
+  id: number,
+  image: File,
+  uploadMaxBytes: number,
+): Promise<Lead> {
+  const maxBytes = Math.min(PROFILE_IMAGE_MAX_BYTES, uploadMaxBytes);
+  const stored = await storage.store(scope.orgId, image, { allowedTypes: IMAGE_TYPES, maxBytes, label: 'image' });
+  const updated = await storage.recordOrDiscard(stored, async () => {
+    // the locked sub-select reads the key being replaced as of this update, even when uploads race
+    const { rows } = await pool.query<Lead & { replaced_key: string | null }>(
+      `UPDATE leads AS l
+          SET profile_image = $3, profile_image_key = $4, profile_image_mime_type = $5, updated_at = now()
+         FROM (SELECT id, profile_image_key FROM leads WHERE id = $1 AND org_id = $2 FOR UPDATE) AS previous
+        WHERE l.id = previous.id
+        RETURNING l.*, previous.profile_image_key AS replaced_key`,
+      [id, scope.orgId, profileImagePath(id), stored.key, stored.mimeType],
+    );
+    return rows[0];
+  });
+  if (!updated) throw notFound('Lead');
+  await storage.remove([updated.replaced_key]);
+  return updated;
+}
+
+export async function openLeadProfileImage(pool: pg.Pool, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
+  const { rows } = await pool.query<{ profile_image_key: string | null; profile_image_mime_type: string | null }>(
+    'SELECT profile_image_key, profile_image_mime_type FROM leads WHERE id = $1 AND org_id = $2',
+    [id, scope.orgId],
+  );
+  const image = rows[0];
+  if (!image) throw notFound('Lead');
+  if (!image.profile_image_key || !image.profile_image_mime_type) throw notFound('Profile image');
+  return { ...(await storage.open(image.profile_image_key)), mimeType: image.profile_image_mime_type };
 }
 
 /** The API shape of a lead (§11): numbers as JSON numbers, labels resolved, internal keys hidden. */

@@ -185,6 +185,8 @@ CREATE TABLE "leads" (
     "notes" TEXT,
     "ai_information" JSONB NOT NULL DEFAULT '{}',
     "profile_image" TEXT,
+    "profile_image_key" TEXT,
+    "profile_image_mime_type" TEXT,
     "duplicate_of" INTEGER,
     "created_by" INTEGER,
     "last_activity_at" TIMESTAMPTZ(3),

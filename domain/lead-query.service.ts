@@ -1,0 +1,110 @@
+// The lead list filters of §7.1 as one SQL condition, shared by the list
+// endpoint and by the bulk actions' `select_all` + `filters`, so "every lead
+// matching the current filter" is exactly the rows the list shows.
+import type pg from 'pg';
+import { Prisma, type Lead } from '../generated/prisma/client.js';
+import type { Scope } from './auth-context.js';
+import { dateRangeFilter, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
+
+/** Columns a lead list may be sorted by; order_by is interpolated into SQL only from this list. */
+export const LEAD_SORTABLE_FIELDS = [
+  'id', 'first_name', 'last_name', 'email', 'company', 'score', 'status', 'priority', 'estimated_value',
+  'created_at', 'updated_at', 'last_activity_at',
+] as const;
+export type LeadSortField = (typeof LEAD_SORTABLE_FIELDS)[number];
+
+export interface LeadFilters {
+  /** contains, case-insensitively, in the full name, email, company or phone number */
+  search_value?: string;
+  /** on created_at, like created_from / created_to */
+  start_date?: DateBound;
+  end_date?: DateBound;
+  score_min?: number;
+  score_max?: number;
+  /** user ids, or "caller": the user making the request */
+  assigned_to?: number[] | 'caller';
+  /** true: only leads assigned to nobody; false is no restriction */
+  unassigned?: boolean;
+  lead_source?: number[];
+  priority?: number[];
+  /** status codes (the list convention's name for the status column) */
+  state_id?: number[];
+  /** company, city, state, country: contains, case-insensitively */
+  company?: string;
+  city?: string;
+  state?: string;
+  country?: string;
+  created_from?: DateBound;
+  created_to?: DateBound;
+}
+
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+function createdAtRange(from: DateBound | undefined, to: DateBound | undefined): Prisma.Sql[] {
+  const range = dateRangeFilter(from, to);
+  if (!range) return [];
+  return [
+    ...(range.gte ? [Prisma.sql`created_at >= ${range.gte}`] : []),
+    ...(range.lt ? [Prisma.sql`created_at < ${range.lt}`] : []),
+    ...(range.lte ? [Prisma.sql`created_at <= ${range.lte}`] : []),
+  ];
+}
+
+function assigneeCondition(scope: Pick<Scope, 'userId'>, assignedTo: number[] | 'caller'): Prisma.Sql {
+  if (assignedTo !== 'caller') return Prisma.sql`assigned_to = ANY(${assignedTo}::int[])`;
+  // an API-key caller is no user: nothing is assigned to it
+  return scope.userId === null ? Prisma.sql`FALSE` : Prisma.sql`assigned_to = ${scope.userId}`;
+}
+
+/** The organization's leads matching every given filter, as a WHERE condition. */
+export function leadFilterCondition(scope: Pick<Scope, 'orgId' | 'userId'>, filters: LeadFilters): Prisma.Sql {
+  const conditions: Prisma.Sql[] = [Prisma.sql`org_id = ${scope.orgId}`];
+  if (filters.search_value) {
+    const pattern = containsPattern(filters.search_value);
+    conditions.push(Prisma.sql`(concat_ws(' ', first_name, last_name) ILIKE ${pattern} OR email ILIKE ${pattern}
+      OR company ILIKE ${pattern} OR phone_number ILIKE ${pattern})`);
+  }
+  if (filters.score_min !== undefined) conditions.push(Prisma.sql`score >= ${filters.score_min}`);
+  if (filters.score_max !== undefined) conditions.push(Prisma.sql`score <= ${filters.score_max}`);
+  if (filters.assigned_to !== undefined) conditions.push(assigneeCondition(scope, filters.assigned_to));
+  if (filters.unassigned) conditions.push(Prisma.sql`assigned_to IS NULL`);
+  if (filters.lead_source) conditions.push(Prisma.sql`lead_source = ANY(${filters.lead_source}::int[])`);
+  if (filters.priority) conditions.push(Prisma.sql`priority = ANY(${filters.priority}::int[])`);
+  if (filters.state_id) conditions.push(Prisma.sql`status = ANY(${filters.state_id}::int[])`);
+  for (const column of ['company', 'city', 'state', 'country'] as const) {
+    const value = filters[column];
+    if (value) conditions.push(Prisma.sql`${Prisma.raw(`"${column}"`)} ILIKE ${containsPattern(value)}`);
+  }
+  conditions.push(...createdAtRange(filters.created_from, filters.created_to));
+  conditions.push(...createdAtRange(filters.start_date, filters.end_date));
+  return Prisma.join(conditions, ' AND ');
+}
+
+/**
+ * Sort by the requested column, then by id so pages are stable when values
+ * tie (as orderArgs does for Prisma queries); leads without a value (no
+ * score yet, no activity) sort last in both directions.
+ */
+function leadOrder(p: Pick<ListParams<LeadSortField>, 'order_by' | 'order_in'>): Prisma.Sql {
+  if (!LEAD_SORTABLE_FIELDS.includes(p.order_by)) throw new Error(`unsortable lead field ${p.order_by}`);
+  const direction = p.order_in === 'ASC' ? 'ASC' : 'DESC';
+  if (p.order_by === 'id') return Prisma.raw(`id ${direction}`);
+  return Prisma.raw(`"${p.order_by}" ${direction} NULLS LAST, id ${direction}`);
+}
+
+export async function listLeads(
+  pool: pg.Pool,
+  scope: Pick<Scope, 'orgId' | 'userId'>,
+  params: Pick<ListParams<LeadSortField>, 'page' | 'limit' | 'order_by' | 'order_in'>,
+  filters: LeadFilters,
+) {
+  const where = leadFilterCondition(scope, filters);
+  const { skip, take } = pageArgs(params);
+  const page = Prisma.sql`SELECT * FROM leads WHERE ${where} ORDER BY ${leadOrder(params)} LIMIT ${take} OFFSET ${skip}`;
+  const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
+  const [rows, total] = await Promise.all([
+    pool.query<Lead>(page.text, page.values),
+    pool.query<{ total: number }>(count.text, count.values),
+  ]);
+  return paged(rows.rows, total.rows[0]!.total, params);
+}
