@@ -46,3 +46,9 @@ export const booleanQuery = z
   .openapi({ type: 'string', enum: ['true', 'false'] });
 
 export const idList = z.array(z.number().int().positive()).min(1).max(1000);
+
+/** Digits with the usual separators, an optional leading + and an optional extension. */
+export const phoneNumber = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ().\-/]{3,28}[0-9](\s*(x|ext\.?)\s*[0-9]{1,6})?$/i, 'must be a phone number (digits, spaces, + ( ) . - /, optional extension)');

@@ -3,7 +3,7 @@
 // query parameters of the list and as the `filters` object of select_all.
 import { z } from '@hono/zod-openapi';
 import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
-import { booleanQuery, csvIds, dateBound, idList, listQuery } from '../../openapi/params.js';
+import { booleanQuery, csvIds, dateBound, idList, listQuery, phoneNumber } from '../../openapi/params.js';
 
 /** custom_fields, ai_information: a JSON object. */
 export const jsonObject = z.record(z.string().min(1).max(100), z.unknown());
@@ -57,10 +57,6 @@ export const leadSchema = z
 const personName = z.string().trim().min(2).max(50);
 const text = (max: number) => z.string().trim().max(max).nullable().optional();
 const lookupCode = (description: string) => z.number().int().positive().openapi({ description });
-const phoneNumber = z
-  .string()
-  .trim()
-  .regex(/^\+?[0-9][0-9 ().\-/]{3,28}[0-9](\s*(x|ext\.?)\s*[0-9]{1,6})?$/i, 'must be a phone number (digits, spaces, + ( ) . - /, optional extension)');
 
 /** Tag lookup ids or names; unknown names are created (ENGINEERING.md §7). */
 export const tagRefs = z

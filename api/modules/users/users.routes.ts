@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { errorEnvelopeSchema, listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { csvIds, idParam, listQuery } from '../../openapi/params.js';
+import { csvIds, idParam, listQuery, phoneNumber } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 export const userSchema = z
@@ -23,10 +23,6 @@ export const userSchema = z
 const firstName = z.string().trim().min(2).max(50);
 const lastName = z.string().trim().max(50).nullable().optional();
 const email = z.string().trim().email().max(254);
-const phoneNo = z
-  .string()
-  .trim()
-  .regex(/^\+?[0-9][0-9 ().-]{3,28}[0-9]$/, 'must be a phone number (digits, spaces, + ( ) . -)');
 const password = z.string().min(8).max(200);
 
 const timezone = z
@@ -84,7 +80,7 @@ export const addUserBody = z
     first_name: firstName,
     last_name: lastName,
     email,
-    phone_no: phoneNo,
+    phone_no: phoneNumber,
     password,
     role_id: z.number().int().positive().optional().openapi({ description: "Defaults to the organization's Sales Rep role" }),
   })
@@ -106,7 +102,7 @@ export const updateUserBody = z
   .object({
     first_name: firstName,
     email,
-    phone_no: phoneNo,
+    phone_no: phoneNumber,
     last_name: lastName,
     language: language.nullable().optional(),
     timezone: timezone.nullable().optional(),
