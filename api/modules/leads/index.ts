@@ -20,7 +20,7 @@ import {
 } from './lead-activity.routes.js';
 import { addTagsHandler, assignUserHandler, changeStatusHandler, replaceTagsHandler } from './lead-bulk.handlers.js';
 import { addTagsRoute, assignUserRoute, changeStatusRoute, replaceTagsRoute } from './lead-bulk.routes.js';
-import { uploadBodyLimit } from './lead-files.js';
+import { uploadBodyLimit } from '../../openapi/uploads.js';
 import {
   addLeadHandler,
   deleteLeadsHandler,

@@ -12,7 +12,7 @@ import {
 } from '../../../domain/lead-activity.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
-import { attachmentDisposition, fileStorageOf, sendStoredFile } from './lead-files.js';
+import { attachmentDisposition, fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';
 import type {
   addDocumentRoute,
   addFollowUpRoute,

@@ -9,7 +9,7 @@ import { DOCUMENT_TYPES } from '../../../domain/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
-import { fileBytes, uploadedFile } from './lead.schemas.js';
+import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const leadIdQuery = z.coerce.number().int().positive().openapi({ description: 'The lead' });

@@ -9,9 +9,6 @@ import { booleanQuery, csvIds, dateBound, idList, listQuery, phoneNumber } from 
 export const jsonObject = z.record(z.string().min(1).max(100), z.unknown());
 
 /** A multipart file field (parsed by the form validator into a File). */
-export const uploadedFile = z.instanceof(File).openapi({ type: 'string', format: 'binary' });
-/** A response body of raw bytes. */
-export const fileBytes = z.string().openapi({ format: 'binary' });
 
 export const leadSchema = z
   .object({

@@ -14,7 +14,7 @@ import {
 } from '../../../domain/lead.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
-import { fileStorageOf, sendStoredFile } from './lead-files.js';
+import { fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';
 import type {
   addLeadRoute,
   deleteLeadsRoute,

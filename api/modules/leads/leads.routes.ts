@@ -3,7 +3,8 @@ import { IMAGE_TYPES } from '../../../domain/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idList, idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
-import { createLeadBody, fileBytes, jsonObject, leadListQuery, leadSchema, updateLeadBody, uploadedFile } from './lead.schemas.js';
+import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
+import { createLeadBody, jsonObject, leadListQuery, leadSchema, updateLeadBody } from './lead.schemas.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const leadResponse = (description: string) => ({ description, content: json(okEnvelope(leadSchema)) });

@@ -1,10 +1,17 @@
-// HTTP side of lead files: the request-size guard for uploads and the
+// HTTP side of file uploads and downloads, shared by every resource that
+// takes files: the multipart schemas, the request-size guard, and the
 // response that streams a stored file back.
+import { z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../../../domain/errors.js';
-import { createFileStorage } from '../../../domain/file-storage.js';
-import type { AppEnv } from '../../app-env.js';
+import { ApiError } from '../../domain/errors.js';
+import { createFileStorage } from '../../domain/file-storage.js';
+import type { AppEnv } from '../app-env.js';
+
+/** A file field of a multipart/form-data body. */
+export const uploadedFile = z.instanceof(File).openapi({ type: 'string', format: 'binary' });
+/** A response body of raw bytes. */
+export const fileBytes = z.string().openapi({ format: 'binary' });
 
 // multipart framing and the small text fields next to the file
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
