@@ -1,0 +1,124 @@
+// The worker process (`npm run worker`): runs LIO's workflows and
+// activities, relays the transactional outbox to Temporal, and prunes
+// expired idempotency records and rate-limit windows. Any number of worker
+// processes may run side by side. `npm run dev` and the tests run the same
+// runtime in-process through startWorkerRuntime().
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Runtime, Worker, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../domain/config.js';
+import { createDatabase, type Database } from '../domain/db.js';
+import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/idempotency.service.js';
+import { createLogger } from '../domain/logger.js';
+import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
+import { startOutboxRelay } from './outbox-relay.js';
+import { createScoringActivities } from './scoring.activities.js';
+import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
+
+export interface WorkerDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}
+
+export interface WorkerRuntime {
+  /** settles when the Temporal worker stops; rejects when it fails */
+  done: Promise<void>;
+  /** stops relaying, drains the Temporal worker, closes the connections (not the database: the caller owns it) */
+  stop(): Promise<void>;
+}
+
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const MAINTENANCE_INTERVAL_MS = 60_000;
+// longer than any rate-limit window in use (they are one minute)
+const RATE_LIMIT_WINDOW_RETENTION_MS = 60 * 60 * 1000;
+
+async function pruneExpiredRecords({ database, logger }: WorkerDeps): Promise<void> {
+  const now = Date.now();
+  try {
+    const idempotency = await pruneIdempotencyRecords(database.pool, new Date(now - IDEMPOTENCY_RETENTION_HOURS * 3600_000));
+    const windows = await pruneRateLimitWindows(database.pool, new Date(now - RATE_LIMIT_WINDOW_RETENTION_MS));
+    if (idempotency + windows > 0) logger.debug({ idempotency, windows }, 'pruned expired records');
+  } catch (err) {
+    logger.warn({ err }, 'pruning expired records failed; next round retries');
+  }
+}
+
+function temporalLogger(logger: Logger): TemporalLogger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    logger[level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error'](meta ?? {}, message);
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
+// Temporal's runtime is one per process; the first worker runtime installs it
+// so the SDK logs through our logger. Without shutdown signals: whoever runs
+// the worker handles signals and stops it in order (relay first, then worker).
+function installTemporalRuntime(logger: Logger) {
+  if (Runtime._instance === undefined) Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
+}
+
+export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntime> {
+  const { config, database, logger } = deps;
+  installTemporalRuntime(logger);
+  const temporal = await connectTemporalClient(config);
+  let connection: NativeConnection | undefined;
+  try {
+    await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
+    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createScoringActivities({ pool: database.pool }),
+    });
+    const done = worker.run();
+    // logged here, so that a failure is seen even where nobody awaits `done`
+    done.catch((err) => logger.error({ err }, 'Temporal worker failed'));
+    const relay = startOutboxRelay({ pool: database.pool, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+    void pruneExpiredRecords(deps);
+    const maintenance = setInterval(() => void pruneExpiredRecords(deps), MAINTENANCE_INTERVAL_MS);
+    const workerConnection = connection;
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+    return {
+      done,
+      async stop() {
+        clearInterval(maintenance);
+        await relay.stop();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done.catch(() => undefined);
+        await workerConnection.close();
+        await temporal.connection.close();
+      },
+    };
+  } catch (err) {
+    await connection?.close();
+    await temporal.connection.close();
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'lio-worker');
+  const database = createDatabase(config.DATABASE_URL);
+  const runtime = await startWorkerRuntime({ config, database, logger });
+  let exiting = false;
+  const shutdown = async (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    await runtime.stop();
+    await database.close();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  runtime.done.catch(() => void shutdown(1));
+}

@@ -1,0 +1,56 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AuthContext } from '../../../domain/auth-context.js';
+import { requestFingerprint, runIdempotently } from '../../../domain/idempotency.service.js';
+import { loadLeadLabels } from '../../../domain/lead-lookups.js';
+import { listLeads } from '../../../domain/lead-query.service.js';
+import { createLead, presentLead, type LeadView } from '../../../domain/lead.service.js';
+import { enforceRateLimit } from '../../../domain/rate-limit.service.js';
+import type { AppEnv } from '../../app-env.js';
+import { ok, okList } from '../../openapi/envelopes.js';
+import type { ingestLeadListRoute, ingestLeadRoute } from './ingestion.routes.js';
+
+// a key acts for its organization, a bearer caller for themself: each gets its own budget
+const ingestBucket = (auth: AuthContext) => (auth.via === 'api_key' ? `ingest:key:${auth.apiKeyId}` : `ingest:user:${auth.userId}`);
+
+/** What an ingestion request answers; stored as-is for Idempotency-Key replays. */
+interface IngestOutcome {
+  status: 200 | 201;
+  body: { message: string; data: LeadView };
+}
+
+export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = async (c) => {
+  const { config, database } = c.var.deps;
+  const { auth } = c.var;
+  await enforceRateLimit(database.pool, { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 });
+  const body = c.req.valid('json');
+  const idempotencyKey = c.req.valid('header')['idempotency-key'];
+
+  const ingest = async (): Promise<IngestOutcome> => {
+    const { lead, outcome } = await createLead(database.pool, auth, body.lead, body.policy);
+    const data = presentLead(lead, await loadLeadLabels(database.pool, auth.orgId));
+    return outcome === 'merged'
+      ? { status: 200, body: { message: 'Lead merged into an existing lead', data } }
+      : { status: 201, body: { message: 'Lead created successfully', data } };
+  };
+
+  const result = idempotencyKey
+    ? await runIdempotently(
+        database.pool,
+        { orgId: auth.orgId, key: idempotencyKey, fingerprint: requestFingerprint({ method: 'POST', path: '/api/lead', body }) },
+        ingest,
+      )
+    : { ...(await ingest()), replayed: false };
+  if (result.replayed) c.header('Idempotent-Replayed', 'true');
+  const { message, data } = result.body as IngestOutcome['body'];
+  return ok(c, data, message, result.status as IngestOutcome['status']);
+};
+
+export const ingestLeadListHandler: RouteHandler<typeof ingestLeadListRoute, AppEnv> = async (c) => {
+  const { pool } = c.var.deps.database;
+  const { page, limit, order_by, order_in, ...filters } = c.req.valid('query');
+  const [result, labels] = await Promise.all([
+    listLeads(pool, c.var.auth, { page, limit, order_by, order_in }, filters),
+    loadLeadLabels(pool, c.var.auth.orgId),
+  ]);
+  return okList(c, { ...result, data: result.data.map((lead) => presentLead(lead, labels)) });
+};

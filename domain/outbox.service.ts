@@ -1,0 +1,75 @@
+// The consuming side of the transactional outbox. Business writes insert
+// outbox_events rows in the same statement as the change (lead.service.ts);
+// a relay claims batches of due rows, hands each to a delivery function, and
+// removes a row only after its delivery succeeded. Claims are row locks taken
+// with SKIP LOCKED inside one transaction, so any number of relays can run at
+// once without handing out a row twice, and a relay that dies mid-batch
+// leaves its rows to the next claim (delivery is at least once).
+import type pg from 'pg';
+
+export interface OutboxEvent {
+  /** bigint, as pg returns it */
+  id: string;
+  orgId: number;
+  kind: string;
+  payload: unknown;
+  /** failed deliveries so far */
+  attempts: number;
+}
+
+export interface BatchOutcome {
+  claimed: number;
+  delivered: number;
+  failed: { event: OutboxEvent; error: unknown }[];
+}
+
+/** Seconds before a failed row is tried again: 2, 4, 8 ... capped at five minutes. */
+export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.min(attempts + 1, 9));
+
+export async function relayOutboxBatch(
+  pool: pg.Pool,
+  limit: number,
+  deliver: (event: OutboxEvent) => Promise<void>,
+): Promise<BatchOutcome> {
+  const client = await pool.connect();
+  let releaseError: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ id: string; org_id: number; kind: string; payload: unknown; attempts: number }>(
+      `SELECT id, org_id, kind, payload, attempts FROM outbox_events
+        WHERE available_at <= now()
+        ORDER BY available_at, id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    const events = rows.map((r) => ({ id: r.id, orgId: r.org_id, kind: r.kind, payload: r.payload, attempts: r.attempts }));
+    const results = await Promise.allSettled(events.map((event) => deliver(event)));
+    const delivered = events.filter((_, i) => results[i]!.status === 'fulfilled');
+    const failed = events.flatMap((event, i) => {
+      const result = results[i]!;
+      return result.status === 'rejected' ? [{ event, error: result.reason as unknown }] : [];
+    });
+    if (delivered.length > 0) {
+      await client.query('DELETE FROM outbox_events WHERE id = ANY($1::bigint[])', [delivered.map((e) => e.id)]);
+    }
+    if (failed.length > 0) {
+      await client.query(
+        `UPDATE outbox_events AS o
+            SET attempts = o.attempts + 1, available_at = now() + make_interval(secs => f.delay)
+           FROM unnest($1::bigint[], $2::int[]) AS f(id, delay)
+          WHERE o.id = f.id`,
+        [failed.map((f) => f.event.id), failed.map((f) => retryDelaySeconds(f.event.attempts))],
+      );
+    }
+    await client.query('COMMIT');
+    return { claimed: events.length, delivered: delivered.length, failed };
+  } catch (err) {
+    // a broken connection is discarded rather than returned to the pool
+    releaseError = err as Error;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release(releaseError);
+  }
+}
