@@ -49,11 +49,17 @@ async function seedFixtures(a: Tenant, marker: string) {
     data: { org_id, lead_id: lead.id, file_name: `${marker}.pdf`, mime_type: 'application/pdf', size: 4, storage_key: `missing/${marker}` },
   });
   const company = await prisma.company.create({ data: { org_id, company_name: marker, website: `${marker}.example` } });
+  const storedFile = await prisma.storedFile.create({
+    data: { org_id, file_name: `${marker}.pdf`, mime_type: 'application/pdf', size: 4, storage_key: `${org_id}/${'0'.repeat(32)}.pdf` },
+  });
+  await prisma.fileAttachment.create({
+    data: { org_id, provider: 'box', subject_type: 'lead', subject_id: lead.id, external_id: marker, name: marker, web_url: `https://${marker}.example` },
+  });
   const contact = await prisma.contact.create({ data: { org_id, name: marker, email: `${marker}@c.example`, company_id: company.id } });
   return {
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, stage: stage.id, deal: deal.id, note: note.id, followUp: followUp.id, document: document.id,
-    company: company.id, contact: contact.id,
+    company: company.id, contact: contact.id, storedFile: storedFile.id,
   };
 }
 type Fixtures = Awaited<ReturnType<typeof seedFixtures>>;
@@ -68,6 +74,7 @@ async function snapshotOf(orgId: number) {
       prisma.customFieldDefinition.findMany(where), prisma.customView.findMany(where), prisma.pipeline.findMany(where),
       prisma.stage.findMany(where), prisma.deal.findMany(where), prisma.leadNote.findMany(where), prisma.followUp.findMany(where),
       prisma.leadDocument.findMany(where), prisma.company.findMany(where), prisma.contact.findMany(where),
+      prisma.storedFile.findMany(where), prisma.fileAttachment.findMany(where),
     ]),
   );
 }
@@ -133,8 +140,33 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
     expect: 'rejected',
     body: { lead_id: f.lead, pipeline_id: f.pipeline, stage_id: f.stage, title: 'Hacked deal', value: 10, expected_close_date: '2027-01-01' },
   },
+  'POST /api/storage-file/add': { expect: 'own-data', multipart: { file: new File(['%PDF-1.4 b'], 'b.pdf') } },
+  'GET /api/storage-file/{id}/download': { expect: 'hidden', params: { id: f.storedFile } },
+  'POST /api/file/attach': {
+    expect: 'hidden',
+    body: { provider: 'box', subject_type: 'lead', subject_id: f.lead, file: { id: 'b', name: 'b', web_url: 'https://example.com/b' } },
+  },
+  'GET /api/file/list': { expect: 'hidden', query: { subject_type: 'lead', subject_id: f.lead } },
   'POST /api/lead/deal/update/{id}': { expect: 'hidden', params: { id: f.deal }, body: { title: 'Hacked deal' } },
   'DELETE /api/lead/deal/delete': { expect: 'hidden', body: { ids: [f.deal] } },
+  'GET /api/contact/list': { expect: 'visible-to-b', query: { company_id: f.company } },
+  'GET /api/contact/view/{id}': { expect: 'hidden', params: { id: f.contact } },
+  'POST /api/contact/add': { expect: 'rejected', body: { name: 'Bob Bee', company_id: f.company } },
+  'POST /api/contact/update/{id}': { expect: 'hidden', params: { id: f.contact }, body: { name: 'Hacked' } },
+  'POST /api/contact/bulk-update': { expect: 'hidden', body: { contact_ids: [f.contact], lead_score: 1 } },
+  'DELETE /api/contact/delete/{id}': { expect: 'hidden', params: { id: f.contact }, body: { ids: [f.contact] } },
+  'GET /api/company/list': { expect: 'visible-to-b', query: { company_id: f.company } },
+  'GET /api/company/stats': { expect: 'visible-to-b', query: { company_id: f.company } },
+  'GET /api/company/view/{id}': { expect: 'hidden', params: { id: f.company } },
+  'GET /api/company/similar/{id}': { expect: 'hidden', params: { id: f.company } },
+  'POST /api/company/add': { expect: 'own-data', body: { company_name: 'B company' } },
+  'POST /api/company/update/{id}': { expect: 'hidden', params: { id: f.company }, multipart: { company_name: 'Hacked', company_logo: new File([PNG], 'x.png', { type: 'image/png' }) } },
+  'DELETE /api/company/delete/{id}': { expect: 'hidden', params: { id: f.company }, body: { ids: [f.company] } },
+  'GET /api/company/{id}/logo': { expect: 'hidden', params: { id: f.company } },
+  // aggregates over B's rows only; exact counts with A's rows seeded are in test/api/dashboard.test.ts
+  'GET /api/dashboard/overview': { expect: 'visible-to-b', query: { start_date: '2000-01-01', end_date: '2100-12-31' } },
+  'GET /api/dashboard/stats': { expect: 'visible-to-b', query: { start_date: '2020-01-01', end_date: '2029-12-31' } },
+  'GET /api/dashboard/top-accounts': { expect: 'visible-to-b', query: { limit: 50 } },
 });
 
 function requestFor(route: RouteEntry, c: IsolationCase) {

@@ -247,6 +247,8 @@ CREATE TABLE "companies" (
     "company_name" TEXT NOT NULL,
     "industry_type" TEXT,
     "company_logo" TEXT,
+    "company_logo_key" TEXT,
+    "company_logo_mime_type" TEXT,
     "address" TEXT,
     "city" TEXT,
     "country" TEXT,
@@ -338,6 +340,38 @@ CREATE TABLE "deals" (
     CONSTRAINT "deals_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "stored_files" (
+    "id" SERIAL NOT NULL,
+    "org_id" INTEGER NOT NULL,
+    "file_name" TEXT NOT NULL,
+    "mime_type" TEXT NOT NULL,
+    "size" INTEGER NOT NULL,
+    "storage_key" TEXT NOT NULL,
+    "created_by" INTEGER,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "stored_files_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "file_attachments" (
+    "id" SERIAL NOT NULL,
+    "org_id" INTEGER NOT NULL,
+    "provider" TEXT NOT NULL,
+    "subject_type" TEXT NOT NULL,
+    "subject_id" INTEGER NOT NULL,
+    "external_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "mime_type" TEXT,
+    "web_url" TEXT NOT NULL,
+    "category" TEXT,
+    "created_by" INTEGER,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "file_attachments_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "organizations_public_id_key" ON "organizations"("public_id");
 
@@ -417,7 +451,19 @@ CREATE INDEX "lead_documents_org_id_lead_id_idx" ON "lead_documents"("org_id", "
 CREATE INDEX "companies_org_id_id_idx" ON "companies"("org_id", "id");
 
 -- CreateIndex
+CREATE INDEX "companies_org_id_created_at_idx" ON "companies"("org_id", "created_at");
+
+-- CreateIndex
 CREATE INDEX "contacts_org_id_id_idx" ON "contacts"("org_id", "id");
+
+-- CreateIndex
+CREATE INDEX "contacts_org_id_created_at_idx" ON "contacts"("org_id", "created_at");
+
+-- CreateIndex
+CREATE INDEX "contacts_company_id_idx" ON "contacts"("company_id");
+
+-- CreateIndex
+CREATE INDEX "contacts_lead_id_idx" ON "contacts"("lead_id");
 
 -- CreateIndex
 CREATE INDEX "pipelines_org_id_idx" ON "pipelines"("org_id");
@@ -443,11 +489,20 @@ CREATE INDEX "deals_org_id_lead_id_idx" ON "deals"("org_id", "lead_id");
 -- CreateIndex
 CREATE INDEX "deals_stage_id_idx" ON "deals"("stage_id");
 
+-- CreateIndex
+CREATE INDEX "stored_files_org_id_id_idx" ON "stored_files"("org_id", "id");
+
+-- CreateIndex
+CREATE INDEX "file_attachments_org_id_subject_type_subject_id_idx" ON "file_attachments"("org_id", "subject_type", "subject_id");
+
 -- AddForeignKey
 ALTER TABLE "users" ADD CONSTRAINT "users_role_id_fkey" FOREIGN KEY ("role_id") REFERENCES "roles"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "custom_lookups" ADD CONSTRAINT "custom_lookups_parent_id_org_id_fkey" FOREIGN KEY ("parent_id", "org_id") REFERENCES "custom_lookups"("id", "org_id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "contacts" ADD CONSTRAINT "contacts_company_id_fkey" FOREIGN KEY ("company_id") REFERENCES "companies"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "stages" ADD CONSTRAINT "stages_pipeline_id_fkey" FOREIGN KEY ("pipeline_id") REFERENCES "pipelines"("id") ON DELETE CASCADE ON UPDATE CASCADE;
