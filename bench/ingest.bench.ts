@@ -62,7 +62,7 @@ async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
 
 /** Starts this file as a server child process; resolves with its port and a stop function. */
 function startServerProcess(target: Target, databaseUrl: string, orgId: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', target, databaseUrl, String(orgId)], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', target, databaseUrl, String(orgId)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise<{ port: number; stop(): Promise<void> }>((resolve, reject) => {

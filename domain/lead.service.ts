@@ -233,12 +233,14 @@ export async function createLead(
   scope: { orgId: number; userId: number | null },
   input: LeadInput,
   policy: DuplicatePolicy = 'reject',
-): Promise<{ lead: Lead; outcome: CreateOutcome }> {
-  const lead = await prepareLeadInput(pool, scope.orgId, input);
+): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
+  // loaded once: validation uses them, and the caller presents the lead with them
+  const labels = await loadLeadLabels(pool, scope.orgId);
+  const lead = await prepareLeadInput(pool, scope.orgId, input, labels);
   // the owner may be deleted between the conflict and the lookup: try again then
   for (let attempt = 0; attempt < 3; attempt++) {
     const created = await insertLeadWithOutbox(pool, insertColumns(scope.orgId, lead, scope.userId, null));
-    if (created) return { lead: created, outcome: 'created' };
+    if (created) return { lead: created, outcome: 'created', labels };
     const existing = await findOwner(
       pool,
       scope.orgId,
@@ -247,9 +249,9 @@ export async function createLead(
     );
     if (!existing) continue;
     if (policy === 'reject') throw duplicateLeadError(existing.id);
-    if (policy === 'merge') return { lead: await mergeInto(pool, existing, lead), outcome: 'merged' };
+    if (policy === 'merge') return { lead: await mergeInto(pool, existing, lead), outcome: 'merged', labels };
     const duplicate = await insertLeadWithOutbox(pool, insertColumns(scope.orgId, lead, scope.userId, existing.id));
-    if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' };
+    if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted', labels };
   }
   throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');
 }

@@ -41,7 +41,7 @@ export const requireAuth =
     const apiKey = mode === 'bearer_or_api_key' ? c.req.header('x-api-key') : undefined;
     if (apiKey) {
       const origin: RequestOrigin = { ip: clientIp(c), domain: hostOf(c.req.header('origin') ?? c.req.header('referer')) };
-      c.set('auth', await authenticateApiKey(prisma, apiKey, origin));
+      c.set('auth', await authenticateApiKey(c.var.deps.database.pool, apiKey, origin));
       return next();
     }
     const token = bearerToken(c.req.header('authorization'));

@@ -26,8 +26,8 @@ export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = a
   const idempotencyKey = c.req.valid('header')['idempotency-key'];
 
   const ingest = async (): Promise<IngestOutcome> => {
-    const { lead, outcome } = await createLead(database.pool, auth, body.lead, body.policy);
-    const data = presentLead(lead, await loadLeadLabels(database.pool, auth.orgId));
+    const { lead, outcome, labels } = await createLead(database.pool, auth, body.lead, body.policy);
+    const data = presentLead(lead, labels);
     return outcome === 'merged'
       ? { status: 200, body: { message: 'Lead merged into an existing lead', data } }
       : { status: 201, body: { message: 'Lead created successfully', data } };

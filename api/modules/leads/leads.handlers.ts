@@ -41,8 +41,8 @@ export const listLeadsHandler: RouteHandler<typeof listLeadsRoute, AppEnv> = asy
 };
 
 export const addLeadHandler: RouteHandler<typeof addLeadRoute, AppEnv> = async (c) => {
-  const { lead } = await createLead(c.var.deps.database.pool, c.var.auth, c.req.valid('json'), 'reject');
-  return ok(c, await presentWithLabels(c, lead), 'Lead created successfully', 201);
+  const { lead, labels } = await createLead(c.var.deps.database.pool, c.var.auth, c.req.valid('json'), 'reject');
+  return ok(c, presentLead(lead, labels), 'Lead created successfully', 201);
 };
 
 export const viewLeadHandler: RouteHandler<typeof viewLeadRoute, AppEnv> = async (c) => {
