@@ -41,9 +41,10 @@ export function assertKnownCodes(labels: LeadLabels, values: Partial<Record<Lead
 
 /**
  * Tags as lookup ids or names (ENGINEERING.md §7): ids must be tags of this
- * organization (422 otherwise); unknown names are created, concurrently safe.
+ * organization (422 otherwise); unknown names are created, concurrently safe,
+ * and added to `labels` when given, so a lead can be presented with them.
  */
-export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number | string)[]): Promise<number[]> {
+export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number | string)[], labels?: LeadLabels): Promise<number[]> {
   const ids = tags.filter((t): t is number => typeof t === 'number');
   // one name per case-insensitive key: the insert below may touch each row once
   const byKey = new Map<string, string>();
@@ -66,13 +67,14 @@ export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number 
   }
   if (names.length > 0) {
     // DO UPDATE (a no-op write) so RETURNING yields the id of rows that already existed
-    const { rows } = await pool.query<{ id: number }>(
+    const { rows } = await pool.query<{ id: number; name: string }>(
       `INSERT INTO custom_lookups (org_id, module_name, type, name, name_key, updated_at)
        SELECT $1, 'lead', 'tag', n, lower(n), now() FROM unnest($2::text[]) AS n
        ON CONFLICT (org_id, module_name, type, name_key) DO UPDATE SET name_key = EXCLUDED.name_key
-       RETURNING id`,
+       RETURNING id, name`,
       [orgId, names],
     );
+    for (const row of rows) labels?.tags.set(row.id, row.name);
     resolved.push(...rows.map((r) => r.id));
   }
   return [...new Set(resolved)];

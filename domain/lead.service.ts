@@ -133,7 +133,7 @@ export async function prepareLeadInput(pool: pg.Pool, orgId: number, input: Lead
       });
     }
   }
-  const tags = input.tags ? await resolveTagIds(pool, orgId, input.tags) : undefined;
+  const tags = input.tags ? await resolveTagIds(pool, orgId, input.tags, labels) : undefined;
   const companyId = await resolveCompanyId(pool, orgId, input);
   return { ...input, tags, ...(companyId !== undefined && { company_id: companyId }) };
 }
