@@ -51,7 +51,8 @@ export async function startTemporalDevServer(options: {
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.fast) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  // its own process group: a Ctrl-C reaches only us, and we stop the server after the worker has drained
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const address = `127.0.0.1:${options.port}`;
