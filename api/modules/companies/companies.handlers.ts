@@ -14,7 +14,7 @@ import {
 import { ApiError } from '../../../domain/errors.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
-import { deletionOf } from '../contacts/selection.schemas.js';
+import { deletionOf } from '../../openapi/selection.js';
 import { fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';
 import type {
   addCompanyRoute,

@@ -3,7 +3,7 @@ import { IMAGE_TYPES } from '../../../domain/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
-import { deletionNote } from '../contacts/selection.schemas.js';
+import { deletionNote } from '../../openapi/selection.js';
 import { fileBytes } from '../../openapi/uploads.js';
 import {
   companyFilterQuery,

@@ -4,7 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { COMPANY_SORTABLE_FIELDS, EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../../domain/company.service.js';
 import { booleanQuery, csvIds, listQuery, phoneNumber } from '../../openapi/params.js';
-import { deletionBody, listFiltersBody } from '../contacts/selection.schemas.js';
+import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 import { uploadedFile } from '../../openapi/uploads.js';
 
 const nullableString = z.string().nullable();

@@ -5,7 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { CONTACT_SORTABLE_FIELDS } from '../../../domain/contact.service.js';
 import { booleanQuery, csvIds, idList, listQuery, phoneNumber } from '../../openapi/params.js';
 import { tagRefs } from '../leads/lead.schemas.js';
-import { deletionBody, listFiltersBody } from './selection.schemas.js';
+import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 
 export const contactSchema = z
   .object({

@@ -17,7 +17,7 @@ import type {
   updateContactRoute,
   viewContactRoute,
 } from './contacts.routes.js';
-import { deletionOf } from './selection.schemas.js';
+import { deletionOf } from '../../openapi/selection.js';
 
 export const listContactsHandler: RouteHandler<typeof listContactsRoute, AppEnv> = async (c) => {
   const { page, limit, order_by, order_in, ...filters } = c.req.valid('query');

@@ -3,7 +3,7 @@ import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { bulkUpdateContactsBody, contactListQuery, contactSchema, createContactBody, deleteContactsBody, updateContactBody } from './contact.schemas.js';
-import { deletionNote } from './selection.schemas.js';
+import { deletionNote } from '../../openapi/selection.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const contactResponse = (description: string) => ({ description, content: json(okEnvelope(contactSchema)) });

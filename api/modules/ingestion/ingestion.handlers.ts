@@ -1,12 +1,11 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AuthContext } from '../../../domain/auth-context.js';
 import { requestFingerprint, runIdempotently } from '../../../domain/idempotency.service.js';
-import { loadLeadLabels } from '../../../domain/lead-lookups.js';
-import { listLeads } from '../../../domain/lead-query.service.js';
 import { createLead, presentLead, type LeadView } from '../../../domain/lead.service.js';
 import { enforceRateLimit } from '../../../domain/rate-limit.service.js';
 import type { AppEnv } from '../../app-env.js';
-import { ok, okList } from '../../openapi/envelopes.js';
+import { ok } from '../../openapi/envelopes.js';
+import { respondWithLeadPage } from '../leads/leads.handlers.js';
 import type { ingestLeadListRoute, ingestLeadRoute } from './ingestion.routes.js';
 
 // a key acts for its organization, a bearer caller for themself: each gets its own budget
@@ -45,12 +44,4 @@ export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = a
   return ok(c, data, message, result.status as IngestOutcome['status']);
 };
 
-export const ingestLeadListHandler: RouteHandler<typeof ingestLeadListRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
-  const { page, limit, order_by, order_in, ...filters } = c.req.valid('query');
-  const [result, labels] = await Promise.all([
-    listLeads(pool, c.var.auth, { page, limit, order_by, order_in }, filters),
-    loadLeadLabels(pool, c.var.auth.orgId),
-  ]);
-  return okList(c, { ...result, data: result.data.map((lead) => presentLead(lead, labels)) });
-};
+export const ingestLeadListHandler: RouteHandler<typeof ingestLeadListRoute, AppEnv> = (c) => respondWithLeadPage(c, c.req.valid('query'));

@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
 import { booleanQuery, csvIds, dateBound, idList, listQuery, phoneNumber } from '../../openapi/params.js';
+import { listFiltersBody } from '../../openapi/selection.js';
 
 /** custom_fields, ai_information: a JSON object. */
 export const jsonObject = z.record(z.string().min(1).max(100), z.unknown());
@@ -124,21 +125,7 @@ export const leadListQuery = listQuery(LEAD_SORTABLE_FIELDS).extend({
 /** The list's filter parameters without paging and sorting: what select_all acts on. */
 const leadFilterParams = leadListQuery.omit({ page: true, limit: true, order_by: true, order_in: true });
 
-/** JSON filters may carry native values (3, true, [1, 2]) where the query string has text ("3", "true", "1,2"). */
-function asQueryStringValues(filters: unknown): unknown {
-  if (filters === null || typeof filters !== 'object' || Array.isArray(filters)) return filters;
-  return Object.fromEntries(
-    Object.entries(filters).map(([key, value]) => [
-      key,
-      typeof value === 'number' || typeof value === 'boolean' ? String(value) : Array.isArray(value) ? value.join(',') : value,
-    ]),
-  );
-}
-
-// Unknown keys are rejected: a misspelt filter must not widen a bulk change to every lead.
-export const leadFiltersBody = z
-  .preprocess(asQueryStringValues, leadFilterParams.strict())
-  .openapi({ description: 'The list filters of GET /api/lead/list (same keys and values)' });
+export const leadFiltersBody = listFiltersBody(leadFilterParams, '/api/lead/list');
 
 const selectionFields = {
   ids: idList.optional().openapi({ description: 'The leads to change; or select_all with filters' }),

@@ -30,15 +30,18 @@ async function presentWithLabels(c: Context<AppEnv>, lead: Lead) {
   return presentLead(lead, await loadLeadLabels(c.var.deps.database.pool, c.var.auth.orgId));
 }
 
-export const listLeadsHandler: RouteHandler<typeof listLeadsRoute, AppEnv> = async (c) => {
+/** A page of the caller's leads, presented; shared by GET /lead/list and the API-key GET /lead/lead-list. */
+export async function respondWithLeadPage(c: Context<AppEnv>, query: Parameters<typeof listLeads>[2] & Parameters<typeof listLeads>[3]) {
   const { pool } = c.var.deps.database;
-  const { page, limit, order_by, order_in, ...filters } = c.req.valid('query');
+  const { page, limit, order_by, order_in, ...filters } = query;
   const [result, labels] = await Promise.all([
     listLeads(pool, c.var.auth, { page, limit, order_by, order_in }, filters),
     loadLeadLabels(pool, c.var.auth.orgId),
   ]);
   return okList(c, { ...result, data: result.data.map((lead) => presentLead(lead, labels)) });
-};
+}
+
+export const listLeadsHandler: RouteHandler<typeof listLeadsRoute, AppEnv> = (c) => respondWithLeadPage(c, c.req.valid('query'));
 
 export const addLeadHandler: RouteHandler<typeof addLeadRoute, AppEnv> = async (c) => {
   const { lead, labels } = await createLead(c.var.deps.database.pool, c.var.auth, c.req.valid('json'), 'reject');

@@ -1,8 +1,8 @@
-// Request shapes shared by the contact and company bulk endpoints: a list's
-// filters sent as a JSON object (select_all + filters, ENGINEERING.md §7),
-// and the delete convention of §6.4 (":id, or ids (array) / select_all").
+// Request shapes shared by bulk endpoints: a list's filters sent as a JSON
+// object (select_all + filters, ENGINEERING.md §7), and the delete
+// convention of §6.4 (":id, or ids (array) / select_all").
 import { z } from '@hono/zod-openapi';
-import { idList } from '../../openapi/params.js';
+import { idList } from './params.js';
 
 /** JSON filters may carry native values (3, true, [1, 2]) where the query string has text ("3", "true", "1,2"). */
 function asQueryStringValues(filters: unknown): unknown {
