@@ -3,14 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { LIO_SEARCH_ATTRIBUTES } from '../../activities/temporal-connection.js';
 import { run, sleep } from './process.js';
 
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 const LOCAL_VENV = path.resolve('.tools/py');
 const LOCAL_CLI = path.join(LOCAL_VENV, 'bin', 'temporal');
 
-/** Search attributes every LIO workflow may carry; registered when the dev server starts. */
-export const SEARCH_ATTRIBUTES = { OrgId: 'Keyword', LeadId: 'Keyword', JobType: 'Keyword' } as const;
 
 async function onPath(command: string): Promise<boolean> {
   return run(command, ['--version']).then(() => true, () => false);
@@ -50,7 +49,8 @@ export async function startTemporalDevServer(options: {
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.fast) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // registered up front (the worker also registers missing ones on a server it did not start)
+  for (const key of Object.values(LIO_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
   // its own process group: a Ctrl-C reaches only us, and we stop the server after the worker has drained
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
