@@ -3,11 +3,13 @@
 // at any point means "delivered again", never "lost"; the deliveries are
 // idempotent (business workflow ids), so delivering twice is harmless.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { OUTBOX_FOLLOW_UP_DUE } from '../domain/lead-activity.service.js';
 import { OUTBOX_LEAD_SCORE } from '../domain/lead.service.js';
 import { relayOutboxBatch, type OutboxEvent } from '../domain/outbox.service.js';
+import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-up-due.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
@@ -27,10 +29,10 @@ const ERROR_PAUSE_MS = 2000;
 
 type Delivery = (event: OutboxEvent, deps: OutboxRelayDeps) => Promise<void>;
 
-function leadIdOf(event: OutboxEvent): number {
-  const leadId = (event.payload as { leadId?: unknown } | null)?.leadId;
-  if (typeof leadId !== 'number' || !Number.isInteger(leadId)) throw new Error(`outbox event ${event.id}: payload has no leadId`);
-  return leadId;
+function idInPayload(event: OutboxEvent, key: 'leadId' | 'followUpId'): number {
+  const id = (event.payload as Record<string, unknown> | null)?.[key];
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error(`outbox event ${event.id}: payload has no ${key}`);
+  return id;
 }
 
 const deliveries: Record<string, Delivery> = {
@@ -38,7 +40,7 @@ const deliveries: Record<string, Delivery> = {
   // current pass (it may have read the lead before this change), a finished
   // one is started anew (ALLOW_DUPLICATE), a missing one is started.
   [OUTBOX_LEAD_SCORE]: async (event, { client, taskQueue }) => {
-    const input = { orgId: event.orgId, leadId: leadIdOf(event) };
+    const input = { orgId: event.orgId, leadId: idInPayload(event, 'leadId') };
     await client.workflow.signalWithStart(scoreLeadWorkflow, {
       workflowId: scoreLeadWorkflowId(input),
       taskQueue,
@@ -51,6 +53,23 @@ const deliveries: Record<string, Delivery> = {
         { key: LIO_SEARCH_ATTRIBUTES.leadId, value: String(input.leadId) },
       ],
     });
+  },
+  // One reminder per follow-up, ever: a redelivered event finds it running
+  // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.
+  [OUTBOX_FOLLOW_UP_DUE]: async (event, { client, taskQueue }) => {
+    const input = { orgId: event.orgId, followUpId: idInPayload(event, 'followUpId') };
+    try {
+      await client.workflow.start(followUpDueWorkflow, {
+        workflowId: followUpDueWorkflowId(input),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: String(input.orgId) }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   },
 };
 

@@ -11,6 +11,7 @@ import { createDatabase, type Database } from '../domain/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/idempotency.service.js';
 import { createLogger } from '../domain/logger.js';
 import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
+import { createFollowUpActivities } from './follow-up.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from './scoring.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
@@ -77,7 +78,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
-      activities: createScoringActivities({ pool: database.pool }),
+      activities: { ...createScoringActivities({ pool: database.pool }), ...createFollowUpActivities({ db: database.prisma }) },
     });
     const done = worker.run();
     // logged here, so that a failure is seen even where nobody awaits `done`

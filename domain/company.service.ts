@@ -3,12 +3,13 @@
 // uploaded logo, and deletion that unlinks the companies' contacts (by the
 // contacts' foreign key) and leads in the same transaction.
 import { Prisma } from '../generated/prisma/client.js';
+import { withActor } from './actor.js';
 import type { Scope } from './auth-context.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
 import type { Db } from './db.js';
 import { ApiError, notFound } from './errors.js';
 import { IMAGE_TYPES, type FileStorage, type StoredFile } from './file-storage.js';
-import { containsText, dateRangeFilter, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
+import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
 
 /** Headcount bands, smallest first: employee_size is one of these, and sorts in this order. */
 export const EMPLOYEE_SIZE_BANDS = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
@@ -123,18 +124,6 @@ export function normaliseWebsite(input: string): string | null {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-const ilikePattern = (text: string) => `%${containsText(text).contains}%`;
-
-function createdWithin(from: DateBound | undefined, to: DateBound | undefined): Prisma.Sql[] {
-  const range = dateRangeFilter(from, to);
-  if (!range) return [];
-  return [
-    ...(range.gte ? [Prisma.sql`c.created_at >= ${range.gte}`] : []),
-    ...(range.lt ? [Prisma.sql`c.created_at < ${range.lt}`] : []),
-    ...(range.lte ? [Prisma.sql`c.created_at <= ${range.lte}`] : []),
-  ];
-}
-
 /** The organization's companies (as `c`) matching every given filter. */
 function companyFilterCondition(scope: CompanyScope, filters: CompanyFilters): Prisma.Sql {
   const conditions: Prisma.Sql[] = [Prisma.sql`c.org_id = ${scope.orgId}`];
@@ -148,11 +137,11 @@ function companyFilterCondition(scope: CompanyScope, filters: CompanyFilters): P
     conditions.push(Prisma.sql`lower(trim(c.industry_type)) = ANY(${industries}::text[])`);
   }
   if (filters.search_value) {
-    const pattern = ilikePattern(filters.search_value);
+    const pattern = containsPattern(filters.search_value);
     conditions.push(Prisma.sql`(c.company_name ILIKE ${pattern} OR c.website ILIKE ${pattern}
       OR c.city ILIKE ${pattern} OR c.country ILIKE ${pattern})`);
   }
-  conditions.push(...createdWithin(filters.start_date, filters.end_date));
+  conditions.push(...dateRangeConditions('c.created_at', filters.start_date, filters.end_date));
   return Prisma.join(conditions, ' AND ');
 }
 
@@ -379,12 +368,12 @@ export async function createCompany(
   const insert = async (stored: StoredFile | null) => {
     // company_name is always among the columns
     const columns = COMPANY_WRITABLE_FIELDS.filter((field) => input[field] !== undefined);
-    const [row] = await db.$queryRaw<{ id: number }[]>`
+    const [row] = await withActor(db, scope.userId, (tx) => tx.$queryRaw<{ id: number }[]>`
       INSERT INTO companies (org_id, created_by, company_logo_key, company_logo_mime_type, updated_at,
                              ${Prisma.raw(columns.map((field) => `"${field}"`).join(', '))})
       VALUES (${scope.orgId}, ${scope.userId}, ${stored?.key ?? null}, ${stored?.mimeType ?? null}, now(),
               ${Prisma.join(columns.map((field) => input[field]))})
-      RETURNING id`;
+      RETURNING id`);
     return row;
   };
   const created = await writeWithLogo(storage, scope.orgId, logo, insert);
@@ -410,11 +399,11 @@ export async function updateCompany(
       assignments.push(Prisma.sql`company_logo_key = ${stored?.key ?? null}, company_logo_mime_type = ${stored?.mimeType ?? null}`);
       if (logo === null) assignments.push(Prisma.sql`company_logo = NULL`);
     }
-    const [row] = await db.$queryRaw<{ id: number; replaced_key: string | null }[]>`
+    const [row] = await withActor(db, scope.userId, (tx) => tx.$queryRaw<{ id: number; replaced_key: string | null }[]>`
       UPDATE companies AS c SET ${Prisma.join([...assignments, Prisma.sql`updated_at = now()`], ', ')}
         FROM (SELECT id, company_logo_key FROM companies WHERE id = ${id} AND org_id = ${scope.orgId} FOR UPDATE) AS previous
        WHERE c.id = previous.id
-      RETURNING c.id, previous.company_logo_key AS replaced_key`;
+      RETURNING c.id, previous.company_logo_key AS replaced_key`);
     return row;
   };
   const updated = await writeWithLogo(storage, scope.orgId, logo, update);
@@ -433,7 +422,7 @@ export async function deleteCompanies(db: Db, storage: FileStorage, scope: Compa
   const selected = deletion.filters
     ? Prisma.sql`(c.id = ANY(${deletion.ids}::int[]) OR (${companyFilterCondition(scope, deletion.filters)}))`
     : Prisma.sql`c.id = ANY(${deletion.ids}::int[])`;
-  const deleted = await db.$transaction(async (tx) => {
+  const deleted = await withActor(db, scope.userId, async (tx) => {
     const rows = await tx.$queryRaw<{ id: number; company_logo_key: string | null }[]>`
       DELETE FROM companies c WHERE c.org_id = ${scope.orgId} AND ${selected} RETURNING c.id, c.company_logo_key`;
     if (rows.length === 0) throw notFound('Company');

@@ -6,6 +6,7 @@
 // condition shared by the list, the bulk update and the bulk delete, so
 // "every contact matching the filters" is exactly the rows the list shows.
 import { Prisma } from '../generated/prisma/client.js';
+import { withActor } from './actor.js';
 import type { Scope } from './auth-context.js';
 import { assertCompanyOfOrg } from './company.service.js';
 import type { Database, Db } from './db.js';
@@ -159,10 +160,9 @@ export async function getContact(database: Database, scope: ContactScope, id: nu
 
 export async function createContact(database: Database, scope: ContactScope, input: ContactInput): Promise<ContactView> {
   const contact = await prepareContactInput(database, scope, input);
-  const created = await database.prisma.contact.create({
-    data: { ...contact, org_id: scope.orgId, created_by: scope.userId },
-    include: withCompanyName,
-  });
+  const created = await withActor(database.prisma, scope.userId, (tx) =>
+    tx.contact.create({ data: { ...contact, org_id: scope.orgId, created_by: scope.userId }, include: withCompanyName }),
+  );
   // loaded after the write: the labels include tags the input created
   return presentContact(created, await loadLeadLabels(database.pool, scope.orgId));
 }
@@ -170,11 +170,9 @@ export async function createContact(database: Database, scope: ContactScope, inp
 /** Sets the given fields (tags replaced) in one scoped statement. */
 export async function updateContact(database: Database, scope: ContactScope, id: number, patch: ContactPatch): Promise<ContactView> {
   const data = await prepareContactInput(database, scope, patch);
-  const [updated] = await database.prisma.contact.updateManyAndReturn({
-    where: { id, org_id: scope.orgId },
-    data,
-    include: withCompanyName,
-  });
+  const [updated] = await withActor(database.prisma, scope.userId, (tx) =>
+    tx.contact.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data, include: withCompanyName }),
+  );
   if (!updated) throw notFound('Contact');
   return presentContact(updated, await loadLeadLabels(database.pool, scope.orgId));
 }
@@ -193,19 +191,21 @@ export async function bulkUpdateContacts(
   const data = await prepareContactInput(database, scope, change);
   const where: Prisma.ContactWhereInput =
     'ids' in selection ? { org_id: scope.orgId, id: { in: selection.ids } } : contactWhere(scope, selection.filters);
-  const { count } = await database.prisma.contact.updateMany({ where, data });
+  const { count } = await withActor(database.prisma, scope.userId, (tx) => tx.contact.updateMany({ where, data }));
   if (count === 0 && 'ids' in selection) throw notFound('Contact');
   return count;
 }
 
 /** Deletes the selected contacts of the organization in one statement; 404 when none matched. */
 export async function deleteContacts(db: Db, scope: ContactScope, deletion: ContactDeletion): Promise<number> {
-  const { count } = await db.contact.deleteMany({
-    where: {
-      org_id: scope.orgId,
-      OR: [{ id: { in: deletion.ids } }, ...(deletion.filters ? [contactWhere(scope, deletion.filters)] : [])],
-    },
-  });
+  const { count } = await withActor(db, scope.userId, (tx) =>
+    tx.contact.deleteMany({
+      where: {
+        org_id: scope.orgId,
+        OR: [{ id: { in: deletion.ids } }, ...(deletion.filters ? [contactWhere(scope, deletion.filters)] : [])],
+      },
+    }),
+  );
   if (count === 0) throw notFound('Contact');
   return count;
 }

@@ -1,6 +1,7 @@
 // Custom fields (§6.5): a definition per organization, module and name, and
 // the values records keep in their custom_fields object.
 import type { CustomFieldDefinition, Prisma } from '../generated/prisma/client.js';
+import { withActor } from './actor.js';
 import type { Db } from './db.js';
 import { notFound } from './errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from './list-query.js';
@@ -35,9 +36,9 @@ const presentDefinition = (row: Definition) => ({
  * unknown lead neither changes anything nor leaves a definition behind. An
  * existing definition is kept (the no-op DO UPDATE makes RETURNING yield it).
  */
-export async function setLeadCustomField(db: Db, scope: { orgId: number }, input: LeadCustomFieldInput) {
+export async function setLeadCustomField(db: Db, scope: { orgId: number; userId: number | null }, input: LeadCustomFieldInput) {
   const value = input.field_value === undefined ? null : JSON.stringify(input.field_value);
-  const rows = await db.$queryRaw<SavedLeadField[]>`
+  const rows = await withActor(db, scope.userId, (tx) => tx.$queryRaw<SavedLeadField[]>`
     WITH lead AS (
       UPDATE leads
          SET custom_fields = custom_fields
@@ -52,7 +53,7 @@ export async function setLeadCustomField(db: Db, scope: { orgId: number }, input
       RETURNING id, module_name, field_name, field_type, created_at
     )
     SELECT definition.*, lead.id AS lead_id, lead.custom_fields
-      FROM lead, definition`;
+      FROM lead, definition`);
   const saved = rows[0];
   if (!saved) throw notFound('Lead');
   return {

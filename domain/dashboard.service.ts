@@ -40,13 +40,15 @@ const invalidRange = (message: string) =>
   new ApiError('validation_error', `end_date: ${message}`, { details: [{ path: 'end_date', message }] });
 
 /** 422 when the range ends before it starts (a date-only end_date still covers its whole day). */
-export function assertOrderedRange(range: DateRange) {
+function assertOrderedRange(range: DateRange) {
   const bounds = dateRangeFilter(range.start_date, range.end_date);
   const end = bounds?.lt ?? bounds?.lte;
   if (bounds?.gte && end && (bounds.lt ? bounds.gte >= end : bounds.gte > end)) {
     throw invalidRange('must not be before start_date');
   }
 }
+
+const isBounded = (range: DateRange) => range.start_date !== undefined || range.end_date !== undefined;
 
 /** `column` within the range, as SQL; TRUE without bounds. `column` is a fixed identifier, never input. */
 function createdWithin(column: string, range: DateRange): Prisma.Sql {
@@ -60,8 +62,29 @@ function createdWithin(column: string, range: DateRange): Prisma.Sql {
   return conditions.length > 0 ? Prisma.join(conditions, ' AND ') : Prisma.sql`TRUE`;
 }
 
-async function query<Row extends pg.QueryResultRow>(pool: pg.Pool, sql: Prisma.Sql): Promise<Row[]> {
-  return (await pool.query<Row>(sql.text, sql.values)).rows;
+/**
+ * Runs one aggregate query with JIT compilation off. These queries take tens
+ * to hundreds of milliseconds, and their row estimates (grouping expressions,
+ * candidate lists) are poor enough that PostgreSQL spent up to 1.5 s
+ * compiling them (docs/indexes.md). Each runs on a connection of its own, so
+ * a dashboard's queries run concurrently: one shared snapshot would mean one
+ * connection and its queries in sequence, measured 30% slower.
+ */
+async function aggregate<Row extends pg.QueryResultRow>(pool: pg.Pool, sql: Prisma.Sql): Promise<Row[]> {
+  const db = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await db.query('BEGIN READ ONLY; SET LOCAL jit = off');
+    const { rows } = await db.query<Row>(sql.text, sql.values);
+    await db.query('COMMIT');
+    return rows;
+  } catch (err) {
+    // a connection that cannot even roll back is discarded rather than returned to the pool
+    await db.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw err;
+  } finally {
+    db.release(broken);
+  }
 }
 
 /** PostgreSQL numeric (sums of Decimal columns) arrives as text; the API answers numbers. */
@@ -104,32 +127,11 @@ function labelled(counts: CodeCount[], labels: Map<number, string>) {
 export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: DateRange) {
   assertOrderedRange(range);
   const org = scope.orgId;
-  const [leadGroups, leadTotal, deals, contacts, companies, labels] = await Promise.all([
-    // One parallel pass over the period's leads into status × source cells, then the grouping sets over
-    // those few cells: grouping sets straight over the leads cannot aggregate in parallel (docs/indexes.md).
-    query<{ status: number | null; lead_source: number | null; grouped_by: number; count: number; average_score: string | null }>(
-      pool,
-      Prisma.sql`WITH cells AS (
-                   SELECT status, lead_source, count(*) AS n, sum(score) AS score_sum
-                     FROM leads WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
-                    GROUP BY status, lead_source
-                 )
-                 SELECT status, lead_source, GROUPING(status, lead_source) AS grouped_by, coalesce(sum(n), 0)::int AS count,
-                        round(sum(score_sum) / sum(n), 2)::text AS average_score
-                   FROM cells GROUP BY GROUPING SETS ((status), (lead_source), ())`,
-    ),
-    query<{ total: number }>(pool, Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE org_id = ${org}`),
-    query<{ count: number; open_count: number; open_value: string; won_count: number; won_value: string; lost_count: number }>(
-      pool,
-      Prisma.sql`SELECT count(*)::int AS count,
-                        count(*) FILTER (WHERE NOT s.is_won AND NOT s.is_lost)::int AS open_count,
-                        coalesce(sum(d.value) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), 0)::text AS open_value,
-                        count(*) FILTER (WHERE s.is_won)::int AS won_count,
-                        coalesce(sum(d.value) FILTER (WHERE s.is_won), 0)::text AS won_value,
-                        count(*) FILTER (WHERE s.is_lost)::int AS lost_count
-                   FROM deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
-                  WHERE d.org_id = ${org} AND ${createdWithin('d.created_at', range)}`,
-    ),
+  const [leadGroups, allLeads, deal, contacts, companies, labels] = await Promise.all([
+    leadCells(pool, org, range),
+    // without a range the period is all time, and its count is the total
+    isBounded(range) ? leadCount(pool, org) : undefined,
+    dealOutcomes(pool, org, range),
     recordCounts(pool, 'contacts', org, range),
     recordCounts(pool, 'companies', org, range),
     loadLeadLabels(pool, org),
@@ -137,11 +139,10 @@ export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: D
   // GROUPING(status, lead_source) is a bit mask of the columns a row is NOT grouped by
   const groups = (mask: number) => leadGroups.filter((g) => g.grouped_by === mask);
   const period = groups(3)[0]!;
-  const deal = deals[0]!;
   return {
     period: echoRange(range),
     leads: {
-      total: leadTotal[0]!.total,
+      total: allLeads ?? period.count,
       new_in_period: period.count,
       average_score: period.average_score === null ? null : Number(period.average_score),
       by_status: labelled(groups(1).map((g) => ({ code: g.status, count: g.count })), labels.code.status).map((r) => ({
@@ -169,9 +170,50 @@ export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: D
   };
 }
 
+/**
+ * The period's leads per status, per source and overall, with average scores.
+ * One parallel pass over the leads into status × source cells, then the
+ * grouping sets over those few cells: grouping sets straight over the leads
+ * cannot aggregate in parallel and took twice as long (docs/indexes.md).
+ */
+function leadCells(pool: pg.Pool, org: number, range: DateRange) {
+  return aggregate<{ status: number | null; lead_source: number | null; grouped_by: number; count: number; average_score: string | null }>(
+    pool,
+    Prisma.sql`WITH cells AS (
+                 SELECT status, lead_source, count(*) AS n, sum(score) AS score_sum
+                   FROM leads WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
+                  GROUP BY status, lead_source
+               )
+               SELECT status, lead_source, GROUPING(status, lead_source) AS grouped_by, coalesce(sum(n), 0)::int AS count,
+                      round(sum(score_sum) / sum(n), 2)::text AS average_score
+                 FROM cells GROUP BY GROUPING SETS ((status), (lead_source), ())`,
+  );
+}
+
+async function leadCount(pool: pg.Pool, org: number) {
+  const [row] = await aggregate<{ total: number }>(pool, Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE org_id = ${org}`);
+  return row!.total;
+}
+
+/** The period's deals by the outcome of their stage. */
+async function dealOutcomes(pool: pg.Pool, org: number, range: DateRange) {
+  const [row] = await aggregate<{ count: number; open_count: number; open_value: string; won_count: number; won_value: string; lost_count: number }>(
+    pool,
+    Prisma.sql`SELECT count(*)::int AS count,
+                      count(*) FILTER (WHERE NOT s.is_won AND NOT s.is_lost)::int AS open_count,
+                      coalesce(sum(d.value) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), 0)::text AS open_value,
+                      count(*) FILTER (WHERE s.is_won)::int AS won_count,
+                      coalesce(sum(d.value) FILTER (WHERE s.is_won), 0)::text AS won_value,
+                      count(*) FILTER (WHERE s.is_lost)::int AS lost_count
+                 FROM deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
+                WHERE d.org_id = ${org} AND ${createdWithin('d.created_at', range)}`,
+  );
+  return row!;
+}
+
 /** All rows of an organization's table, and those created in the range. */
 async function recordCounts(pool: pg.Pool, table: 'contacts' | 'companies', org: number, range: DateRange) {
-  const [row] = await query<{ total: number; new_in_period: number }>(
+  const [row] = await aggregate<{ total: number; new_in_period: number }>(
     pool,
     Prisma.sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE ${createdWithin('created_at', range)})::int AS new_in_period
                  FROM ${Prisma.raw(table)} WHERE org_id = ${org}`,
@@ -181,13 +223,14 @@ async function recordCounts(pool: pg.Pool, table: 'contacts' | 'companies', org:
 
 // ------------------------------------------------------------------- stats
 
-export type SeriesGranularity = 'day' | 'week';
+type SeriesGranularity = 'day' | 'week';
 
 /**
  * The range the stats time series covers: as given, or the DEFAULT_SERIES_DAYS
- * days up to end_date (today when absent); start_date alone runs to today.
+ * days up to end_date (today when absent); start_date alone runs to today
+ * (or to its own day when that is later).
  */
-export function seriesRange(range: DateRange, now: Date): Required<DateRange> {
+function seriesRange(range: DateRange, now: Date): Required<DateRange> {
   const today: DateBound = { at: new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`), dateOnly: true };
   const end = range.end_date ?? (range.start_date && range.start_date.at > today.at ? { ...range.start_date, dateOnly: true } : today);
   const endDay = new Date(`${end.at.toISOString().slice(0, 10)}T00:00:00Z`);
@@ -204,21 +247,24 @@ const daysSpanned = (range: Required<DateRange>) => {
 /**
  * Per-day (or per-week) counts of rows created in the range, every bucket
  * present (zero when empty); weeks start on Monday (UTC) and the first and
- * last weeks count only the days inside the range.
+ * last weeks count only the days inside the range. Each bucket is counted by
+ * its own range scan of an index that starts with (org_id, created_at): a
+ * GROUP BY on the truncated timestamp cannot aggregate in parallel and took
+ * twice as long.
  */
 function createdSeries(pool: pg.Pool, table: 'leads' | 'deals', org: number, range: Required<DateRange>, unit: SeriesGranularity) {
-  const first = range.start_date.at;
-  const last = range.end_date.at;
-  return query<{ date: string; count: number }>(
+  const step = Prisma.sql`('1 ' || ${unit}::text)::interval`;
+  return aggregate<{ date: string; count: number }>(
     pool,
-    Prisma.sql`SELECT to_char(b.bucket, 'YYYY-MM-DD') AS date, coalesce(c.count, 0)::int AS count
-                 FROM generate_series(date_trunc(${unit}::text, ${first}::timestamptz AT TIME ZONE 'UTC'),
-                                      date_trunc(${unit}::text, ${last}::timestamptz AT TIME ZONE 'UTC'),
-                                      ('1 ' || ${unit}::text)::interval) AS b(bucket)
-                 LEFT JOIN (SELECT date_trunc(${unit}::text, created_at AT TIME ZONE 'UTC') AS bucket, count(*) AS count
-                              FROM ${Prisma.raw(table)}
-                             WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
-                             GROUP BY 1) c ON c.bucket = b.bucket
+    Prisma.sql`SELECT to_char(b.bucket, 'YYYY-MM-DD') AS date, c.count
+                 FROM generate_series(date_trunc(${unit}::text, ${range.start_date.at}::timestamptz AT TIME ZONE 'UTC'),
+                                      date_trunc(${unit}::text, ${range.end_date.at}::timestamptz AT TIME ZONE 'UTC'),
+                                      ${step}) AS b(bucket)
+                 CROSS JOIN LATERAL (
+                   SELECT count(*)::int AS count FROM ${Prisma.raw(table)}
+                    WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
+                      AND created_at >= b.bucket AT TIME ZONE 'UTC' AND created_at < (b.bucket + ${step}) AT TIME ZONE 'UTC'
+                 ) c
                 ORDER BY b.bucket`,
   );
 }
@@ -237,34 +283,11 @@ export async function dashboardStats(pool: pg.Pool, scope: OrgScope, range: Date
   if (days > MAX_SERIES_DAYS) throw invalidRange(`the range may span at most ${MAX_SERIES_DAYS} days`);
   const granularity: SeriesGranularity = days > DAILY_SERIES_MAX_DAYS ? 'week' : 'day';
   const org = scope.orgId;
-  const [leadsCreated, dealsCreated, pipelines, topAssignees] = await Promise.all([
+  const [leadsCreated, dealsCreated, pipelines, assignees] = await Promise.all([
     createdSeries(pool, 'leads', org, series, granularity),
     createdSeries(pool, 'deals', org, series, granularity),
     pipelineSummary(pool, org, range),
-    query<{ user_id: number; name: string; leads_assigned: number; deals_won: number; won_value: string }>(
-      pool,
-      Prisma.sql`WITH assigned AS (
-                   SELECT assigned_to AS user_id, count(*)::int AS leads_assigned
-                     FROM leads WHERE org_id = ${org} AND assigned_to IS NOT NULL AND ${createdWithin('created_at', range)}
-                    GROUP BY assigned_to
-                 ), won AS (
-                   SELECT l.assigned_to AS user_id, count(*)::int AS deals_won, sum(d.value) AS won_value
-                     FROM deals d
-                     JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id AND s.is_won
-                     JOIN leads l ON l.id = d.lead_id AND l.org_id = d.org_id
-                    WHERE d.org_id = ${org} AND l.assigned_to IS NOT NULL AND ${createdWithin('d.created_at', range)}
-                    GROUP BY l.assigned_to
-                 )
-                 SELECT u.id AS user_id, concat_ws(' ', u.first_name, u.last_name) AS name,
-                        coalesce(a.leads_assigned, 0) AS leads_assigned, coalesce(w.deals_won, 0) AS deals_won,
-                        coalesce(w.won_value, 0)::text AS won_value
-                   FROM users u
-                   LEFT JOIN assigned a ON a.user_id = u.id
-                   LEFT JOIN won w ON w.user_id = u.id
-                  WHERE u.org_id = ${org} AND (a.user_id IS NOT NULL OR w.user_id IS NOT NULL)
-                  ORDER BY leads_assigned DESC, deals_won DESC, u.id
-                  LIMIT ${TOP_ASSIGNEES}`,
-    ),
+    topAssignees(pool, org, range),
   ]);
   return {
     period: echoRange(range),
@@ -272,13 +295,44 @@ export async function dashboardStats(pool: pg.Pool, scope: OrgScope, range: Date
     leads_created: leadsCreated,
     deals_created: dealsCreated,
     pipelines,
-    top_assignees: topAssignees.map((a) => ({ ...a, won_value: money(a.won_value) })),
+    top_assignees: assignees.map((a) => ({ ...a, won_value: money(a.won_value) })),
   };
+}
+
+/**
+ * Users by the leads created in the range and assigned to them, then by the
+ * won deals (created in the range) of their leads.
+ */
+function topAssignees(pool: pg.Pool, org: number, range: DateRange) {
+  return aggregate<{ user_id: number; name: string; leads_assigned: number; deals_won: number; won_value: string }>(
+    pool,
+    Prisma.sql`WITH assigned AS (
+                 SELECT assigned_to AS user_id, count(*)::int AS leads_assigned
+                   FROM leads WHERE org_id = ${org} AND assigned_to IS NOT NULL AND ${createdWithin('created_at', range)}
+                  GROUP BY assigned_to
+               ), won AS (
+                 SELECT l.assigned_to AS user_id, count(*)::int AS deals_won, sum(d.value) AS won_value
+                   FROM deals d
+                   JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id AND s.is_won
+                   JOIN leads l ON l.id = d.lead_id AND l.org_id = d.org_id
+                  WHERE d.org_id = ${org} AND l.assigned_to IS NOT NULL AND ${createdWithin('d.created_at', range)}
+                  GROUP BY l.assigned_to
+               )
+               SELECT u.id AS user_id, concat_ws(' ', u.first_name, u.last_name) AS name,
+                      coalesce(a.leads_assigned, 0) AS leads_assigned, coalesce(w.deals_won, 0) AS deals_won,
+                      coalesce(w.won_value, 0)::text AS won_value
+                 FROM users u
+                 LEFT JOIN assigned a ON a.user_id = u.id
+                 LEFT JOIN won w ON w.user_id = u.id
+                WHERE u.org_id = ${org} AND (a.user_id IS NOT NULL OR w.user_id IS NOT NULL)
+                ORDER BY leads_assigned DESC, deals_won DESC, u.id
+                LIMIT ${TOP_ASSIGNEES}`,
+  );
 }
 
 /** Every pipeline with every stage (empty ones too), counting the deals created in the range. */
 async function pipelineSummary(pool: pg.Pool, org: number, range: DateRange) {
-  const rows = await query<{
+  const rows = await aggregate<{
     pipeline_id: number;
     pipeline_name: string;
     pipeline_deal_count: number;
@@ -370,7 +424,7 @@ export async function dashboardLeadAging(pool: pg.Pool, scope: OrgScope, now = n
   const [rows, labels] = await Promise.all([
     // grouped by status alone (a handful of groups) so PostgreSQL aggregates in parallel; the
     // buckets are FILTERed counts rather than grouping keys, whose group count it cannot estimate
-    query<{ status: number; by_age: number[]; by_inactivity: number[] }>(
+    aggregate<{ status: number; by_age: number[]; by_inactivity: number[] }>(
       pool,
       Prisma.sql`SELECT status, ARRAY[${bucketCounts('created_at')}] AS by_age,
                         ARRAY[${bucketCounts('coalesce(last_activity_at, created_at)')}] AS by_inactivity
@@ -413,8 +467,23 @@ export const TOP_ACCOUNTS_MAX = 50;
  * count, then by the latest last_activity_at of those leads.
  */
 export async function dashboardTopAccounts(pool: pg.Pool, scope: OrgScope, limit: number) {
-  const org = scope.orgId;
-  const rows = await query<{
+  const rows = await rankedAccounts(pool, scope.orgId, limit);
+  return rows.map((r, i) => ({
+    rank: i + 1,
+    ...r,
+    open_deal_value: money(r.open_deal_value),
+    last_activity_at: r.last_activity_at?.toISOString() ?? null,
+  }));
+}
+
+/**
+ * Lead activity is counted only for the companies that can still make the
+ * list: those with one of the `limit` largest open values (ties included);
+ * only when fewer companies have open deals than the list has places does
+ * every company with leads compete on activity.
+ */
+function rankedAccounts(pool: pg.Pool, org: number, limit: number) {
+  return aggregate<{
     company_id: number;
     company_name: string;
     industry_type: string | null;
@@ -425,9 +494,6 @@ export async function dashboardTopAccounts(pool: pg.Pool, scope: OrgScope, limit
     last_activity_at: Date | null;
   }>(
     pool,
-    // Lead activity is counted only for the companies that can still make the list: those with one of
-    // the `limit` largest open values (ties included); only when fewer companies have open deals than
-    // the list has places does every company with leads compete on activity.
     Prisma.sql`WITH open_deals AS (
                  SELECT l.company_id, count(*)::int AS open_deal_count, sum(d.value) AS open_deal_value
                    FROM deals d
@@ -453,10 +519,4 @@ export async function dashboardTopAccounts(pool: pg.Pool, scope: OrgScope, limit
                 ORDER BY coalesce(o.open_deal_value, 0) DESC, a.lead_count DESC, a.last_activity_at DESC NULLS LAST, c.id
                 LIMIT ${limit}`,
   );
-  return rows.map((r, i) => ({
-    rank: i + 1,
-    ...r,
-    open_deal_value: money(r.open_deal_value),
-    last_activity_at: r.last_activity_at?.toISOString() ?? null,
-  }));
 }

@@ -3,6 +3,7 @@
 // (422 with a reason); the deals table's composite foreign keys hold the
 // pipeline and stage rules even against concurrent changes.
 import { Prisma } from '../generated/prisma/client.js';
+import { withActor } from './actor.js';
 import type { Db } from './db.js';
 import { ApiError, notFound } from './errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from './list-query.js';
@@ -100,10 +101,9 @@ export async function listDeals(
 
 export async function createDeal(db: Db, scope: { orgId: number; userId: number | null }, input: DealInput): Promise<DealView> {
   await Promise.all([assertLeadOfOrg(db, scope.orgId, input.lead_id), assertPlacement(db, scope.orgId, input)]);
-  const deal = await db.deal.create({
-    data: { ...input, org_id: scope.orgId, created_by: scope.userId },
-    include: withNames,
-  });
+  const deal = await withActor(db, scope.userId, (tx) =>
+    tx.deal.create({ data: { ...input, org_id: scope.orgId, created_by: scope.userId }, include: withNames }),
+  );
   return presentDeal(deal);
 }
 
@@ -112,7 +112,7 @@ export async function createDeal(db: Db, scope: { orgId: number; userId: number 
  * placement (a new pipeline needs one of its stages). The write itself is one
  * scoped statement.
  */
-export async function updateDeal(db: Db, scope: { orgId: number }, id: number, patch: DealPatch): Promise<DealView> {
+export async function updateDeal(db: Db, scope: { orgId: number; userId: number | null }, id: number, patch: DealPatch): Promise<DealView> {
   if (patch.lead_id !== undefined) await assertLeadOfOrg(db, scope.orgId, patch.lead_id);
   if (patch.pipeline_id !== undefined || patch.stage_id !== undefined || patch.value !== undefined) {
     const current = await db.deal.findFirst({
@@ -126,13 +126,15 @@ export async function updateDeal(db: Db, scope: { orgId: number }, id: number, p
       value: patch.value ?? current.value,
     });
   }
-  const [deal] = await db.deal.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data: patch, include: withNames });
+  const [deal] = await withActor(db, scope.userId, (tx) =>
+    tx.deal.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data: patch, include: withNames }),
+  );
   if (!deal) throw notFound('Deal');
   return presentDeal(deal);
 }
 
-export async function deleteDeals(db: Db, scope: { orgId: number }, ids: number[]): Promise<number> {
-  const { count } = await db.deal.deleteMany({ where: { id: { in: ids }, org_id: scope.orgId } });
+export async function deleteDeals(db: Db, scope: { orgId: number; userId: number | null }, ids: number[]): Promise<number> {
+  const { count } = await withActor(db, scope.userId, (tx) => tx.deal.deleteMany({ where: { id: { in: ids }, org_id: scope.orgId } }));
   if (count === 0) throw notFound('Deal');
   return count;
 }

@@ -11,6 +11,12 @@ import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListPar
 
 type ActivityScope = Pick<Scope, 'orgId' | 'userId'>;
 
+/** Asks for the follow-up-due workflow of the follow-up in the payload ({ followUpId }). */
+export const OUTBOX_FOLLOW_UP_DUE = 'follow_up.due';
+
+/** The status of a follow-up still to be done: the only one the follow-up-due reminder fires for. */
+export const FOLLOW_UP_PENDING = 1;
+
 /** Follow-up status codes (§6.2: 1–6). */
 export const FOLLOW_UP_STATUSES: Record<number, string> = {
   1: 'Pending',
@@ -83,11 +89,18 @@ export async function addFollowUp(
   scope: ActivityScope,
   input: { lead_id: number; follow_up_date: Date; notes?: string | null; status: number },
 ): Promise<FollowUp> {
+  // the outbox row in the same statement: the reminder is scheduled if and only if the follow-up exists
   const rows = await db.$queryRaw<FollowUp[]>`
-    INSERT INTO follow_ups (org_id, lead_id, follow_up_date, notes, status, created_by)
-    SELECT org_id, id, ${input.follow_up_date}, ${input.notes ?? null}, ${input.status}, ${scope.userId}
-      FROM leads WHERE id = ${input.lead_id} AND org_id = ${scope.orgId} FOR KEY SHARE
-    RETURNING *`;
+    WITH follow_up AS (
+      INSERT INTO follow_ups (org_id, lead_id, follow_up_date, notes, status, created_by)
+      SELECT org_id, id, ${input.follow_up_date}, ${input.notes ?? null}, ${input.status}, ${scope.userId}
+        FROM leads WHERE id = ${input.lead_id} AND org_id = ${scope.orgId} FOR KEY SHARE
+      RETURNING *
+    ), outbox AS (
+      INSERT INTO outbox_events (org_id, kind, payload)
+      SELECT org_id, ${OUTBOX_FOLLOW_UP_DUE}, jsonb_build_object('followUpId', id) FROM follow_up
+    )
+    SELECT * FROM follow_up`;
   if (!rows[0]) throw notFound('Lead');
   return rows[0];
 }

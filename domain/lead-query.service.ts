@@ -13,6 +13,9 @@ export const LEAD_SORTABLE_FIELDS = [
 ] as const;
 export type LeadSortField = (typeof LEAD_SORTABLE_FIELDS)[number];
 
+/** Sortable columns that can hold NULL: only these need NULLS LAST (which no (org_id, column, id) index matches). */
+const NULLABLE_SORT_FIELDS: readonly LeadSortField[] = ['first_name', 'last_name', 'email', 'company', 'estimated_value', 'last_activity_at'];
+
 export interface LeadFilters {
   /** contains, case-insensitively, in the full name, email, company or phone number */
   search_value?: string;
@@ -83,13 +86,17 @@ export function leadFilterCondition(scope: Pick<Scope, 'orgId' | 'userId'>, filt
 /**
  * Sort by the requested column, then by id so pages are stable when values
  * tie (as orderArgs does for Prisma queries); leads without a value (no
- * score yet, no activity) sort last in both directions.
+ * email, no activity) sort last in both directions. NOT NULL columns get no
+ * NULLS LAST: PostgreSQL would then not read the order off their
+ * (org_id, column, id) index and sorted all the organization's leads instead
+ * (docs/indexes.md).
  */
 function leadOrder(p: Pick<ListParams<LeadSortField>, 'order_by' | 'order_in'>): Prisma.Sql {
   if (!LEAD_SORTABLE_FIELDS.includes(p.order_by)) throw new Error(`unsortable lead field ${p.order_by}`);
   const direction = p.order_in === 'ASC' ? 'ASC' : 'DESC';
   if (p.order_by === 'id') return Prisma.raw(`id ${direction}`);
-  return Prisma.raw(`"${p.order_by}" ${direction} NULLS LAST, id ${direction}`);
+  const nulls = NULLABLE_SORT_FIELDS.includes(p.order_by) ? ' NULLS LAST' : '';
+  return Prisma.raw(`"${p.order_by}" ${direction}${nulls}, id ${direction}`);
 }
 
 export async function listLeads(
@@ -100,7 +107,12 @@ export async function listLeads(
 ) {
   const where = leadFilterCondition(scope, filters);
   const { skip, take } = pageArgs(params);
-  const page = Prisma.sql`SELECT * FROM leads WHERE ${where} ORDER BY ${leadOrder(params)} LIMIT ${take} OFFSET ${skip}`;
+  const order = leadOrder(params);
+  // The page's ids first, then its rows: the ids of a page (deep ones too) come off an index alone,
+  // without reading the table rows of every skipped lead (docs/indexes.md).
+  const page = Prisma.sql`SELECT * FROM leads WHERE org_id = ${scope.orgId} AND id IN (
+    SELECT id FROM leads WHERE ${where} ORDER BY ${order} LIMIT ${take} OFFSET ${skip}
+  ) ORDER BY ${order}`;
   const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
   const [rows, total] = await Promise.all([
     pool.query<Lead>(page.text, page.values),

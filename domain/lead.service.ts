@@ -5,6 +5,7 @@
 // deleting and the profile image of one lead.
 import type pg from 'pg';
 import { Prisma, type Lead } from '../generated/prisma/client.js';
+import { withActor, type SqlClient } from './actor.js';
 import type { Scope } from './auth-context.js';
 import { ApiError, notFound } from './errors.js';
 import { IMAGE_TYPES, type FileStorage } from './file-storage.js';
@@ -60,23 +61,11 @@ export function dedupeLinkedin(url: string | null | undefined): string | null {
   }
 }
 
-async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+/** Who writes: the organization, and the user the activity feed names (null: the system or an API key). */
+type WriteScope = Pick<Scope, 'orgId' | 'userId'>;
 
-async function findOrCreateCompany(pool: pg.Pool, orgId: number, name: string): Promise<number> {
-  const find = async (db: pg.Pool | pg.PoolClient) =>
+async function findOrCreateCompany(pool: pg.Pool, { orgId, userId }: WriteScope, name: string): Promise<number> {
+  const find = async (db: SqlClient) =>
     (
       await db.query<{ id: number }>(
         'SELECT id FROM companies WHERE org_id = $1 AND lower(company_name) = lower($2) ORDER BY id LIMIT 1',
@@ -86,7 +75,7 @@ async function findOrCreateCompany(pool: pg.Pool, orgId: number, name: string): 
   const existing = await find(pool);
   if (existing !== undefined) return existing;
   // companies has no unique index on the name: creating one name is serialised per organization instead
-  return withTransaction(pool, async (client) => {
+  return withActor(pool, userId, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`company:${orgId}:${name.toLowerCase()}`]);
     const raced = await find(client);
     if (raced !== undefined) return raced;
@@ -104,9 +93,9 @@ async function findOrCreateCompany(pool: pg.Pool, orgId: number, name: string): 
  * case-insensitively), created on first use. An explicit company_id wins and
  * must be one of the organization's companies; undefined leaves the link alone.
  */
-async function resolveCompanyId(pool: pg.Pool, orgId: number, input: LeadInput): Promise<number | null | undefined> {
+async function resolveCompanyId(pool: pg.Pool, scope: WriteScope, input: LeadInput): Promise<number | null | undefined> {
   if (input.company_id !== undefined && input.company_id !== null) {
-    const { rowCount } = await pool.query('SELECT 1 FROM companies WHERE id = $1 AND org_id = $2', [input.company_id, orgId]);
+    const { rowCount } = await pool.query('SELECT 1 FROM companies WHERE id = $1 AND org_id = $2', [input.company_id, scope.orgId]);
     if (rowCount !== 1) {
       throw new ApiError('validation_error', `company_id: company ${input.company_id} does not exist in this organization`, {
         details: [{ path: 'company_id', message: 'unknown company' }],
@@ -116,11 +105,15 @@ async function resolveCompanyId(pool: pg.Pool, orgId: number, input: LeadInput):
   }
   if (input.company_id === null || input.company === undefined) return input.company_id;
   const name = input.company?.trim();
-  return name ? findOrCreateCompany(pool, orgId, name) : null;
+  return name ? findOrCreateCompany(pool, scope, name) : null;
 }
 
-/** Checks lookup codes, the assignee and the company, turns tag names into ids and links the company by name. */
-export async function prepareLeadInput(pool: pg.Pool, orgId: number, input: LeadInput, labels?: LeadLabels) {
+/**
+ * Checks lookup codes, the assignee and the company, turns tag names into ids
+ * and links the company by name (a company it creates is the scope user's).
+ */
+export async function prepareLeadInput(pool: pg.Pool, scope: WriteScope, input: LeadInput, labels?: LeadLabels) {
+  const { orgId } = scope;
   assertKnownCodes(labels ?? (await loadLeadLabels(pool, orgId)), input);
   if (input.assigned_to !== undefined && input.assigned_to !== null) {
     const { rowCount } = await pool.query('SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL', [
@@ -134,7 +127,7 @@ export async function prepareLeadInput(pool: pg.Pool, orgId: number, input: Lead
     }
   }
   const tags = input.tags ? await resolveTagIds(pool, orgId, input.tags, labels) : undefined;
-  const companyId = await resolveCompanyId(pool, orgId, input);
+  const companyId = await resolveCompanyId(pool, scope, input);
   return { ...input, tags, ...(companyId !== undefined && { company_id: companyId }) };
 }
 
@@ -157,10 +150,10 @@ function insertColumns(orgId: number, lead: PreparedLead, createdBy: number | nu
  * round trip, atomic, and the unique (org_id, dedupe_email / dedupe_linkedin)
  * indexes decide races between concurrent requests.
  */
-async function insertLeadWithOutbox(pool: pg.Pool, columns: Record<string, unknown>): Promise<Lead | null> {
+async function insertLeadWithOutbox(db: SqlClient, columns: Record<string, unknown>): Promise<Lead | null> {
   const names = Object.keys(columns);
   const values = Object.values(columns);
-  const { rows } = await pool.query<Lead>(
+  const { rows } = await db.query<Lead>(
     `WITH lead AS (
        INSERT INTO leads (${names.map((n) => `"${n}"`).join(', ')}, updated_at)
        VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}, now())
@@ -174,14 +167,14 @@ async function insertLeadWithOutbox(pool: pg.Pool, columns: Record<string, unkno
 }
 
 /** UPDATE of one lead of the organization and its scoring outbox row, in one statement; null when no such lead. */
-async function updateLeadWithOutbox(pool: pg.Pool, orgId: number, id: number, assignments: Prisma.Sql[]): Promise<Lead | null> {
+async function updateLeadWithOutbox(db: SqlClient, orgId: number, id: number, assignments: Prisma.Sql[]): Promise<Lead | null> {
   const statement = Prisma.sql`WITH lead AS (
        UPDATE leads SET ${Prisma.join([...assignments, Prisma.sql`updated_at = now()`], ', ')}
         WHERE id = ${id} AND org_id = ${orgId}
         RETURNING *
      ), ${Prisma.raw(SCORE_OUTBOX_CTE)}
      SELECT * FROM lead`;
-  const { rows } = await pool.query<Lead>(statement.text, statement.values);
+  const { rows } = await db.query<Lead>(statement.text, statement.values);
   return rows[0] ?? null;
 }
 
@@ -194,13 +187,13 @@ export const tagsWithAdded = (tagIds: number[]) => Prisma.sql`ARRAY(SELECT DISTI
 
 /** The lead owning the email or LinkedIn key, other than `exceptId`. */
 async function findOwner(
-  pool: pg.Pool,
+  db: SqlClient,
   orgId: number,
   email: string | null,
   linkedin: string | null,
   exceptId: number | null = null,
 ): Promise<Lead | null> {
-  const { rows } = await pool.query<Lead>(
+  const { rows } = await db.query<Lead>(
     `SELECT * FROM leads
       WHERE org_id = $1 AND (dedupe_email = $2 OR dedupe_linkedin = $3) AND id IS DISTINCT FROM $4
       ORDER BY id LIMIT 1`,
@@ -218,8 +211,8 @@ const duplicateLeadError = (existingId: number | undefined) =>
 const MERGED_FIELDS = LEAD_WRITABLE_FIELDS.filter((field) => field !== 'email' && field !== 'linkedin_url');
 
 /** Updates the existing lead with the fields given; custom_fields merged, tags added. */
-async function mergeInto(pool: pg.Pool, existing: Lead, lead: PreparedLead): Promise<Lead> {
-  const merged = await updateLeadWithOutbox(pool, existing.org_id, existing.id, [
+async function mergeInto(db: SqlClient, existing: Lead, lead: PreparedLead): Promise<Lead> {
+  const merged = await updateLeadWithOutbox(db, existing.org_id, existing.id, [
     ...writableFieldAssignments(lead, MERGED_FIELDS),
     Prisma.sql`custom_fields = custom_fields || ${JSON.stringify(lead.custom_fields ?? {})}::jsonb`,
     Prisma.sql`tags = ${tagsWithAdded(lead.tags ?? [])}`,
@@ -230,30 +223,28 @@ async function mergeInto(pool: pg.Pool, existing: Lead, lead: PreparedLead): Pro
 
 export async function createLead(
   pool: pg.Pool,
-  scope: { orgId: number; userId: number | null },
+  scope: WriteScope,
   input: LeadInput,
   policy: DuplicatePolicy = 'reject',
 ): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
   // loaded once: validation uses them, and the caller presents the lead with them
   const labels = await loadLeadLabels(pool, scope.orgId);
-  const lead = await prepareLeadInput(pool, scope.orgId, input, labels);
-  // the owner may be deleted between the conflict and the lookup: try again then
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const created = await insertLeadWithOutbox(pool, insertColumns(scope.orgId, lead, scope.userId, null));
-    if (created) return { lead: created, outcome: 'created', labels };
-    const existing = await findOwner(
-      pool,
-      scope.orgId,
-      dedupeEmail(lead.email),
-      dedupeLinkedin(lead.linkedin_url),
-    );
-    if (!existing) continue;
-    if (policy === 'reject') throw duplicateLeadError(existing.id);
-    if (policy === 'merge') return { lead: await mergeInto(pool, existing, lead), outcome: 'merged', labels };
-    const duplicate = await insertLeadWithOutbox(pool, insertColumns(scope.orgId, lead, scope.userId, existing.id));
-    if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted', labels };
-  }
-  throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');
+  const lead = await prepareLeadInput(pool, scope, input, labels);
+  const { lead: written, outcome } = await withActor(pool, scope.userId, async (client) => {
+    // the owner may be deleted between the conflict and the lookup: try again then
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const created = await insertLeadWithOutbox(client, insertColumns(scope.orgId, lead, scope.userId, null));
+      if (created) return { lead: created, outcome: 'created' as const };
+      const existing = await findOwner(client, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url));
+      if (!existing) continue;
+      if (policy === 'reject') throw duplicateLeadError(existing.id);
+      if (policy === 'merge') return { lead: await mergeInto(client, existing, lead), outcome: 'merged' as const };
+      const duplicate = await insertLeadWithOutbox(client, insertColumns(scope.orgId, lead, scope.userId, existing.id));
+      if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' as const };
+    }
+    throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');
+  });
+  return { lead: written, outcome, labels };
 }
 
 export async function getLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
@@ -274,8 +265,8 @@ const withoutSystemKeys = (info: Record<string, unknown>) =>
  * taking another lead's address is a 409 like creating it would be; a lead
  * accepted as a duplicate owns no address and keeps them null.
  */
-export async function updateLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number, input: LeadUpdate): Promise<Lead> {
-  const lead = await prepareLeadInput(pool, scope.orgId, input);
+export async function updateLead(pool: pg.Pool, scope: WriteScope, id: number, input: LeadUpdate): Promise<Lead> {
+  const lead = await prepareLeadInput(pool, scope, input);
   const assignments = writableFieldAssignments(lead, LEAD_WRITABLE_FIELDS);
   if (lead.email !== undefined) {
     assignments.push(Prisma.sql`dedupe_email = CASE WHEN duplicate_of IS NULL THEN ${dedupeEmail(lead.email)} ELSE NULL END`);
@@ -292,7 +283,7 @@ export async function updateLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id:
   }
   let updated: Lead | null;
   try {
-    updated = await updateLeadWithOutbox(pool, scope.orgId, id, assignments);
+    updated = await withActor(pool, scope.userId, (client) => updateLeadWithOutbox(client, scope.orgId, id, assignments));
   } catch (err) {
     if ((err as { code?: unknown }).code !== '23505') throw err;
     const owner = await findOwner(pool, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url), id);
@@ -309,8 +300,8 @@ export async function updateLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id:
  * document insert (which locks its lead) either finish before the children
  * are deleted here or find the lead gone.
  */
-export async function deleteLeads(pool: pg.Pool, storage: FileStorage, scope: Pick<Scope, 'orgId'>, ids: number[]): Promise<number> {
-  const { deleted, storageKeys } = await withTransaction(pool, async (client) => {
+export async function deleteLeads(pool: pg.Pool, storage: FileStorage, scope: WriteScope, ids: number[]): Promise<number> {
+  const { deleted, storageKeys } = await withActor(pool, scope.userId, async (client) => {
     const leads = await client.query<{ id: number; profile_image_key: string | null }>(
       'DELETE FROM leads WHERE org_id = $1 AND id = ANY($2::int[]) RETURNING id, profile_image_key',
       [scope.orgId, ids],
@@ -345,7 +336,7 @@ const PROFILE_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
 export async function setLeadProfileImage(
   pool: pg.Pool,
   storage: FileStorage,
-  scope: Pick<Scope, 'orgId'>,
+  scope: WriteScope,
   id: number,
   image: File,
   uploadMaxBytes: number,
@@ -354,13 +345,15 @@ export async function setLeadProfileImage(
   const stored = await storage.store(scope.orgId, image, { allowedTypes: IMAGE_TYPES, maxBytes, label: 'image' });
   const updated = await storage.recordOrDiscard(stored, async () => {
     // the locked sub-select reads the key being replaced as of this update, even when uploads race
-    const { rows } = await pool.query<Lead & { replaced_key: string | null }>(
-      `UPDATE leads AS l
-          SET profile_image = $3, profile_image_key = $4, profile_image_mime_type = $5, updated_at = now()
-         FROM (SELECT id, profile_image_key FROM leads WHERE id = $1 AND org_id = $2 FOR UPDATE) AS previous
-        WHERE l.id = previous.id
-        RETURNING l.*, previous.profile_image_key AS replaced_key`,
-      [id, scope.orgId, profileImagePath(id), stored.key, stored.mimeType],
+    const { rows } = await withActor(pool, scope.userId, (client) =>
+      client.query<Lead & { replaced_key: string | null }>(
+        `UPDATE leads AS l
+            SET profile_image = $3, profile_image_key = $4, profile_image_mime_type = $5, updated_at = now()
+           FROM (SELECT id, profile_image_key FROM leads WHERE id = $1 AND org_id = $2 FOR UPDATE) AS previous
+          WHERE l.id = previous.id
+          RETURNING l.*, previous.profile_image_key AS replaced_key`,
+        [id, scope.orgId, profileImagePath(id), stored.key, stored.mimeType],
+      ),
     );
     return rows[0];
   });

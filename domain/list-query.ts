@@ -1,5 +1,6 @@
 // The §5 list convention on the domain side: paging, sorting and the
 // created_at date range, shared by every list service.
+import { Prisma } from '../generated/prisma/client.js';
 
 export type SortDirection = 'ASC' | 'DESC';
 
@@ -40,6 +41,17 @@ export function dateRangeFilter(from?: DateBound, to?: DateBound): { gte?: Date;
   };
 }
 
+/** dateRangeFilter as conditions on `column` (e.g. "c.created_at"), for raw SQL; none without bounds. */
+export function dateRangeConditions(column: string, from?: DateBound, to?: DateBound): Prisma.Sql[] {
+  const range = dateRangeFilter(from, to);
+  const target = Prisma.raw(column);
+  return [
+    ...(range?.gte ? [Prisma.sql`${target} >= ${range.gte}`] : []),
+    ...(range?.lt ? [Prisma.sql`${target} < ${range.lt}`] : []),
+    ...(range?.lte ? [Prisma.sql`${target} <= ${range.lte}`] : []),
+  ];
+}
+
 export const paged = <T>(data: T[], total: number, p: Pick<ListParams, 'page' | 'limit'>) => ({
   data,
   total,
@@ -53,6 +65,9 @@ export const paged = <T>(data: T[], total: number, p: Pick<ListParams, 'page' | 
  * typed by a user would otherwise act as a wildcard.
  */
 export const containsText = (text: string) => ({ contains: text.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const });
+
+/** The ILIKE pattern of containsText, for raw SQL. */
+export const containsPattern = (text: string) => `%${containsText(text).contains}%`;
 
 /** `{ OR: [{ a: contains }, { b: contains }] }`: the row matches when any of `fields` contains `text`. */
 export function anyFieldContains<F extends string>(fields: readonly F[], text: string) {

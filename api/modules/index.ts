@@ -12,6 +12,7 @@ import { mountFiles } from './files/index.js';
 import { mountPipelines } from './pipelines/index.js';
 import { mountIngestion } from './ingestion/index.js';
 import { mountLeads } from './leads/index.js';
+import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
 import { mountSearch } from './search/index.js';
 import { mountUsers } from './users/index.js';
@@ -33,4 +34,5 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountCompanies(app);
   mountDashboard(app);
   mountFiles(app);
+  mountNotifications(app);
 }

@@ -56,10 +56,14 @@ async function seedFixtures(a: Tenant, marker: string) {
     data: { org_id, provider: 'box', subject_type: 'lead', subject_id: lead.id, external_id: marker, name: marker, web_url: `https://${marker}.example` },
   });
   const contact = await prisma.contact.create({ data: { org_id, name: marker, email: `${marker}@c.example`, company_id: company.id } });
+  // the writes above also left activity feed entries (the marker among their changes), by trigger
+  const notification = await prisma.notification.create({
+    data: { org_id, user_id: member.id, type_id: 1, title: marker, message: marker, data: { model_type: 'lead', model_id: lead.id } },
+  });
   return {
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, stage: stage.id, deal: deal.id, note: note.id, followUp: followUp.id, document: document.id,
-    company: company.id, contact: contact.id, storedFile: storedFile.id,
+    company: company.id, contact: contact.id, storedFile: storedFile.id, notification: notification.id,
   };
 }
 type Fixtures = Awaited<ReturnType<typeof seedFixtures>>;
@@ -74,8 +78,11 @@ async function snapshotOf(orgId: number) {
       prisma.customFieldDefinition.findMany(where), prisma.customView.findMany(where), prisma.pipeline.findMany(where),
       prisma.stage.findMany(where), prisma.deal.findMany(where), prisma.leadNote.findMany(where), prisma.followUp.findMany(where),
       prisma.leadDocument.findMany(where), prisma.company.findMany(where), prisma.contact.findMany(where),
-      prisma.storedFile.findMany(where), prisma.fileAttachment.findMany(where),
+      prisma.storedFile.findMany(where), prisma.fileAttachment.findMany(where), prisma.notification.findMany(where),
+      prisma.activityFeedEntry.findMany(where),
     ]),
+    // activity feed ids are bigint
+    (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
   );
 }
 
@@ -167,6 +174,10 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/dashboard/overview': { expect: 'visible-to-b', query: { start_date: '2000-01-01', end_date: '2100-12-31' } },
   'GET /api/dashboard/stats': { expect: 'visible-to-b', query: { start_date: '2020-01-01', end_date: '2029-12-31' } },
   'GET /api/dashboard/top-accounts': { expect: 'visible-to-b', query: { limit: 50 } },
+  'GET /api/notification/list': { expect: 'visible-to-b', query: { search_value: marker } },
+  // another user's ids are ignored (updated: 0); the snapshot proves A's notification stays unread
+  'POST /api/notification/read': { expect: 'own-data', body: { ids: [f.notification] } },
+  'GET /api/feed/list': { expect: 'visible-to-b', query: { model_type: 'lead', model_id: f.lead } },
 });
 
 function requestFor(route: RouteEntry, c: IsolationCase) {

@@ -418,19 +418,22 @@ CREATE UNIQUE INDEX "custom_field_definitions_org_id_module_name_field_name_key"
 CREATE INDEX "custom_views_org_id_module_name_idx" ON "custom_views"("org_id", "module_name");
 
 -- CreateIndex
-CREATE INDEX "leads_org_id_id_idx" ON "leads"("org_id", "id");
+CREATE INDEX "leads_org_id_id_company_id_assigned_to_idx" ON "leads"("org_id", "id", "company_id", "assigned_to");
 
 -- CreateIndex
-CREATE INDEX "leads_org_id_created_at_idx" ON "leads"("org_id", "created_at");
+CREATE INDEX "leads_org_id_created_at_id_status_lead_source_score_idx" ON "leads"("org_id", "created_at", "id", "status", "lead_source", "score");
 
 -- CreateIndex
-CREATE INDEX "leads_org_id_status_idx" ON "leads"("org_id", "status");
+CREATE INDEX "leads_org_id_status_created_at_last_activity_at_idx" ON "leads"("org_id", "status", "created_at", "last_activity_at");
 
 -- CreateIndex
-CREATE INDEX "leads_org_id_assigned_to_idx" ON "leads"("org_id", "assigned_to");
+CREATE INDEX "leads_org_id_assigned_to_created_at_status_score_idx" ON "leads"("org_id", "assigned_to", "created_at", "status", "score");
 
 -- CreateIndex
-CREATE INDEX "leads_org_id_score_idx" ON "leads"("org_id", "score");
+CREATE INDEX "leads_org_id_score_id_idx" ON "leads"("org_id", "score", "id");
+
+-- CreateIndex
+CREATE INDEX "leads_org_id_company_id_last_activity_at_idx" ON "leads"("org_id", "company_id", "last_activity_at");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "leads_org_id_dedupe_email_key" ON "leads"("org_id", "dedupe_email");
@@ -488,6 +491,9 @@ CREATE INDEX "deals_org_id_lead_id_idx" ON "deals"("org_id", "lead_id");
 
 -- CreateIndex
 CREATE INDEX "deals_stage_id_idx" ON "deals"("stage_id");
+
+-- CreateIndex
+CREATE INDEX "deals_org_id_created_at_idx" ON "deals"("org_id", "created_at");
 
 -- CreateIndex
 CREATE INDEX "stored_files_org_id_id_idx" ON "stored_files"("org_id", "id");

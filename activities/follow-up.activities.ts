@@ -1,0 +1,24 @@
+// Follow-up reminder I/O: one call that judges the follow-up and writes the
+// due notifications (domain/notification.service.ts), scoped by the
+// follow-up's organization.
+import type { Db } from '../domain/db.js';
+import { remindOfFollowUpIfDue, type FollowUpReminder } from '../domain/notification.service.js';
+
+export interface FollowUpDueInput {
+  orgId: number;
+  followUpId: number;
+}
+
+/** How the reminder ended: it notified, or the follow-up was done, cancelled or deleted before it was due. */
+export type FollowUpDueResult = Exclude<FollowUpReminder, { outcome: 'not_due' }>;
+
+export function createFollowUpActivities(deps: { db: Db }) {
+  const { db } = deps;
+  return {
+    /** `asOf`: ISO 8601, the workflow's clock (not the activity's), so that waking and judging agree. */
+    remindIfDue: ({ asOf, ...followUp }: FollowUpDueInput & { asOf: string }): Promise<FollowUpReminder> =>
+      remindOfFollowUpIfDue(db, { ...followUp, asOf: new Date(asOf) }),
+  };
+}
+
+export type FollowUpActivities = ReturnType<typeof createFollowUpActivities>;
