@@ -86,7 +86,7 @@ const statsSchema = z
     series: periodSchema.extend({ granularity: z.enum(['day', 'week']) }).openapi({
       description:
         `The range leads_created and deals_created cover: the given range, else the ${DEFAULT_SERIES_DAYS} days up to end_date ` +
-        `(today when absent); start_date alone runs to today. Weekly buckets when it spans more than ${DAILY_SERIES_MAX_DAYS} days.`,
+        `(today when absent); start_date alone runs to today (or to its own day when later). Weekly buckets when it spans more than ${DAILY_SERIES_MAX_DAYS} days.`,
     }),
     leads_created: z.array(seriesPoint),
     deals_created: z.array(seriesPoint),
