@@ -364,38 +364,36 @@ async function pipelineSummary(pool: pg.Pool, org: number, range: DateRange) {
                WINDOW w AS (PARTITION BY p.id)
                 ORDER BY p.id, s.position, s.id`,
   );
+  const presentStage = (row: (typeof rows)[number]) => ({
+    stage_id: row.stage_id,
+    stage_name: row.stage_name,
+    position: row.position,
+    is_won: row.is_won,
+    is_lost: row.is_lost,
+    probability: row.probability,
+    deal_count: row.deal_count,
+    value: money(row.value),
+    weighted_value: money(row.weighted_value),
+  });
   const pipelines = new Map<number, {
     pipeline_id: number;
     pipeline_name: string;
     deal_count: number;
     value: number;
     weighted_value: number;
-    stages: { stage_id: number; stage_name: string; position: number; is_won: boolean; is_lost: boolean; probability: number; deal_count: number; value: number; weighted_value: number }[];
+    stages: ReturnType<typeof presentStage>[];
   }>();
   for (const row of rows) {
-    let pipeline = pipelines.get(row.pipeline_id);
-    if (!pipeline) {
-      pipeline = {
-        pipeline_id: row.pipeline_id,
-        pipeline_name: row.pipeline_name,
-        deal_count: row.pipeline_deal_count,
-        value: money(row.pipeline_value),
-        weighted_value: money(row.pipeline_weighted_value),
-        stages: [],
-      };
-      pipelines.set(row.pipeline_id, pipeline);
-    }
-    pipeline.stages.push({
-      stage_id: row.stage_id,
-      stage_name: row.stage_name,
-      position: row.position,
-      is_won: row.is_won,
-      is_lost: row.is_lost,
-      probability: row.probability,
-      deal_count: row.deal_count,
-      value: money(row.value),
-      weighted_value: money(row.weighted_value),
-    });
+    const pipeline = pipelines.get(row.pipeline_id) ?? {
+      pipeline_id: row.pipeline_id,
+      pipeline_name: row.pipeline_name,
+      deal_count: row.pipeline_deal_count,
+      value: money(row.pipeline_value),
+      weighted_value: money(row.pipeline_weighted_value),
+      stages: [],
+    };
+    pipeline.stages.push(presentStage(row));
+    pipelines.set(row.pipeline_id, pipeline);
   }
   return [...pipelines.values()];
 }
