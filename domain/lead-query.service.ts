@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { Prisma, type Lead } from '../generated/prisma/client.js';
 import type { Scope } from './auth-context.js';
-import { dateRangeFilter, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
+import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
 
 /** Columns a lead list may be sorted by; order_by is interpolated into SQL only from this list. */
 export const LEAD_SORTABLE_FIELDS = [
@@ -41,18 +41,6 @@ export interface LeadFilters {
   created_to?: DateBound;
 }
 
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-
-function createdAtRange(from: DateBound | undefined, to: DateBound | undefined): Prisma.Sql[] {
-  const range = dateRangeFilter(from, to);
-  if (!range) return [];
-  return [
-    ...(range.gte ? [Prisma.sql`created_at >= ${range.gte}`] : []),
-    ...(range.lt ? [Prisma.sql`created_at < ${range.lt}`] : []),
-    ...(range.lte ? [Prisma.sql`created_at <= ${range.lte}`] : []),
-  ];
-}
-
 function assigneeCondition(scope: Pick<Scope, 'userId'>, assignedTo: number[] | 'caller'): Prisma.Sql {
   if (assignedTo !== 'caller') return Prisma.sql`assigned_to = ANY(${assignedTo}::int[])`;
   // an API-key caller is no user: nothing is assigned to it
@@ -78,8 +66,8 @@ export function leadFilterCondition(scope: Pick<Scope, 'orgId' | 'userId'>, filt
     const value = filters[column];
     if (value) conditions.push(Prisma.sql`${Prisma.raw(`"${column}"`)} ILIKE ${containsPattern(value)}`);
   }
-  conditions.push(...createdAtRange(filters.created_from, filters.created_to));
-  conditions.push(...createdAtRange(filters.start_date, filters.end_date));
+  conditions.push(...dateRangeConditions('created_at', filters.created_from, filters.created_to));
+  conditions.push(...dateRangeConditions('created_at', filters.start_date, filters.end_date));
   return Prisma.join(conditions, ' AND ');
 }
 
