@@ -8,7 +8,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Scope } from './auth-context.js';
 import { ApiError } from './errors.js';
 import { loadLeadLabels } from './lead-lookups.js';
-import { dateRangeFilter, type DateBound } from './list-query.js';
+import { dateRangeConditions, dateRangeFilter, type DateBound } from './list-query.js';
 
 export interface DateRange {
   start_date?: DateBound;
@@ -52,13 +52,7 @@ const isBounded = (range: DateRange) => range.start_date !== undefined || range.
 
 /** `column` within the range, as SQL; TRUE without bounds. `column` is a fixed identifier, never input. */
 function createdWithin(column: string, range: DateRange): Prisma.Sql {
-  const bounds = dateRangeFilter(range.start_date, range.end_date);
-  const at = Prisma.raw(column);
-  const conditions = [
-    ...(bounds?.gte ? [Prisma.sql`${at} >= ${bounds.gte}`] : []),
-    ...(bounds?.lt ? [Prisma.sql`${at} < ${bounds.lt}`] : []),
-    ...(bounds?.lte ? [Prisma.sql`${at} <= ${bounds.lte}`] : []),
-  ];
+  const conditions = dateRangeConditions(column, range.start_date, range.end_date);
   return conditions.length > 0 ? Prisma.join(conditions, ' AND ') : Prisma.sql`TRUE`;
 }
 
