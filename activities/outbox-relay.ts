@@ -3,13 +3,16 @@
 // at any point means "delivered again", never "lost"; the deliveries are
 // idempotent (business workflow ids), so delivering twice is harmless.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_FOLLOW_UP_DUE } from '../domain/lead-activity.service.js';
+import { FINISHED_JOB_STATUSES, jobWorkflowId, OUTBOX_JOB_CONTROL, OUTBOX_JOB_START, type JobControlAction, type JobType } from '../domain/job.service.js';
 import { OUTBOX_LEAD_SCORE } from '../domain/lead.service.js';
 import { relayOutboxBatch, type OutboxEvent } from '../domain/outbox.service.js';
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-up-due.workflow.js';
+import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
+import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
@@ -29,10 +32,22 @@ const ERROR_PAUSE_MS = 2000;
 
 type Delivery = (event: OutboxEvent, deps: OutboxRelayDeps) => Promise<void>;
 
-function idInPayload(event: OutboxEvent, key: 'leadId' | 'followUpId'): number {
+function idInPayload(event: OutboxEvent, key: 'leadId' | 'followUpId' | 'jobId'): number {
   const id = (event.payload as Record<string, unknown> | null)?.[key];
   if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error(`outbox event ${event.id}: payload has no ${key}`);
   return id;
+}
+
+function jobInPayload(event: OutboxEvent) {
+  const payload = event.payload as { type?: unknown; action?: unknown };
+  const ref = { orgId: event.orgId, jobId: idInPayload(event, 'jobId') };
+  return { ref, type: payload.type as JobType, action: payload.action as JobControlAction, workflowId: jobWorkflowId({ ...ref, type: String(payload.type) }) };
+}
+
+/** A control for a job whose workflow has ended has nothing left to act on. */
+async function jobHasFinished(pool: pg.Pool, { orgId, jobId }: { orgId: number; jobId: number }): Promise<boolean> {
+  const { rows } = await pool.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1 AND org_id = $2', [jobId, orgId]);
+  return !rows[0] || FINISHED_JOB_STATUSES.includes(rows[0].status as never);
 }
 
 const deliveries: Record<string, Delivery> = {
@@ -69,6 +84,39 @@ const deliveries: Record<string, Delivery> = {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  },
+  // One workflow per job, ever (REJECT_DUPLICATE): a redelivered start finds it running or finished.
+  [OUTBOX_JOB_START]: async (event, { client, taskQueue }) => {
+    const { ref, type, workflowId } = jobInPayload(event);
+    const workflow = JOB_WORKFLOWS[type];
+    if (!workflow) throw new Error(`outbox event ${event.id}: no workflow runs jobs of type "${type}"`);
+    try {
+      await client.workflow.start(workflow, {
+        workflowId,
+        taskQueue,
+        args: [ref],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: LIO_SEARCH_ATTRIBUTES.orgId, value: String(ref.orgId) },
+          { key: LIO_SEARCH_ATTRIBUTES.jobType, value: type },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  },
+  // A control may overtake its job's start (it is retried until the workflow
+  // exists) or arrive after the job ended (then it is dropped).
+  [OUTBOX_JOB_CONTROL]: async (event, { client, pool }) => {
+    const { ref, action, workflowId } = jobInPayload(event);
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      if (action === 'cancel') await handle.cancel();
+      else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError && (await jobHasFinished(pool, ref)))) throw err;
     }
   },
 };

@@ -12,6 +12,7 @@ import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/
 import { createLogger } from '../domain/logger.js';
 import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
 import { createFollowUpActivities } from './follow-up.activities.js';
+import { createJobActivities } from './job.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from './scoring.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
@@ -78,7 +79,11 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
-      activities: { ...createScoringActivities({ pool: database.pool }), ...createFollowUpActivities({ db: database.prisma }) },
+      activities: {
+        ...createScoringActivities({ pool: database.pool }),
+        ...createFollowUpActivities({ db: database.prisma }),
+        ...createJobActivities({ pool: database.pool }),
+      },
     });
     const done = worker.run();
     // logged here, so that a failure is seen even where nobody awaits `done`

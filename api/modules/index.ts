@@ -11,6 +11,7 @@ import { mountDeals } from './deals/index.js';
 import { mountFiles } from './files/index.js';
 import { mountPipelines } from './pipelines/index.js';
 import { mountIngestion } from './ingestion/index.js';
+import { mountJobs } from './jobs/index.js';
 import { mountLeads } from './leads/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
@@ -35,4 +36,5 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountDashboard(app);
   mountFiles(app);
   mountNotifications(app);
+  mountJobs(app);
 }

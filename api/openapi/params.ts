@@ -40,6 +40,14 @@ export const csvIds = z
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of ids').transform(Number)).min(1))
   .openapi({ type: 'string', example: '1,2' });
 
+/** "a,b" -> ["a", "b"], each one of `values`. */
+export const csvOf = <const V extends readonly [string, ...string[]]>(values: V) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1))
+    .openapi({ type: 'string', description: `Comma-separated, among: ${values.join(', ')}`, example: values[0] });
+
 export const booleanQuery = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1')

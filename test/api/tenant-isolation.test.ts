@@ -60,8 +60,11 @@ async function seedFixtures(a: Tenant, marker: string) {
   const notification = await prisma.notification.create({
     data: { org_id, user_id: member.id, type_id: 1, title: marker, message: marker, data: { model_type: 'lead', model_id: lead.id } },
   });
+  const job = await prisma.job.create({
+    data: { org_id, type: 'export', status: 'running', workflow_id: `export:${org_id}:${marker}`, params: { marker } },
+  });
   return {
-    lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
+    job: job.id, lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, stage: stage.id, deal: deal.id, note: note.id, followUp: followUp.id, document: document.id,
     company: company.id, contact: contact.id, storedFile: storedFile.id, notification: notification.id,
   };
@@ -79,7 +82,9 @@ async function snapshotOf(orgId: number) {
       prisma.stage.findMany(where), prisma.deal.findMany(where), prisma.leadNote.findMany(where), prisma.followUp.findMany(where),
       prisma.leadDocument.findMany(where), prisma.company.findMany(where), prisma.contact.findMany(where),
       prisma.storedFile.findMany(where), prisma.fileAttachment.findMany(where), prisma.notification.findMany(where),
-      prisma.activityFeedEntry.findMany(where),
+      prisma.activityFeedEntry.findMany(where), prisma.job.findMany(where), prisma.jobRowError.findMany(where),
+      prisma.enrichmentCache.findMany(where), prisma.enrichmentCreditEntry.findMany(where), prisma.connectedApp.findMany(where),
+      prisma.organization.findMany({ where: { id: orgId } }),
     ]),
     // activity feed ids are bigint
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
@@ -178,6 +183,11 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   // another user's ids are ignored (updated: 0); the snapshot proves A's notification stays unread
   'POST /api/notification/read': { expect: 'own-data', body: { ids: [f.notification] } },
   'GET /api/feed/list': { expect: 'visible-to-b', query: { model_type: 'lead', model_id: f.lead } },
+  'GET /api/jobs': { expect: 'visible-to-b', query: { search_value: marker } },
+  'GET /api/jobs/{id}': { expect: 'hidden', params: { id: f.job } },
+  'POST /api/jobs/{id}/pause': { expect: 'hidden', params: { id: f.job } },
+  'POST /api/jobs/{id}/resume': { expect: 'hidden', params: { id: f.job } },
+  'POST /api/jobs/{id}/cancel': { expect: 'hidden', params: { id: f.job } },
 });
 
 function requestFor(route: RouteEntry, c: IsolationCase) {
