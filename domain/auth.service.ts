@@ -1,9 +1,9 @@
 // Login, bearer tokens (JWT + a session row so logout can revoke), API keys.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { sign, verify } from 'hono/jwt';
 import type pg from 'pg';
 import type { Db } from './db.js';
 import { ApiError } from './errors.js';
+import { signJwt, verifyJwt } from './jwt.js';
 import { verifyPassword } from './passwords.js';
 import type { AuthContext } from './auth-context.js';
 
@@ -23,10 +23,9 @@ export async function login(db: Db, jwtSecret: string, email: string, password: 
   const sessionId = randomUUID();
   const expiresAt = new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000);
   await db.session.create({ data: { id: sessionId, org_id: org.id, user_id: user.id, expires_at: expiresAt } });
-  const accessToken = await sign(
+  const accessToken = signJwt(
     { sub: String(user.id), org: org.public_id, jti: sessionId, iat: Math.floor(now.getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000) },
     jwtSecret,
-    'HS256',
   );
   return {
     access_token: accessToken,
@@ -45,13 +44,8 @@ export async function login(db: Db, jwtSecret: string, email: string, password: 
 
 /** Resolves a bearer token to its caller, or null when missing, malformed, expired or revoked. */
 export async function authenticateBearer(db: Db, jwtSecret: string, token: string): Promise<AuthContext | null> {
-  let payload: Record<string, unknown>;
-  try {
-    payload = await verify(token, jwtSecret, 'HS256');
-  } catch {
-    return null;
-  }
-  if (typeof payload.jti !== 'string') return null;
+  const payload = verifyJwt(token, jwtSecret);
+  if (typeof payload?.jti !== 'string') return null;
   const session = await db.session.findUnique({ where: { id: payload.jti } });
   if (!session || session.revoked_at || session.expires_at <= new Date()) return null;
   const user = await db.user.findFirst({
