@@ -125,7 +125,7 @@ export function normaliseWebsite(input: string): string | null {
 }
 
 /** The organization's companies (as `c`) matching every given filter. */
-function companyFilterCondition(scope: CompanyScope, filters: CompanyFilters): Prisma.Sql {
+export function companyFilterCondition(scope: CompanyScope, filters: CompanyFilters): Prisma.Sql {
   const conditions: Prisma.Sql[] = [Prisma.sql`c.org_id = ${scope.orgId}`];
   if (filters.my) {
     // an API-key caller is no user: it created nothing
@@ -167,7 +167,7 @@ function companyOrder(p: Pick<ListParams<CompanySortField>, 'order_by' | 'order_
  * The selected companies with their contact and lead counts: each count is
  * one grouped scan restricted to the selected ids, whatever their number.
  */
-async function companiesWithCounts(db: Db, scope: CompanyScope, selected: Prisma.Sql, order: Prisma.Sql): Promise<CompanyRow[]> {
+export async function companiesWithCounts(db: Db, scope: CompanyScope, selected: Prisma.Sql, order: Prisma.Sql): Promise<CompanyRow[]> {
   return db.$queryRaw<CompanyRow[]>`
     WITH selected AS (${selected}),
     contact_counts AS (

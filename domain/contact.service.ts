@@ -64,7 +64,7 @@ export interface ContactDeletion {
 
 type ContactScope = Pick<Scope, 'orgId' | 'userId'>;
 
-const withCompanyName = { company: { select: { company_name: true } } } satisfies Prisma.ContactInclude;
+export const withCompanyName = { company: { select: { company_name: true } } } satisfies Prisma.ContactInclude;
 type ContactWithCompany = Prisma.ContactGetPayload<{ include: typeof withCompanyName }>;
 
 /** The API shape of a contact (§11), with its company's name and its status and tag labels. */
@@ -94,7 +94,7 @@ export function presentContact(contact: ContactWithCompany, labels: LeadLabels) 
 
 export type ContactView = ReturnType<typeof presentContact>;
 
-function contactWhere(scope: ContactScope, filters: ContactFilters): Prisma.ContactWhereInput {
+export function contactWhere(scope: ContactScope, filters: ContactFilters): Prisma.ContactWhereInput {
   return {
     org_id: scope.orgId,
     // an API-key caller is no user: it created nothing

@@ -70,7 +70,7 @@ export const contactListQuery = listQuery(CONTACT_SORTABLE_FIELDS).extend({
   status: csvIds.optional().openapi({ description: 'Comma-separated status codes' }),
 });
 
-const contactFilters = listFiltersBody(
+export const contactFilters = listFiltersBody(
   contactListQuery.omit({ page: true, limit: true, order_by: true, order_in: true }),
   '/api/contact/list',
 );
