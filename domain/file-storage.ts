@@ -2,10 +2,12 @@
 // name chosen here (never the client's name or path), and its content type is
 // read from its first bytes: what a client claims about a file is not trusted.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ApiError, notFound } from './errors.js';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
@@ -31,7 +33,7 @@ export const DOCUMENT_TYPES = [
   ...Object.values(OFFICE_LEGACY_TYPES),
 ] as const;
 
-interface SniffedType {
+export interface SniffedType {
   mimeType: string;
   extension: string;
 }
@@ -94,6 +96,25 @@ export interface UploadRules {
   label: string;
 }
 
+/** A streamed upload: its type is decided by `classify` from the first bytes, its size counted as it is written. */
+export interface StreamUploadRules {
+  maxBytes: number;
+  /** what the upload is, for error messages: "import file" */
+  label: string;
+  /** the client's file name (display only) */
+  fileName: string;
+  /** the content type of a file that starts with `head` (at most SNIFF_BYTES); throws an ApiError to refuse it */
+  classify(head: Uint8Array, fileName: string): SniffedType;
+}
+
+/** How much of a streamed upload is read before its type is decided. */
+export const SNIFF_BYTES = 4096;
+
+const tooLarge = (rules: { label: string; maxBytes: number }) =>
+  new ApiError('payload_too_large', `The ${rules.label} is larger than the limit of ${rules.maxBytes} bytes`, {
+    meta: { max_bytes: rules.maxBytes },
+  });
+
 export interface StoredFile {
   key: string;
   mimeType: string;
@@ -105,6 +126,17 @@ export interface StoredFile {
 const KEY_PATTERN = /^\d+\/[0-9a-f]{32}\.[a-z0-9]{1,8}$/;
 
 export type FileStorage = ReturnType<typeof createFileStorage>;
+
+/** A file written piece by piece (exports): memory stays constant however large it grows. */
+export interface FileWriter {
+  /** appends `text` as UTF-8 and answers the file's size after it */
+  append(text: string): Promise<number>;
+  /** makes what was appended durable, before the caller records it as written */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const newKey = (orgId: number, extension: string) => `${orgId}/${randomBytes(16).toString('hex')}.${extension}`;
 
 export function createFileStorage(storageDir: string) {
   const root = path.resolve(storageDir);
@@ -139,10 +171,62 @@ export function createFileStorage(storageDir: string) {
           meta: { detected_type: type?.mimeType ?? null },
         });
       }
-      const key = `${orgId}/${randomBytes(16).toString('hex')}.${type.extension}`;
+      const key = newKey(orgId, type.extension);
       await mkdir(path.dirname(pathOf(key)), { recursive: true });
       await writeFile(pathOf(key), bytes, { flag: 'wx' });
       return { key, mimeType: type.mimeType, size: bytes.length, fileName: displayFileName(upload.name) };
+    },
+
+    /**
+     * Writes an upload to disk as it arrives, never holding more than a chunk
+     * (and the first SNIFF_BYTES) in memory: 413 as soon as it passes
+     * `maxBytes`, 422 when it is empty or `classify` refuses it. A refused or
+     * failed upload leaves no file behind.
+     */
+    async storeStream(orgId: number, source: AsyncIterable<Uint8Array>, rules: StreamUploadRules): Promise<StoredFile> {
+      const iterator = source[Symbol.asyncIterator]();
+      const head: Buffer[] = [];
+      let headBytes = 0;
+      let ended = false;
+      while (headBytes < SNIFF_BYTES) {
+        const next = await iterator.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        head.push(Buffer.from(next.value));
+        headBytes += next.value.length;
+      }
+      if (headBytes === 0) throw new ApiError('validation_error', `The ${rules.label} is empty`);
+      if (headBytes > rules.maxBytes) throw tooLarge(rules);
+      const firstBytes = Buffer.concat(head);
+      const type = rules.classify(firstBytes.subarray(0, SNIFF_BYTES), rules.fileName);
+      const key = newKey(orgId, type.extension);
+      await mkdir(path.dirname(pathOf(key)), { recursive: true });
+      const out = createWriteStream(pathOf(key), { flags: 'wx' });
+      let size = headBytes;
+      try {
+        if (!out.write(firstBytes)) await once(out, 'drain');
+        while (!ended) {
+          const next = await iterator.next();
+          if (next.done) break;
+          size += next.value.length;
+          if (size > rules.maxBytes) throw tooLarge(rules);
+          if (!out.write(next.value)) await once(out, 'drain');
+        }
+        out.end();
+        await finished(out);
+      } catch (err) {
+        out.destroy();
+        await remove([key]);
+        throw err;
+      }
+      return { key, mimeType: type.mimeType, size, fileName: displayFileName(rules.fileName) };
+    },
+
+    /** The stored bytes from `start` (inclusive) to `end` (inclusive), as a Node stream for parsers. */
+    read(key: string, range: { start?: number; end?: number } = {}): Readable {
+      return createReadStream(pathOf(key), range);
     },
 
     /**
@@ -166,6 +250,41 @@ export function createFileStorage(storageDir: string) {
       const info = await stat(file).catch(() => null);
       if (!info?.isFile()) throw notFound('File');
       return { body: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, size: info.size };
+    },
+
+    /** A fresh key for a file the caller writes itself with openForWriting. */
+    newKey,
+
+    /**
+     * Opens `key` for writing at byte `offset`, creating it when missing.
+     * Anything past `offset` (left by an interrupted writer that had not
+     * recorded it) is cut off, so a writer resumes from the size it recorded.
+     */
+    async openForWriting(key: string, offset: number): Promise<FileWriter> {
+      const file = pathOf(key);
+      await mkdir(path.dirname(file), { recursive: true });
+      const handle = await open(file, constants.O_WRONLY | constants.O_CREAT);
+      try {
+        await handle.truncate(offset);
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+      let size = offset;
+      return {
+        async append(text) {
+          const bytes = Buffer.from(text, 'utf8');
+          let written = 0;
+          while (written < bytes.length) {
+            const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, size + written);
+            written += bytesWritten;
+          }
+          size += bytes.length;
+          return size;
+        },
+        sync: () => handle.datasync(),
+        close: () => handle.close(),
+      };
     },
 
     remove,

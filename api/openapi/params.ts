@@ -1,6 +1,7 @@
 // Query and path parameter schemas shared by every resource (spec §5).
 import { z } from '@hono/zod-openapi';
 import type { DateBound } from '../../domain/list-query.js';
+import { PHONE_NUMBER_PATTERN, PHONE_NUMBER_RULE } from '../../domain/phone-number.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -55,8 +56,4 @@ export const booleanQuery = z
 
 export const idList = z.array(z.number().int().positive()).min(1).max(1000);
 
-/** Digits with the usual separators, an optional leading + and an optional extension. */
-export const phoneNumber = z
-  .string()
-  .trim()
-  .regex(/^\+?[0-9][0-9 ().\-/]{3,28}[0-9](\s*(x|ext\.?)\s*[0-9]{1,6})?$/i, 'must be a phone number (digits, spaces, + ( ) . - /, optional extension)');
+export const phoneNumber = z.string().trim().regex(PHONE_NUMBER_PATTERN, `must be a phone number (${PHONE_NUMBER_RULE})`);
