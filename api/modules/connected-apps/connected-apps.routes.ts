@@ -1,0 +1,74 @@
+import { z } from '@hono/zod-openapi';
+import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { idParam } from '../../openapi/params.js';
+import { defineRoute } from '../../openapi/route.js';
+import { jobSchema } from '../jobs/job.schemas.js';
+import { connectedAppSchema, hubspotConnectBody, hubspotImportBody, hubspotPropertiesQuery, hubspotPropertiesSchema } from './connected-app.schemas.js';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const tags = ['Integrations'];
+
+export const listConnectedAppsRoute = defineRoute('bearer', {
+  method: 'get',
+  path: '/api/connected-apps/list',
+  tags,
+  summary: 'List connected providers',
+  description: 'Every provider LIO integrates with (HubSpot, Slack, Teams, Google) and whether the organization has connected it. Tokens are never returned.',
+  responses: { 200: { description: 'The providers', content: json(listEnvelope(connectedAppSchema)) } },
+});
+
+export const connectHubspotRoute = defineRoute('bearer', {
+  method: 'post',
+  path: '/api/connected-apps/hubspot/connect',
+  tags,
+  summary: 'Connect HubSpot (beyond the spec)',
+  description:
+    'Admins only (403 otherwise). Stores a HubSpot private app token for the organization (replacing an earlier one). The token is checked when it is used: ' +
+    'GET /api/connected-apps/hubspot/properties answers 422 hubspot_token_rejected when HubSpot refuses it.',
+  request: { body: { required: true, content: json(hubspotConnectBody) } },
+  responses: { 200: { description: 'Connected', content: json(okEnvelope(connectedAppSchema)) } },
+});
+
+export const disconnectHubspotRoute = defineRoute('bearer', {
+  method: 'post',
+  path: '/api/connected-apps/hubspot/disconnect',
+  tags,
+  summary: 'Disconnect HubSpot (beyond the spec)',
+  description: 'Admins only (403 otherwise). Forgets the stored token. A running import fails at its next page; disconnecting twice is harmless.',
+  responses: { 200: { description: 'Disconnected', content: json(okEnvelope(connectedAppSchema)) } },
+});
+
+export const hubspotPropertiesRoute = defineRoute('bearer', {
+  method: 'get',
+  path: '/api/connected-apps/hubspot/properties',
+  tags,
+  summary: 'HubSpot fields',
+  description:
+    "HubSpot's contact and company properties, read live from the connected account, with the LIO fields they can be mapped to " +
+    'and the default mapping. 422 hubspot_not_connected when HubSpot is not connected; 422 hubspot_token_rejected when HubSpot refuses the token.',
+  request: { query: hubspotPropertiesQuery },
+  responses: { 200: { description: 'Properties', content: json(okEnvelope(hubspotPropertiesSchema)) } },
+});
+
+export const startHubspotImportRoute = defineRoute('bearer', {
+  method: 'post',
+  path: '/api/connected-apps/hubspot/import',
+  tags,
+  summary: 'Start a HubSpot import',
+  description:
+    'Starts a durable job that imports companies, then contacts as leads, page by page. Companies are matched by name; leads by email ' +
+    'or LinkedIn URL (then merged, never duplicated), or by the HubSpot id an earlier import kept in custom_fields.hubspot_id. ' +
+    'Unmapped properties are ignored. Answers 202 at once with the job; poll the status endpoint (or GET /api/jobs/{id}).',
+  request: { body: { required: true, content: json(hubspotImportBody) } },
+  responses: { 202: { description: 'The queued job', content: json(okEnvelope(jobSchema)) } },
+});
+
+export const hubspotImportStatusRoute = defineRoute('bearer', {
+  method: 'get',
+  path: '/api/connected-apps/hubspot/import/{id}/status',
+  tags,
+  summary: 'HubSpot import status',
+  description: 'The import job with its progress (processed, created, merged, skipped, failed). 404 for any other job.',
+  request: { params: idParam },
+  responses: { 200: { description: 'The job', content: json(okEnvelope(jobSchema)) } },
+});

@@ -1,0 +1,172 @@
+// HubSpot CRM through the official client (@hubspot/api-client) at a
+// configurable base path: reads property definitions and pages through
+// contacts and companies (the list endpoint, or search when a modified-date
+// window is given). Requests go through a per-account limiter and are
+// retried on 429 (honouring Retry-After) and on 5xx/network failures with
+// exponential backoff; a wrong token is a HubspotAuthError, never retried.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@hubspot/api-client';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
+import { limiterFor, type RequestLimiter } from './request-limiter.js';
+
+export const HUBSPOT_OBJECTS = ['contacts', 'companies'] as const;
+export type HubspotObject = (typeof HUBSPOT_OBJECTS)[number];
+
+/** The property HubSpot keeps each object's last modification in (they differ). */
+export const LAST_MODIFIED_PROPERTY: Record<HubspotObject, string> = {
+  contacts: 'lastmodifieddate',
+  companies: 'hs_lastmodifieddate',
+};
+
+/** HubSpot's largest page for both the list and the search endpoints that this connector uses. */
+export const HUBSPOT_MAX_PAGE_SIZE = 100;
+
+export interface HubspotProperty {
+  name: string;
+  label: string;
+  type: string;
+  field_type: string;
+  group_name: string;
+  description: string;
+  /** false for properties HubSpot computes (read-only) */
+  modifiable: boolean;
+}
+
+export interface HubspotRecord {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+export interface HubspotPageRequest {
+  /** cursor from the previous page; undefined for the first */
+  after?: string;
+  limit: number;
+  properties: string[];
+  /** only records last modified within [from, to] (either bound optional) */
+  modifiedFrom?: Date;
+  modifiedTo?: Date;
+}
+
+export interface HubspotPage {
+  records: HubspotRecord[];
+  /** cursor of the next page; null after the last */
+  nextAfter: string | null;
+}
+
+export interface HubspotConnector {
+  listProperties(object: HubspotObject): Promise<HubspotProperty[]>;
+  fetchPage(object: HubspotObject, request: HubspotPageRequest): Promise<HubspotPage>;
+}
+
+export interface HubspotConnectorOptions {
+  accessToken: string;
+  basePath: string;
+  /** the account's request budget per 10 s */
+  requestsPer10s: number;
+  /** attempts per request before the error is handed to the caller (whose activity retry takes over) */
+  maxAttempts?: number;
+  /** first backoff after a 5xx or a 429 without Retry-After; doubles per attempt */
+  initialBackoffMs?: number;
+}
+
+/** HubSpot refused the token (401/403): retrying cannot help until the app is reconnected. */
+export class HubspotAuthError extends Error {
+  constructor(status: number) {
+    super(`HubSpot refused the access token (HTTP ${status}); reconnect HubSpot with a valid private app token`);
+    this.name = 'HubspotAuthError';
+  }
+}
+
+const RATE_LIMIT_WINDOW_MS = 10_000;
+const MAX_BACKOFF_MS = 30_000;
+
+interface HttpFailure {
+  code?: unknown;
+  headers?: Record<string, string>;
+}
+
+const statusOf = (err: unknown) => {
+  const code = (err as HttpFailure | null)?.code;
+  return typeof code === 'number' ? code : null;
+};
+
+function retryAfterMs(err: unknown): number | null {
+  const headers = (err as HttpFailure).headers ?? {};
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  if (value === undefined) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+/** 429, 5xx and failures without an HTTP status (connection reset, timeout) are worth another attempt. */
+const isTransient = (status: number | null) => status === null || status === 429 || status >= 500;
+
+async function withRetries<T>(limiter: RequestLimiter, options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>>, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await limiter.acquire();
+    try {
+      return await call();
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 401 || status === 403) throw new HubspotAuthError(status);
+      if (!isTransient(status) || attempt >= options.maxAttempts) throw err;
+      const backoff = Math.min(MAX_BACKOFF_MS, options.initialBackoffMs * 2 ** (attempt - 1));
+      await sleep(status === 429 ? (retryAfterMs(err) ?? backoff) : backoff);
+    }
+  }
+}
+
+export function createHubspotConnector(options: HubspotConnectorOptions): HubspotConnector {
+  // The client's own limiter and retries are left off: its retry waits a
+  // fixed 10 s per 429 regardless of Retry-After, and its decorators are
+  // process-wide (the last Client constructed configures them for all).
+  const client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
+  const limiter = limiterFor(options.accessToken, options.requestsPer10s, RATE_LIMIT_WINDOW_MS);
+  const retry = { maxAttempts: options.maxAttempts ?? 6, initialBackoffMs: options.initialBackoffMs ?? 500 };
+  const api = (object: HubspotObject) => (object === 'contacts' ? client.crm.contacts : client.crm.companies);
+
+  return {
+    async listProperties(object) {
+      const { results } = await withRetries(limiter, retry, () => client.crm.properties.coreApi.getAll(object, false));
+      return results.map((p) => ({
+        name: p.name,
+        label: p.label,
+        type: p.type,
+        field_type: p.fieldType,
+        group_name: p.groupName,
+        description: p.description,
+        modifiable: !(p.modificationMetadata?.readOnlyValue ?? false),
+      }));
+    },
+
+    async fetchPage(object, { after, limit, properties, modifiedFrom, modifiedTo }) {
+      const pageSize = Math.min(limit, HUBSPOT_MAX_PAGE_SIZE);
+      if (!modifiedFrom && !modifiedTo) {
+        const page = await withRetries(limiter, retry, () => api(object).basicApi.getPage(pageSize, after, properties));
+        return { records: page.results.map(toRecord), nextAfter: page.paging?.next?.after ?? null };
+      }
+      const property = LAST_MODIFIED_PROPERTY[object];
+      const filters = [
+        ...(modifiedFrom ? [{ propertyName: property, operator: FilterOperatorEnum.Gte, value: String(modifiedFrom.getTime()) }] : []),
+        ...(modifiedTo ? [{ propertyName: property, operator: FilterOperatorEnum.Lte, value: String(modifiedTo.getTime()) }] : []),
+      ];
+      // sorted by id so that the cursor walks a stable order while records change
+      const page = await withRetries(limiter, retry, () =>
+        api(object).searchApi.doSearch({
+          filterGroups: [{ filters }],
+          sorts: ['hs_object_id'],
+          properties,
+          limit: pageSize,
+          after: after ?? '0',
+        }),
+      );
+      return { records: page.results.map(toRecord), nextAfter: page.paging?.next?.after ?? null };
+    },
+  };
+}
+
+function toRecord(result: { id: string; properties: Record<string, string | null> }): HubspotRecord {
+  return { id: result.id, properties: result.properties };
+}

@@ -1,0 +1,105 @@
+// Outside applications an organization connects (§6.14): which providers
+// exist and whether each is connected, and the HubSpot connection (a private
+// app token and, optionally, the API base path). A stored token is never
+// shown again: answers carry `connected` and a masked hint only.
+import type pg from 'pg';
+import { isAdmin, type Scope } from './auth-context.js';
+import { ApiError } from './errors.js';
+
+export const CONNECTED_APP_PROVIDERS = ['hubspot', 'slack', 'teams', 'google'] as const;
+export type ConnectedAppProvider = (typeof CONNECTED_APP_PROVIDERS)[number];
+
+const PROVIDER_NAMES: Record<ConnectedAppProvider, string> = {
+  hubspot: 'HubSpot',
+  slack: 'Slack',
+  teams: 'Microsoft Teams',
+  google: 'Google Workspace',
+};
+
+interface ConnectedAppRow {
+  provider: string;
+  access_token: string | null;
+  settings: { base_path?: string };
+  connected_by: number | null;
+  updated_at: Date;
+}
+
+/** The last four characters are enough to tell two tokens apart, never enough to use one. */
+const maskToken = (token: string | null) => (token ? `••••${token.slice(-4)}` : null);
+
+export function presentConnectedApp(provider: ConnectedAppProvider, row: ConnectedAppRow | undefined) {
+  return {
+    provider,
+    name: PROVIDER_NAMES[provider],
+    connected: row !== undefined,
+    token_hint: maskToken(row?.access_token ?? null),
+    base_path: row?.settings.base_path ?? null,
+    connected_by: row?.connected_by ?? null,
+    connected_at: row?.updated_at.toISOString() ?? null,
+  };
+}
+
+export type ConnectedAppView = ReturnType<typeof presentConnectedApp>;
+
+/** Every provider, connected or not, in a fixed order. */
+export async function listConnectedApps(pool: pg.Pool, scope: Pick<Scope, 'orgId'>): Promise<ConnectedAppView[]> {
+  const { rows } = await pool.query<ConnectedAppRow>(
+    'SELECT provider, access_token, settings, connected_by, updated_at FROM connected_apps WHERE org_id = $1',
+    [scope.orgId],
+  );
+  return CONNECTED_APP_PROVIDERS.map((provider) => presentConnectedApp(provider, rows.find((r) => r.provider === provider)));
+}
+
+export interface HubspotConnectionInput {
+  access_token: string;
+  /** where HubSpot's API is served; absent: the configured HUBSPOT_BASE_PATH */
+  base_path?: string;
+}
+
+/** A connection acts for the whole organization: only its admins make or remove one. */
+function assertMayManageConnections(scope: Pick<Scope, 'roleName'>) {
+  if (!isAdmin(scope)) throw new ApiError('forbidden', 'Only Admin users may connect or disconnect apps');
+}
+
+/** Connects HubSpot, replacing a previous connection of the organization. */
+export async function connectHubspot(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'userId' | 'roleName'>, input: HubspotConnectionInput): Promise<ConnectedAppView> {
+  assertMayManageConnections(scope);
+  const settings = input.base_path ? { base_path: input.base_path } : {};
+  const { rows } = await pool.query<ConnectedAppRow>(
+    `INSERT INTO connected_apps (org_id, provider, access_token, settings, connected_by, updated_at)
+     VALUES ($1, 'hubspot', $2, $3, $4, now())
+     ON CONFLICT (org_id, provider) DO UPDATE
+       SET access_token = EXCLUDED.access_token, settings = EXCLUDED.settings, connected_by = EXCLUDED.connected_by, updated_at = now()
+     RETURNING provider, access_token, settings, connected_by, updated_at`,
+    [scope.orgId, input.access_token, JSON.stringify(settings), scope.userId],
+  );
+  return presentConnectedApp('hubspot', rows[0]);
+}
+
+/** Forgets the organization's HubSpot token; disconnecting twice is harmless. */
+export async function disconnectHubspot(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'roleName'>): Promise<ConnectedAppView> {
+  assertMayManageConnections(scope);
+  await pool.query(`DELETE FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`, [scope.orgId]);
+  return presentConnectedApp('hubspot', undefined);
+}
+
+export interface HubspotConnection {
+  accessToken: string;
+  basePath: string;
+}
+
+export const hubspotNotConnected = () =>
+  new ApiError('validation_error', 'HubSpot is not connected: connect it first with POST /api/connected-apps/hubspot/connect', {
+    code: 'hubspot_not_connected',
+  });
+
+/** The organization's HubSpot token and base path (its own, else `defaultBasePath`); 422 when not connected. */
+export async function getHubspotConnection(pool: pg.Pool, orgId: number, defaultBasePath: string): Promise<HubspotConnection> {
+  const { rows } = await pool.query<Pick<ConnectedAppRow, 'access_token' | 'settings'>>(
+    `SELECT access_token, settings FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`,
+    [orgId],
+  );
+  const app = rows[0];
+  if (!app?.access_token) throw hubspotNotConnected();
+  return { accessToken: app.access_token, basePath: app.settings.base_path ?? defaultBasePath };
+}
