@@ -1,7 +1,7 @@
 // Lead scoring I/O: load the lead (scoped by its organization), score it
 // with the pure rules model, write the score and its explanation back.
 import type pg from 'pg';
-import { scoreLead as computeScore, SCORING_MODEL, type ScoringInput } from '../domain/lead-scoring.js';
+import { scoringRecord, type ScoringInput } from '../domain/lead-scoring.js';
 
 export interface ScoreLeadInput {
   orgId: number;
@@ -21,11 +21,10 @@ export function createScoringActivities(deps: { pool: pg.Pool }) {
       );
       const lead = rows[0];
       if (!lead) return { scored: false, reason: 'lead_not_found' };
-      const { score, breakdown } = computeScore({
-        ...lead,
-        estimated_value: lead.estimated_value === null ? null : Number(lead.estimated_value),
-      });
-      const scoring = { score, model: SCORING_MODEL, breakdown, scored_at: new Date().toISOString() };
+      const { score, scoring } = scoringRecord(
+        { ...lead, estimated_value: lead.estimated_value === null ? null : Number(lead.estimated_value) },
+        new Date().toISOString(),
+      );
       // updated_at is left alone: it records changes made to the lead, and the
       // score is derived from the lead; the merge keeps other ai_information keys
       const { rowCount } = await pool.query(

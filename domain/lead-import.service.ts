@@ -14,7 +14,7 @@ import type { Db } from './db.js';
 import { getJob, listJobs, presentJob, type JobStatus, type JobType, type PresentedJob, type JOB_SORTABLE_FIELDS } from './job.service.js';
 import type { ImportDuplicatePolicy, ImportedLead, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from './lead-lookups.js';
-import { scoreLead, SCORING_MODEL } from './lead-scoring.js';
+import { scoringRecord } from './lead-scoring.js';
 import type { ResumePoint } from './lead-import-file.js';
 import type { ListParams } from './list-query.js';
 import { spreadsheetCell } from './spreadsheet-cell.js';
@@ -87,12 +87,6 @@ export async function loadRowContext(pool: pg.Pool, orgId: number): Promise<RowC
 // the column defaults of leads.status / leads.priority (spec §7.1: status 1 = New, priority 2 = Medium)
 const DEFAULT_STATUS = 1;
 const DEFAULT_PRIORITY = 2;
-
-/** The scoring fields of a lead and the ai_information.scoring entry the scoring workflow would write. */
-function scored(lead: Pick<ImportedLead, 'email' | 'phone_number' | 'linkedin_url' | 'first_name' | 'last_name' | 'job_title' | 'company' | 'lead_source' | 'estimated_value'>, at: string) {
-  const { score, breakdown } = scoreLead(lead);
-  return { score, scoring: { score, model: SCORING_MODEL, breakdown, scored_at: at } };
-}
 
 /**
  * Company names linked in bulk, found case-insensitively or created. Each
@@ -266,7 +260,7 @@ async function mergeIntoOwners(client: pg.PoolClient, orgId: number, merges: { o
       lead_source: values.lead.lead_source ?? owner.lead_source,
       estimated_value: values.lead.estimated_value ?? (owner.estimated_value === null ? null : Number(owner.estimated_value)),
     };
-    Object.assign(values, scored(merged, at));
+    Object.assign(values, scoringRecord(merged, at));
   }
   const column = <T>(pick: (e: { owner: Owner; values: LeadValues }) => T) => entries.map(pick);
   const n = MERGED_TEXT_COLUMNS.length;
@@ -335,7 +329,7 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
       lead,
       companyId: lead.company === null ? null : companies.get(lead.company.toLowerCase())!,
       tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!),
-      ...scored(lead, at),
+      ...scoringRecord(lead, at),
     }));
 
     // a row sharing a key with an earlier row of the batch is that row's duplicate

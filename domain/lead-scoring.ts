@@ -132,3 +132,9 @@ export function scoreLead(lead: ScoringInput): LeadScore {
   const breakdown = FACTORS.map((factor) => factor(lead));
   return { score: breakdown.reduce((sum, f) => sum + f.points, 0), breakdown };
 }
+
+/** A lead's score and the ai_information.scoring entry that explains it, as of `at` (ISO 8601). */
+export function scoringRecord(lead: ScoringInput, at: string) {
+  const { score, breakdown } = scoreLead(lead);
+  return { score, scoring: { score, model: SCORING_MODEL, breakdown, scored_at: at } };
+}
