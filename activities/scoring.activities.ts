@@ -1,7 +1,7 @@
 // Lead scoring I/O: load the lead (scoped by its organization), score it
 // with the pure rules model, write the score and its explanation back.
 import type pg from 'pg';
-import { scoringRecord, type ScoringInput } from '../domain/lead-scoring.js';
+import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../domain/lead-scoring.js';
 
 export interface ScoreLeadInput {
   orgId: number;
@@ -15,8 +15,7 @@ export function createScoringActivities(deps: { pool: pg.Pool }) {
   return {
     async scoreLead({ orgId, leadId }: ScoreLeadInput): Promise<ScoreLeadResult> {
       const { rows } = await pool.query<Omit<ScoringInput, 'estimated_value'> & { estimated_value: string | null }>(
-        `SELECT email, phone_number, linkedin_url, first_name, last_name, job_title, company, lead_source, estimated_value
-           FROM leads WHERE id = $1 AND org_id = $2`,
+        `SELECT ${SCORING_COLUMNS} FROM leads WHERE id = $1 AND org_id = $2`,
         [leadId, orgId],
       );
       const lead = rows[0];

@@ -11,8 +11,14 @@ import { createDatabase, type Database } from '../domain/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/idempotency.service.js';
 import { createLogger } from '../domain/logger.js';
 import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
+import { createFileStorage } from '../domain/file-storage.js';
+import { createEnrichmentEngine } from '../connectors/enrichment/providers.js';
+import { createEnrichmentActivities } from './enrichment.activities.js';
+import { createExportActivities } from './export.activities.js';
 import { createFollowUpActivities } from './follow-up.activities.js';
+import { createHubspotImportActivities } from './hubspot-import.activities.js';
 import { createJobActivities } from './job.activities.js';
+import { createLeadImportActivities } from './lead-import.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from './scoring.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
@@ -83,6 +89,11 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createScoringActivities({ pool: database.pool }),
         ...createFollowUpActivities({ db: database.prisma }),
         ...createJobActivities({ pool: database.pool }),
+        // one engine, so its rate limiter is shared by every enrichment this worker runs
+        ...createEnrichmentActivities({ pool: database.pool, engine: createEnrichmentEngine(config) }),
+        ...createHubspotImportActivities({ pool: database.pool, config }),
+        ...createExportActivities({ database, storage: createFileStorage(config.STORAGE_DIR) }),
+        ...createLeadImportActivities({ pool: database.pool, db: database.prisma, storage: createFileStorage(config.STORAGE_DIR) }),
       },
     });
     const done = worker.run();

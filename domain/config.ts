@@ -14,10 +14,29 @@ const configSchema = z.object({
   STORAGE_DIR: z.string().default('.data/storage'),
   /** max upload size in bytes for documents and images */
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** max size in bytes of a lead import file (CSV or XLSX); it is streamed to disk, never held in memory */
+  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
   /** requests per minute per client IP on POST /auth/login */
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** requests per minute per API key on the ingestion endpoints */
   INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
+  /** HubSpot's API; a connected app's settings.base_path overrides it (tests point it at a local fake) */
+  HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
+  /** client-side ceiling on HubSpot requests per 10 s per connected account (HubSpot allows 100–190 by plan) */
+  HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().positive().default(100),
+  /** enrichment providers in the order they are tried for every field (the waterfall); "derived" needs nothing, "http" its base URL */
+  ENRICHMENT_PROVIDERS: z.string().default('http,derived'),
+  /** per-field order overrides, e.g. "website:derived,http;job_title:http" (fields of leads and companies) */
+  ENRICHMENT_FIELD_PROVIDERS: z.string().default(''),
+  /** people/company enrichment API (PDL-shaped: /v5/person/enrich, /v5/company/enrich); the http provider is off when unset */
+  ENRICHMENT_HTTP_BASE_URL: z.string().url().optional(),
+  ENRICHMENT_HTTP_API_KEY: z.string().min(1).optional(),
+  /** client-side ceiling on requests per second to the http provider, shared by everything in one process */
+  ENRICHMENT_HTTP_RATE_PER_SEC: z.coerce.number().positive().default(100),
+  /** how long POST /lead-enrichment/enrich and /company/enrich wait for providers before handing the work to a job */
+  ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
+  /** leads per activity of a bulk enrichment job */
+  ENRICHMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
   TRUST_PROXY: z
     .enum(['true', 'false'])

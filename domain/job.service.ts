@@ -44,6 +44,8 @@ export interface NewJob {
   params: Record<string, unknown>;
   total?: number | null;
   inputKey?: string | null;
+  /** input items given in the request (jobs.items): for activities only */
+  items?: unknown[];
 }
 
 /**
@@ -56,15 +58,15 @@ export async function createJob(pool: pg.Pool | pg.PoolClient, scope: Pick<Scope
     `WITH next AS (
        SELECT nextval(pg_get_serial_sequence('jobs', 'id'))::int AS id
      ), job AS (
-       INSERT INTO jobs (id, org_id, type, workflow_id, params, total, input_key, created_by)
-       SELECT id, $1::int, $2::text, $2::text || ':' || $1::int || ':' || id, $3::jsonb, $4::int, $5::text, $6::int FROM next
+       INSERT INTO jobs (id, org_id, type, workflow_id, params, total, input_key, created_by, items)
+       SELECT id, $1::int, $2::text, $2::text || ':' || $1::int || ':' || id, $3::jsonb, $4::int, $5::text, $6::int, $7::jsonb FROM next
        RETURNING *
      ), outbox AS (
        INSERT INTO outbox_events (org_id, kind, payload)
        SELECT $1::int, '${OUTBOX_JOB_START}', jsonb_build_object('jobId', id, 'type', $2::text) FROM next
      )
      SELECT * FROM job`,
-    [scope.orgId, job.type, JSON.stringify(job.params), job.total ?? null, job.inputKey ?? null, scope.userId],
+    [scope.orgId, job.type, JSON.stringify(job.params), job.total ?? null, job.inputKey ?? null, scope.userId, job.items ? JSON.stringify(job.items) : null],
   );
   return rows[0]!;
 }

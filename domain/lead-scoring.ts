@@ -5,6 +5,9 @@
 
 export const SCORING_MODEL = 'rules-v1';
 
+/** The leads columns a score is computed from (ScoringInput), for SELECT and RETURNING lists. */
+export const SCORING_COLUMNS = 'email, phone_number, linkedin_url, first_name, last_name, job_title, company, lead_source, estimated_value';
+
 export interface ScoringInput {
   email: string | null;
   phone_number: string | null;

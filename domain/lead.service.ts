@@ -34,8 +34,8 @@ export type CreateOutcome = 'created' | 'duplicate_accepted' | 'merged';
 
 export const OUTBOX_LEAD_SCORE = 'lead.score';
 
-/** ai_information keys only the system writes (the scoring workflow); clients' values for them are dropped. */
-export const SYSTEM_AI_INFORMATION_KEYS = ['scoring'] as const;
+/** ai_information keys only the system writes (scoring, enrichment); clients' values for them are dropped. */
+export const SYSTEM_AI_INFORMATION_KEYS = ['scoring', 'enrichment'] as const;
 
 /** Appended to a `WITH lead AS (INSERT|UPDATE ... RETURNING *)`: asks for the lead to be (re-)scored, atomically with the write. */
 const SCORE_OUTBOX_CTE = `outbox AS (

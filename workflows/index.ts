@@ -1,3 +1,7 @@
 // Every workflow the worker runs (its workflowsPath bundles this file).
+export { enrichmentWorkflow } from './enrichment.workflow.js';
+export { exportWorkflow } from './export.workflow.js';
 export { followUpDueWorkflow } from './follow-up-due.workflow.js';
+export { hubspotImportWorkflow } from './hubspot-import.workflow.js';
+export { leadImportWorkflow } from './lead-import.workflow.js';
 export { scoreLeadWorkflow } from './score-lead.workflow.js';

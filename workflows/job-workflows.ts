@@ -1,5 +1,14 @@
 // Which workflow runs each job type: the outbox relay starts jobs by type.
 import type { JobType } from '../domain/job.service.js';
+import { enrichmentWorkflow } from './enrichment.workflow.js';
+import { exportWorkflow } from './export.workflow.js';
+import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 import type { JobWorkflowInput } from './job-control.js';
+import { leadImportWorkflow } from './lead-import.workflow.js';
 
-export const JOB_WORKFLOWS: Partial<Record<JobType, (input: JobWorkflowInput) => Promise<unknown>>> = {};
+export const JOB_WORKFLOWS: Partial<Record<JobType, (input: JobWorkflowInput) => Promise<unknown>>> = {
+  enrichment: enrichmentWorkflow,
+  export: exportWorkflow,
+  hubspot_import: hubspotImportWorkflow,
+  lead_import: leadImportWorkflow,
+};

@@ -5,6 +5,7 @@
 // this suite until its isolation is spelled out.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileStorage } from '../../domain/file-storage.js';
 import { createLead } from '../../domain/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fillPath, routeTable, type RouteEntry } from '../helpers/routes.js';
@@ -63,8 +64,30 @@ async function seedFixtures(a: Tenant, marker: string) {
   const job = await prisma.job.create({
     data: { org_id, type: 'export', status: 'running', workflow_id: `export:${org_id}:${marker}`, params: { marker } },
   });
+  // a completed export with its file, so that a download that ignored the organization would succeed
+  const storage = createFileStorage(t.deps.config.STORAGE_DIR);
+  const exportKey = storage.newKey(org_id, 'csv');
+  const exportFile = await storage.openForWriting(exportKey, 0);
+  await exportFile.append(`id,first_name\n${lead.id},${marker}\n`);
+  await exportFile.close();
+  const completedExport = await prisma.job.create({
+    data: {
+      org_id, type: 'export', status: 'completed', workflow_id: `export:${org_id}:${marker}-done`, params: { marker },
+      output_key: exportKey, result: { file_name: `${marker}.csv` },
+    },
+  });
+  // A's HubSpot connection (its token carries the marker: it must never reach B) and an import job
+  await prisma.connectedApp.create({
+    data: { org_id, provider: 'hubspot', access_token: `pat-${marker}`, settings: { base_path: `https://${marker}.example` } },
+  });
+  const hubspotImport = await prisma.job.create({
+    data: { org_id, type: 'hubspot_import', status: 'running', workflow_id: `hubspot_import:${org_id}:${marker}`, params: { marker } },
+  });
+  const enrichmentJob = await prisma.job.create({
+    data: { org_id, type: 'enrichment', status: 'running', workflow_id: `enrichment:${org_id}:${marker}`, params: { marker } },
+  });
   return {
-    job: job.id, lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
+    enrichmentJob: enrichmentJob.id, hubspotImport: hubspotImport.id, job: job.id, completedExport: completedExport.id, lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, stage: stage.id, deal: deal.id, note: note.id, followUp: followUp.id, document: document.id,
     company: company.id, contact: contact.id, storedFile: storedFile.id, notification: notification.id,
   };
@@ -188,6 +211,28 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'POST /api/jobs/{id}/pause': { expect: 'hidden', params: { id: f.job } },
   'POST /api/jobs/{id}/resume': { expect: 'hidden', params: { id: f.job } },
   'POST /api/jobs/{id}/cancel': { expect: 'hidden', params: { id: f.job } },
+  // B's own import job, from B's own file
+  'POST /api/lead/lead-imports': { expect: 'own-data', multipart: { file: new File(['email\nb@b.example\n'], 'b.csv'), duplicates: 'merge' } },
+  'GET /api/import-job/list': { expect: 'visible-to-b', query: { search_value: marker } },
+  'GET /api/import-job/{id}/errors': { expect: 'hidden', params: { id: f.hubspotImport } },
+  // B's own export job; A's company id in its filters selects nothing of B's
+  'POST /api/exports/create': { expect: 'own-data', body: { export_type: 'contacts', filters: { company_id: f.company } } },
+  'GET /api/exports/list': { expect: 'visible-to-b', query: { search_value: marker } },
+  'GET /api/exports/download/{id}': { expect: 'hidden', params: { id: f.completedExport } },
+  // B connects its own HubSpot and its disconnect (mounted right after) removes it again; A's connection is never
+  // used for B: B's properties and imports answer 422 hubspot_not_connected
+  'POST /api/connected-apps/hubspot/connect': { expect: 'own-data', body: { access_token: 'pat-b-0000' } },
+  'POST /api/connected-apps/hubspot/disconnect': { expect: 'own-data' },
+  'GET /api/connected-apps/hubspot/properties': { expect: 'rejected', query: { all: 1 } },
+  'POST /api/connected-apps/hubspot/import': { expect: 'rejected', body: {} },
+  'GET /api/connected-apps/hubspot/import/{id}/status': { expect: 'hidden', params: { id: f.hubspotImport } },
+  'POST /api/lead-enrichment/enrich': { expect: 'hidden', body: { lead_id: f.lead } },
+  // B's own job: its inputs become B's leads when it runs
+  'POST /api/lead-enrichment/enrich/bulk': { expect: 'own-data', body: { leads: [{ email: `b-${randomBytes(4).toString('hex')}@b.example` }] } },
+  'GET /api/lead-enrichment/job/{jobId}': { expect: 'hidden', params: { jobId: f.enrichmentJob } },
+  'GET /api/lead-enrichment/linkedin-leads/recent': { expect: 'visible-to-b', query: { search: marker } },
+  'GET /api/lead-enrichment/linkedin-leads/{id}': { expect: 'hidden', params: { id: f.lead } },
+  'POST /api/company/enrich': { expect: 'hidden', body: { company_id: f.company } },
 });
 
 function requestFor(route: RouteEntry, c: IsolationCase) {
