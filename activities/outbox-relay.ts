@@ -89,7 +89,8 @@ const deliveries: Record<string, Delivery> = {
   // One workflow per job, ever (REJECT_DUPLICATE): a redelivered start finds it running or finished.
   [OUTBOX_JOB_START]: async (event, { client, taskQueue }) => {
     const { ref, type, workflowId } = jobInPayload(event);
-    const workflow = JOB_WORKFLOWS[type];
+    // a type this worker does not know yet (a newer API during a rolling deploy) is retried, not dropped
+    const workflow = JOB_WORKFLOWS[type] as (typeof JOB_WORKFLOWS)[JobType] | undefined;
     if (!workflow) throw new Error(`outbox event ${event.id}: no workflow runs jobs of type "${type}"`);
     try {
       await client.workflow.start(workflow, {

@@ -6,7 +6,7 @@ import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 import type { JobWorkflowInput } from './job-control.js';
 import { leadImportWorkflow } from './lead-import.workflow.js';
 
-export const JOB_WORKFLOWS: Partial<Record<JobType, (input: JobWorkflowInput) => Promise<unknown>>> = {
+export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise<unknown>> = {
   enrichment: enrichmentWorkflow,
   export: exportWorkflow,
   hubspot_import: hubspotImportWorkflow,
