@@ -14,7 +14,7 @@ import type { Db } from './db.js';
 import { getJob, listJobs, presentJob, type JobStatus, type JobType, type PresentedJob, type JOB_SORTABLE_FIELDS } from './job.service.js';
 import type { ImportDuplicatePolicy, ImportedLead, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from './lead-lookups.js';
-import { scoringRecord } from './lead-scoring.js';
+import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from './lead-scoring.js';
 import type { ResumePoint } from './lead-import-file.js';
 import type { ListParams } from './list-query.js';
 import { spreadsheetCell } from './spreadsheet-cell.js';
@@ -182,19 +182,11 @@ async function insertLeads(client: pg.PoolClient, orgId: number, actorId: number
   return inserted;
 }
 
-interface Owner {
+/** A lead owning a dedupe key, as it stands (its scoring columns re-score a merge). */
+interface Owner extends Omit<ScoringInput, 'estimated_value'> {
   id: number;
   dedupe_email: string | null;
   dedupe_linkedin: string | null;
-  // the lead as it stands, for re-scoring a merge
-  email: string | null;
-  phone_number: string | null;
-  linkedin_url: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  job_title: string | null;
-  company: string | null;
-  lead_source: number | null;
   estimated_value: string | null;
 }
 
@@ -203,8 +195,7 @@ async function lockOwners(client: pg.PoolClient, orgId: number, rows: LeadValues
   const emails = rows.map((v) => v.lead.dedupe_email).filter((k): k is string => k !== null);
   const linkedins = rows.map((v) => v.lead.dedupe_linkedin).filter((k): k is string => k !== null);
   const { rows: owners } = await client.query<Owner>(
-    `SELECT id, dedupe_email, dedupe_linkedin, email, phone_number, linkedin_url, first_name, last_name, job_title, company,
-            lead_source, estimated_value
+    `SELECT id, dedupe_email, dedupe_linkedin, ${SCORING_COLUMNS}
        FROM leads WHERE org_id = $1 AND (dedupe_email = ANY($2::text[]) OR dedupe_linkedin = ANY($3::text[]))
       ORDER BY id FOR UPDATE`,
     [orgId, emails, linkedins],

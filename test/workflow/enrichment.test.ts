@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTemporalClient, type TemporalClient } from '../../activities/temporal-connection.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
-import { createLogger } from '../../domain/logger.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { startFakeEnrichmentServer, type FakeEnrichmentServer } from '../helpers/fake-enrichment-server.js';
-import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant } from '../helpers/tenants.js';
 
 // the client paces itself at 80/s against a provider that refuses above 100/s: the margin absorbs the timing
@@ -15,33 +12,30 @@ const CLIENT_RATE_PER_SECOND = 80;
 const PROVIDER_LIMIT_PER_SECOND = 100;
 
 describe('bulk enrichment job (real worker, real Temporal, fake provider with latency, 429s and 500s)', () => {
-  let scratch: ScratchDatabase;
+  let system: TestSystem;
   let fake: FakeEnrichmentServer;
   let t: TestApp;
-  let runtime: WorkerRuntime;
   let temporal: TemporalClient;
 
   beforeAll(async () => {
     fake = await startFakeEnrichmentServer({ latencyMs: 20, ratePerSecond: PROVIDER_LIMIT_PER_SECOND, transient500Every: 23 });
-    scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'enrichment');
-    t = createTestApp({
-      DATABASE_URL: scratch.url,
-      TEMPORAL_TASK_QUEUE: `enrichment-test-${randomBytes(4).toString('hex')}`,
-      ENRICHMENT_HTTP_BASE_URL: fake.url,
-      ENRICHMENT_HTTP_API_KEY: fake.apiKey,
-      ENRICHMENT_HTTP_RATE_PER_SEC: String(CLIENT_RATE_PER_SECOND),
-      // small batches: 500 leads make 125 batches, more than one workflow run starts before continuing as new
-      ENRICHMENT_BATCH_SIZE: '4',
+    system = await createTestSystem('enrichment', {
+      worker: true,
+      config: {
+        ENRICHMENT_HTTP_BASE_URL: fake.url,
+        ENRICHMENT_HTTP_API_KEY: fake.apiKey,
+        ENRICHMENT_HTTP_RATE_PER_SEC: String(CLIENT_RATE_PER_SECOND),
+        // small batches: 500 leads make 125 batches, more than one workflow run starts before continuing as new
+        ENRICHMENT_BATCH_SIZE: '4',
+      },
     });
-    runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+    t = system.t;
     temporal = await connectTemporalClient(t.deps.config);
   });
 
   afterAll(async () => {
-    await runtime?.stop();
     await temporal?.connection.close();
-    await t?.close();
-    await scratch?.drop();
+    await system?.close();
     await fake?.close();
   });
 

@@ -3,32 +3,25 @@
 // (real Temporal), the CSV is streamed to storage and downloaded through the
 // API. Also the shared jobs API on a running job: pause holds it (progress
 // stops), resume finishes it, cancel ends it.
-import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
-import { createLogger } from '../../domain/logger.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
-let scratch: ScratchDatabase;
+let system: TestSystem;
 let t: TestApp;
-let runtime: WorkerRuntime;
 
 beforeAll(async () => {
-  scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'export');
-  t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `export-test-${randomBytes(4).toString('hex')}` });
-  runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+  system = await createTestSystem('export', { worker: true });
+  t = system.t;
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await t?.close();
-  await scratch?.drop();
+  await system?.close();
 });
 
 interface JobView {

@@ -3,34 +3,27 @@
 // which sleeps until the follow-up is due and notifies its creator and its
 // lead's assignee, unless the follow-up was completed first. A real worker
 // against the real Temporal dev server, on a database of its own.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectTemporalClient, type TemporalClient } from '../../activities/temporal-connection.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
 import { NOTIFICATION_TYPES } from '../../domain/notification.service.js';
-import { createLogger } from '../../domain/logger.js';
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../../workflows/follow-up-due.workflow.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
+import type { TestApp } from '../helpers/app.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
-let scratch: ScratchDatabase;
+let system: TestSystem;
 let t: TestApp;
-let runtime: WorkerRuntime;
 let temporal: TemporalClient;
 
 beforeAll(async () => {
-  scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'followup');
-  t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `follow-up-test-${randomBytes(4).toString('hex')}` });
-  runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+  system = await createTestSystem('followup', { worker: true });
+  t = system.t;
   temporal = await connectTemporalClient(t.deps.config);
 });
 
 afterAll(async () => {
-  await runtime?.stop();
   await temporal?.connection.close();
-  await t?.close();
-  await scratch?.drop();
+  await system?.close();
 });
 
 /** A lead assigned to a rep, and a follow-up on it by the admin due `seconds` from now. */

@@ -10,15 +10,14 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadImportActivities, type ImportSlice } from '../../activities/lead-import.activities.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
 import { createFileStorage } from '../../domain/file-storage.js';
 import { classifyImportFile } from '../../domain/lead-import-file.js';
 import { CheckpointMovedError, commitImportBatch, START_OF_FILE } from '../../domain/lead-import.service.js';
 import { createLead } from '../../domain/lead.service.js';
 import { scoreLead } from '../../domain/lead-scoring.js';
-import { createLogger } from '../../domain/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
 function upload(t: TestApp, tenant: Tenant, file: BlobPart, name = 'leads.csv', fields: Record<string, string> = {}) {
@@ -50,20 +49,16 @@ async function waitForJob(t: TestApp, tenant: Tenant, jobId: number, timeout = 3
 const leadsOf = (t: TestApp, tenant: Tenant) => t.database.prisma.lead.findMany({ where: { org_id: tenant.orgId }, orderBy: { id: 'asc' } });
 
 describe('lead import workflow (in-process worker)', () => {
-  let scratch: ScratchDatabase;
+  let system: TestSystem;
   let t: TestApp;
-  let runtime: WorkerRuntime;
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'import');
-    t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `import-test-${randomBytes(4).toString('hex')}` });
-    runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+    system = await createTestSystem('import', { worker: true });
+    t = system.t;
   });
 
   afterAll(async () => {
-    await runtime?.stop();
-    await t?.close();
-    await scratch?.drop();
+    await system?.close();
   });
 
   it('maps tolerant headers to lead fields, keeps unknown columns as custom fields, links companies and tags, scores inline', async () => {

@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { connectTemporalClient, ensureSearchAttributes, LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../activities/temporal-connection.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
 import { scoreLead, type ScoringInput } from '../../domain/lead-scoring.js';
-import { createLogger } from '../../domain/logger.js';
 import { scoreLeadWorkflow, scoreLeadWorkflowId } from '../../workflows/score-lead.workflow.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
+import type { TestApp } from '../helpers/app.js';
+import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, uniqueEmail } from '../helpers/tenants.js';
 
 const blankLead: ScoringInput = {
@@ -93,23 +91,19 @@ describe('lead scoring model rules-v1 (domain/lead-scoring.ts)', () => {
 });
 
 describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal)', () => {
-  let scratch: ScratchDatabase;
+  let system: TestSystem;
   let t: TestApp;
-  let runtime: WorkerRuntime;
   let temporal: TemporalClient;
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'scoring');
-    t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `scoring-test-${randomBytes(4).toString('hex')}` });
-    runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+    system = await createTestSystem('scoring', { worker: true });
+    t = system.t;
     temporal = await connectTemporalClient(t.deps.config);
   });
 
   afterAll(async () => {
-    await runtime?.stop();
     await temporal?.connection.close();
-    await t?.close();
-    await scratch?.drop();
+    await system?.close();
   });
 
   const leadRow = (orgId: number, id: number) => t.database.prisma.lead.findFirstOrThrow({ where: { id, org_id: orgId } });
