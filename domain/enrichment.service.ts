@@ -284,14 +284,16 @@ export async function resolveEnrichmentInput(pool: pg.Pool, scope: Pick<Scope, '
   const existing = await findLeadFor(pool, scope.orgId, input, name);
   if (existing !== undefined) return { leadId: existing, created: false };
   try {
-    const { lead } = await createLead(pool, scope, {
+    const person = {
       ...name,
       email: input.email ?? null,
       linkedin_url: input.linkedin_url ?? null,
       ...(input.company && { company: input.company }),
       website: input.domain ? (normaliseWebsite(input.domain) ?? null) : null,
       ...(input.linkedin_url && { lead_source: LINKEDIN_LEAD_SOURCE }),
-    });
+    };
+    // a bulk job creates thousands of leads: each is scored here, and again when its enrichment is written
+    const { lead } = await createLead(pool, scope, person, 'reject', 'inline');
     return { leadId: lead.id, created: true };
   } catch (err) {
     const existingId = err instanceof ApiError ? err.options.meta?.existing_id : undefined;

@@ -10,6 +10,7 @@ import type { Scope } from './auth-context.js';
 import { ApiError, notFound } from './errors.js';
 import { IMAGE_TYPES, type FileStorage } from './file-storage.js';
 import { assertKnownCodes, loadLeadLabels, resolveTagIds, type LeadLabels } from './lead-lookups.js';
+import { scoringRecord } from './lead-scoring.js';
 
 /** Columns a client may set when creating or updating a lead (spec §7.1, §11). */
 export const LEAD_WRITABLE_FIELDS = [
@@ -146,11 +147,20 @@ function insertColumns(orgId: number, lead: PreparedLead, createdBy: number | nu
 }
 
 /**
- * INSERT ... ON CONFLICT DO NOTHING and the outbox row in one statement: one
- * round trip, atomic, and the unique (org_id, dedupe_email / dedupe_linkedin)
- * indexes decide races between concurrent requests.
+ * How a new lead gets its score: `workflow` asks the scoring workflow through
+ * the outbox (in the same statement as the insert); `inline` computes it with
+ * the rules model and inserts it with the lead, for bulk paths that create
+ * thousands of leads (one scoring workflow each would swamp Temporal).
  */
-async function insertLeadWithOutbox(db: SqlClient, columns: Record<string, unknown>): Promise<Lead | null> {
+export type NewLeadScoring = 'workflow' | 'inline';
+
+/**
+ * INSERT ... ON CONFLICT DO NOTHING, with the outbox row when the score is
+ * left to the workflow, in one statement: one round trip, atomic, and the
+ * unique (org_id, dedupe_email / dedupe_linkedin) indexes decide races
+ * between concurrent requests.
+ */
+async function insertLead(db: SqlClient, columns: Record<string, unknown>, scoring: NewLeadScoring): Promise<Lead | null> {
   const names = Object.keys(columns);
   const values = Object.values(columns);
   const { rows } = await db.query<Lead>(
@@ -159,11 +169,30 @@ async function insertLeadWithOutbox(db: SqlClient, columns: Record<string, unkno
        VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}, now())
        ON CONFLICT DO NOTHING
        RETURNING *
-     ), ${SCORE_OUTBOX_CTE}
+     )${scoring === 'workflow' ? `, ${SCORE_OUTBOX_CTE}` : ''}
      SELECT * FROM lead`,
     values,
   );
   return rows[0] ?? null;
+}
+
+/** The score columns of a lead scored as it is inserted. */
+function inlineScoreColumns(lead: PreparedLead) {
+  const { score, scoring } = scoringRecord(
+    {
+      email: lead.email ?? null,
+      phone_number: lead.phone_number ?? null,
+      linkedin_url: lead.linkedin_url ?? null,
+      first_name: lead.first_name ?? null,
+      last_name: lead.last_name ?? null,
+      job_title: lead.job_title ?? null,
+      company: lead.company ?? null,
+      lead_source: lead.lead_source ?? null,
+      estimated_value: lead.estimated_value ?? null,
+    },
+    new Date().toISOString(),
+  );
+  return { score, ai_information: JSON.stringify({ scoring }) };
 }
 
 /** UPDATE of one lead of the organization and its scoring outbox row, in one statement; null when no such lead. */
@@ -226,20 +255,25 @@ export async function createLead(
   scope: WriteScope,
   input: LeadInput,
   policy: DuplicatePolicy = 'reject',
+  scoring: NewLeadScoring = 'workflow',
 ): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
   // loaded once: validation uses them, and the caller presents the lead with them
   const labels = await loadLeadLabels(pool, scope.orgId);
   const lead = await prepareLeadInput(pool, scope, input, labels);
+  const columnsFor = (asDuplicateOf: number | null) => ({
+    ...insertColumns(scope.orgId, lead, scope.userId, asDuplicateOf),
+    ...(scoring === 'inline' && inlineScoreColumns(lead)),
+  });
   const { lead: written, outcome } = await withActor(pool, scope.userId, async (client) => {
     // the owner may be deleted between the conflict and the lookup: try again then
     for (let attempt = 0; attempt < 3; attempt++) {
-      const created = await insertLeadWithOutbox(client, insertColumns(scope.orgId, lead, scope.userId, null));
+      const created = await insertLead(client, columnsFor(null), scoring);
       if (created) return { lead: created, outcome: 'created' as const };
       const existing = await findOwner(client, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url));
       if (!existing) continue;
       if (policy === 'reject') throw duplicateLeadError(existing.id);
       if (policy === 'merge') return { lead: await mergeInto(client, existing, lead), outcome: 'merged' as const };
-      const duplicate = await insertLeadWithOutbox(client, insertColumns(scope.orgId, lead, scope.userId, existing.id));
+      const duplicate = await insertLead(client, columnsFor(existing.id), scoring);
       if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' as const };
     }
     throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');

@@ -62,6 +62,11 @@ describe('lead enrichment API with the derived provider only', () => {
     expect(credits_remaining).toBe(999);
     const entries = await t.database.prisma.enrichmentCreditEntry.findMany({ where: { org_id: tenant.orgId } });
     expect(entries.map((e) => ({ lead_id: e.lead_id, amount: e.amount, provider: e.provider }))).toEqual([{ lead_id: lead.id, amount: 1, provider: 'derived' }]);
+    // scored in the statements that created and enriched it, with no scoring workflow asked for
+    const stored = await t.database.prisma.lead.findFirstOrThrow({ where: { id: lead.id, org_id: tenant.orgId } });
+    expect(stored.score).toBeGreaterThan(0);
+    expect((stored.ai_information as { scoring: { score: number } }).scoring.score).toBe(stored.score);
+    expect(await t.database.prisma.outboxEvent.count({ where: { org_id: tenant.orgId, kind: 'lead.score' } })).toBe(0);
 
     // the same person again matches the lead; nothing is left to find, so nothing is debited
     const again = await t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: email.toUpperCase() } });
