@@ -31,7 +31,7 @@ import { ApiError, notFound } from './errors.js';
 import { createJob } from './job.service.js';
 import { containsPattern, paged } from './list-query.js';
 import { dedupeEmail, dedupeLinkedin, createLead } from './lead.service.js';
-import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from './lead-scoring.js';
+import { scoreStoredLead } from './lead-score.service.js';
 
 /** lead_source code 3 (§7.1): leads captured from a LinkedIn URL. */
 export const LINKEDIN_LEAD_SOURCE = 3;
@@ -224,22 +224,10 @@ export async function commitLeadEnrichments(
               updated_at = now()
         WHERE id = $2 AND org_id = $1`;
     const params = [orgId, leadId, JSON.stringify(record), linkedinKey, ...values];
+    await client.query(update, params);
     // filled columns change what the score is computed from: the lead is re-scored here, in the same
     // transaction, rather than by one scoring workflow per lead (a bulk job enriches thousands)
-    const { rows: updated } = await client.query<Omit<ScoringInput, 'estimated_value'> & { estimated_value: string | null }>(
-      `${update} RETURNING ${SCORING_COLUMNS}`,
-      params,
-    );
-    if (record.filled.length > 0 && updated[0]) {
-      const scored = scoringRecord(
-        { ...updated[0], estimated_value: updated[0].estimated_value === null ? null : Number(updated[0].estimated_value) },
-        new Date().toISOString(),
-      );
-      await client.query(
-        `UPDATE leads SET score = $3, ai_information = ai_information || jsonb_build_object('scoring', $4::jsonb) WHERE id = $1 AND org_id = $2`,
-        [leadId, orgId, scored.score, JSON.stringify(scored.scoring)],
-      );
-    }
+    if (record.filled.length > 0) await scoreStoredLead(client, orgId, leadId);
     outcomes.set(leadId, { outcome: 'enriched', record });
   }
   return outcomes;

@@ -9,7 +9,8 @@
 import type pg from 'pg';
 import { withActor } from './actor.js';
 import { normaliseWebsite, type CompanyInput } from './company.service.js';
-import { dedupeEmail, dedupeLinkedin, OUTBOX_LEAD_SCORE, type LeadWritableField } from './lead.service.js';
+import { scoreStoredLead } from './lead-score.service.js';
+import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from './lead.service.js';
 
 /** Companies first, so that the contacts' company names find them. */
 export const HUBSPOT_IMPORT_OBJECTS = ['companies', 'contacts'] as const;
@@ -218,7 +219,8 @@ const IDENTITY_FIELDS: readonly string[] = ['email', 'linkedin_url'];
  * A lead is matched by its dedupe keys (email, LinkedIn URL) through the
  * unique indexes, or, with neither, by the HubSpot id an earlier import
  * recorded; a match is merged (mapped values set, custom_fields merged),
- * anything else is created. Either way the lead is (re-)scored.
+ * anything else is created. Either way the lead is (re-)scored, in the same
+ * transaction.
  */
 async function upsertLead(
   client: pg.PoolClient,
@@ -276,10 +278,8 @@ async function upsertLead(
       [leadId, orgId, customFields, ...fields.map((f) => values[f])],
     );
   }
-  await client.query(`INSERT INTO outbox_events (org_id, kind, payload) VALUES ($1, '${OUTBOX_LEAD_SCORE}', jsonb_build_object('leadId', $2::int))`, [
-    orgId,
-    leadId,
-  ]);
+  // scored in this transaction: one scoring workflow per imported contact would swamp Temporal
+  await scoreStoredLead(client, orgId, leadId);
   return outcome;
 }
 

@@ -122,7 +122,6 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
     expect([...contacts.values(), ...companies.values()].every((n) => n === 1)).toBe(true);
   }
 
-  // the cheap cases first: each imported lead queues a scoring workflow, and later jobs start behind that backlog
   it(
     'honours limit and the last-modified window (search API), and a custom mapping',
     async () => {
@@ -215,6 +214,10 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
       const lead = await prisma.lead.findFirstOrThrow({ where: { org_id: tenant.orgId, dedupe_email: 'person1@example.test' } });
       expect(lead).toMatchObject({ first_name: 'First1', last_name: 'Last1', job_title: 'Engineer', company: 'Company 2', company_id: company.id });
       expect(lead.custom_fields).toEqual({ hubspot_id: '10001' });
+      // scored in the page's transaction, with its explanation (no scoring workflow per contact)
+      expect(lead.score).toBeGreaterThan(0);
+      expect((lead.ai_information as { scoring: { score: number } }).scoring.score).toBe(lead.score);
+      expect(await prisma.outboxEvent.count({ where: { org_id: tenant.orgId, kind: 'lead.score' } })).toBe(0);
       // the contact repeating person49's email was merged into that lead (its fields win, its HubSpot id is the last seen)
       const merged = await prisma.lead.findFirstOrThrow({ where: { org_id: tenant.orgId, dedupe_email: 'person49@example.test' } });
       expect(merged).toMatchObject({ first_name: 'First50', custom_fields: { hubspot_id: '10050' } });
