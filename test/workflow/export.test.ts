@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectTemporalClient, LIO_SEARCH_ATTRIBUTES } from '../../activities/temporal-connection.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
@@ -27,6 +28,7 @@ afterAll(async () => {
 interface JobView {
   id: number;
   status: string;
+  workflow_id: string;
   progress: { total: number | null; processed: number };
   result: Record<string, unknown>;
   download_url: string | null;
@@ -151,6 +153,31 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       id: String(ann.id), name: 'Ann Lee', email: 'ann@acme.example', company_name: 'Acme', designation: 'CTO', status: '3', status_text: 'Qualified',
     });
     expect(contacts.job.result).toMatchObject({ rows: 1, file_name: `contacts-export-${contacts.job.id}.csv` });
+  });
+
+  it('runs the job as its business-id workflow, which operators find in Temporal by OrgId and JobType', async () => {
+    const tenant = await seedTenant(t);
+    await lead(tenant.orgId, { first_name: 'Ops', last_name: 'Visible' });
+    const { job } = await exportRows(tenant, { export_type: 'leads' });
+    expect(job.workflow_id).toBe(`export:${tenant.orgId}:${job.id}`);
+    const temporal = await connectTemporalClient(t.deps.config);
+    try {
+      const description = await temporal.client.workflow.getHandle(job.workflow_id).describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get(LIO_SEARCH_ATTRIBUTES.orgId)).toBe(String(tenant.orgId));
+      expect(description.typedSearchAttributes.get(LIO_SEARCH_ATTRIBUTES.jobType)).toBe('export');
+      // visibility is eventually consistent: the list query finds it shortly after
+      await vi.waitFor(
+        async () => {
+          const found: string[] = [];
+          for await (const run of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgId}" AND JobType = "export"` })) found.push(run.workflowId);
+          expect(found).toEqual([job.workflow_id]);
+        },
+        { timeout: 15_000, interval: 250 },
+      );
+    } finally {
+      await temporal.connection.close();
+    }
   });
 
   it('exports clients: the leads with a deal in a won stage, with their won deals', async () => {
