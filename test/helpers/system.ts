@@ -12,6 +12,8 @@ import { createScratchDatabase, type ScratchDatabase } from './scratch-database.
 export interface TestSystem {
   t: TestApp;
   scratch: ScratchDatabase;
+  /** stops the worker and starts a new one, as a deploy or a crash would: workflows continue from their history */
+  restartWorker(): Promise<void>;
   /** stops the worker (when one runs), closes the app and drops the database */
   close(): Promise<void>;
 }
@@ -22,9 +24,10 @@ export async function createTestSystem(
 ): Promise<TestSystem> {
   const scratch = await createScratchDatabase(inject('adminDatabaseUrl'), label.replace(/\W/g, ''));
   const t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `${label}-test-${randomBytes(4).toString('hex')}`, ...options.config });
+  const startWorker = () => startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
   let runtime: WorkerRuntime | undefined;
   try {
-    if (options.worker) runtime = await startWorkerRuntime({ config: t.deps.config, database: t.database, logger: createLogger('silent') });
+    if (options.worker) runtime = await startWorker();
   } catch (err) {
     await t.close();
     await scratch.drop();
@@ -33,6 +36,11 @@ export async function createTestSystem(
   return {
     t,
     scratch,
+    async restartWorker() {
+      await runtime?.stop();
+      runtime = undefined;
+      runtime = await startWorker();
+    },
     async close() {
       await runtime?.stop();
       await t.close();

@@ -282,7 +282,7 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       }
     }
 
-    it('pauses at a batch boundary (progress stops), and completes every row exactly once after resume', async () => {
+    it('pauses at a batch boundary (progress stops, across a worker restart), and completes every row exactly once after resume', async () => {
       const started = await startExport(tenant, { export_type: 'leads', filters: { state_id: '1,2' } });
       await whileHeldMidExport(started.id, async () => {
         const res = await t.call('POST', `/api/jobs/${started.id}/pause`, { token: tenant.token });
@@ -296,6 +296,10 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       const stillPaused = await jobOf(tenant, started.id);
       expect(stillPaused).toMatchObject({ status: 'paused', progress: { processed: paused.progress.processed } });
       expect((await t.call('GET', `/api/exports/download/${started.id}`, { token: tenant.token })).status).toBe(409);
+      // the pause is workflow state: a new worker (no cached workflow) rebuilds it from history and stays paused
+      await system.restartWorker();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await jobOf(tenant, started.id)).toMatchObject({ status: 'paused', progress: { processed: paused.progress.processed } });
 
       const resumed = await t.call('POST', `/api/jobs/${started.id}/resume`, { token: tenant.token });
       expect(resumed.status).toBe(202);
