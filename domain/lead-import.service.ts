@@ -362,7 +362,8 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
     } else {
       counts.skipped = duplicates.length;
     }
-    counts.failed = errors.length;
+    // rows, not problems: a row may have several (one per column)
+    counts.failed = new Set(errors.map((e) => e.row)).size;
 
     if (errors.length > 0) {
       await client.query(

@@ -136,7 +136,7 @@ describe('lead import workflow (in-process worker)', () => {
     const csv = [
       'First Name,Last Name,Email,Status,Phone',
       'A,Short,a@x.example,,', // row 2: first name too short
-      'Bea,Good,not-an-email,,', // row 3
+      'Bea,G,not-an-email,,', // row 3: two problems, one failed row
       'Cy,Good,cy@x.example,99,', // row 4: unknown status
       ',,,,', // blank: ignored
       'Dee,Good,dee@x.example,,call me', // row 6 (blank row 5 not counted)
@@ -152,10 +152,12 @@ describe('lead import workflow (in-process worker)', () => {
     const report = await t.call('GET', job.error_report_url, { token: tenant.token });
     expect(report.status).toBe(200);
     const rows = parse(report.body as string, { columns: true }) as { row_number: string; column: string; reason: string }[];
-    expect(rows.map((r) => [r.row_number, r.column])).toEqual([['2', 'First Name'], ['3', 'Email'], ['4', 'Status'], ['6', 'Phone'], ['9', '']]);
+    expect(rows.map((r) => [r.row_number, r.column])).toEqual([
+      ['2', 'First Name'], ['3', 'Last Name'], ['3', 'Email'], ['4', 'Status'], ['6', 'Phone'], ['9', ''],
+    ]);
     expect(rows[0]!.reason).toMatch(/first_name: must be 2–50 characters/);
-    expect(rows[2]!.reason).toMatch(/not one of this organization's status values/);
-    expect(rows[4]!.reason).toMatch(/could not be read as CSV/);
+    expect(rows[3]!.reason).toMatch(/not one of this organization's status values/);
+    expect(rows[5]!.reason).toMatch(/could not be read as CSV/);
   });
 
   it('imports the first worksheet of an XLSX workbook', async () => {
