@@ -3,8 +3,11 @@
 // query parameters of the list and as the `filters` object of select_all.
 import { z } from '@hono/zod-openapi';
 import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
+import { SYSTEM_AI_INFORMATION_KEYS } from '../../../domain/lead.service.js';
 import { booleanQuery, csvIds, dateBound, idList, listQuery, phoneNumber } from '../../openapi/params.js';
 import { listFiltersBody } from '../../openapi/selection.js';
+
+const SYSTEM_KEYS = SYSTEM_AI_INFORMATION_KEYS.map((key) => `\`${key}\``).join(' and ');
 
 /** custom_fields, ai_information: a JSON object. */
 export const jsonObject = z.record(z.string().min(1).max(100), z.unknown());
@@ -42,7 +45,7 @@ export const leadSchema = z
     tag_names: z.array(z.string()),
     custom_fields: jsonObject,
     notes: z.string().nullable(),
-    ai_information: jsonObject.openapi({ description: 'AI enrichment; the `scoring` key is written by the system only' }),
+    ai_information: jsonObject.openapi({ description: `AI enrichment; the ${SYSTEM_KEYS} keys are written by the system only` }),
     profile_image: z.string().nullable().openapi({ description: 'URL path serving the profile image', example: '/api/lead/42/profile-image' }),
     duplicate_of: z.number().int().nullable(),
     created_by: z.number().int().nullable(),
@@ -98,7 +101,7 @@ export const updateLeadBody = z
     custom_fields: jsonObject.optional().openapi({ description: 'Merged into the existing values key by key' }),
     ai_information: jsonObject
       .optional()
-      .openapi({ description: 'Merged into the existing values key by key; a `scoring` key is ignored (the system computes it)' }),
+      .openapi({ description: `Merged into the existing values key by key; ${SYSTEM_KEYS} keys are ignored (the system computes them)` }),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), 'give at least one field to update')
   .openapi('UpdateLeadRequest');
