@@ -20,7 +20,7 @@ import {
   type PersonQuery,
 } from '../../domain/enrichment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RateLimiter } from './token-bucket.js';
+import { retryAfterMs, type RateLimiter } from '../rate-limiter.js';
 
 export interface HttpProviderOptions {
   baseUrl: string;
@@ -128,8 +128,7 @@ export function createHttpEnrichmentProvider(options: HttpProviderOptions): Enri
     const detail = `${res.status} from GET ${path}: ${body.slice(0, 200)}`;
     if (res.status === 429 || res.status >= 500) {
       const err: RetryableWithDelay = new EnrichmentProviderError(PROVIDER, `enrichment provider answered ${detail}`, 'retryable', res.status);
-      const retryAfter = Number(res.headers.get('retry-after'));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) err.retryAfterMs = retryAfter * 1000;
+      err.retryAfterMs = retryAfterMs(res.headers.get('retry-after')) ?? undefined;
       throw err;
     }
     if (res.status === 401 || res.status === 403) {

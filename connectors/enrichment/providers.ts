@@ -7,7 +7,7 @@ import type { Config } from '../../domain/config.js';
 import { derivedProvider } from '../../domain/enrichment-derived.js';
 import { parseFieldOrder, type EnrichmentEngine, type EnrichmentProvider } from '../../domain/enrichment.js';
 import { createHttpEnrichmentProvider } from './http.provider.js';
-import { createTokenBucket } from './token-bucket.js';
+import { createRateLimiter } from '../rate-limiter.js';
 
 type EnrichmentConfig = Pick<
   Config,
@@ -22,7 +22,7 @@ function buildProvider(name: (typeof PROVIDER_NAMES)[number], config: Enrichment
   return createHttpEnrichmentProvider({
     baseUrl: config.ENRICHMENT_HTTP_BASE_URL,
     apiKey: config.ENRICHMENT_HTTP_API_KEY,
-    limiter: createTokenBucket({ ratePerSecond: config.ENRICHMENT_HTTP_RATE_PER_SEC }),
+    limiter: createRateLimiter({ maxRequests: config.ENRICHMENT_HTTP_RATE_PER_SEC, windowMs: 1000 }),
   });
 }
 

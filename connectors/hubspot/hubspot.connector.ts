@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
-import { limiterFor, type RequestLimiter } from './request-limiter.js';
+import { createRateLimiter, retryAfterMs, type RateLimiter } from '../rate-limiter.js';
 
 export const HUBSPOT_OBJECTS = ['contacts', 'companies'] as const;
 export type HubspotObject = (typeof HUBSPOT_OBJECTS)[number];
@@ -90,22 +90,30 @@ const statusOf = (err: unknown) => {
   return typeof code === 'number' ? code : null;
 };
 
-function retryAfterMs(err: unknown): number | null {
-  const headers = (err as HttpFailure).headers ?? {};
-  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-  if (value === undefined) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+const retryAfterOf = (err: unknown) =>
+  retryAfterMs(Object.entries((err as HttpFailure).headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1]);
+
+// HubSpot counts requests per account, so one limiter serves every connector
+// of the same token in this process (keyed by the token and the budget).
+const accountLimiters = new Map<string, RateLimiter>();
+
+function limiterFor(accessToken: string, requestsPer10s: number): RateLimiter {
+  const key = `${requestsPer10s}:${accessToken}`;
+  let limiter = accountLimiters.get(key);
+  if (!limiter) {
+    // HubSpot bounds the window only: the whole budget may go at once
+    limiter = createRateLimiter({ maxRequests: requestsPer10s, windowMs: RATE_LIMIT_WINDOW_MS, burst: requestsPer10s });
+    accountLimiters.set(key, limiter);
+  }
+  return limiter;
 }
 
 /** 429, 5xx and failures without an HTTP status (connection reset, timeout) are worth another attempt. */
 const isTransient = (status: number | null) => status === null || status === 429 || status >= 500;
 
-async function withRetries<T>(limiter: RequestLimiter, options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>>, call: () => Promise<T>): Promise<T> {
+async function withRetries<T>(limiter: RateLimiter, options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>>, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    await limiter.acquire();
+    await limiter.take();
     try {
       return await call();
     } catch (err) {
@@ -113,7 +121,7 @@ async function withRetries<T>(limiter: RequestLimiter, options: Required<Pick<Hu
       if (status === 401 || status === 403) throw new HubspotAuthError(status);
       if (!isTransient(status) || attempt >= options.maxAttempts) throw err;
       const backoff = Math.min(MAX_BACKOFF_MS, options.initialBackoffMs * 2 ** (attempt - 1));
-      await sleep(status === 429 ? (retryAfterMs(err) ?? backoff) : backoff);
+      await sleep(status === 429 ? (retryAfterOf(err) ?? backoff) : backoff);
     }
   }
 }
@@ -123,7 +131,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): Hubspo
   // fixed 10 s per 429 regardless of Retry-After, and its decorators are
   // process-wide (the last Client constructed configures them for all).
   const client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
-  const limiter = limiterFor(options.accessToken, options.requestsPer10s, RATE_LIMIT_WINDOW_MS);
+  const limiter = limiterFor(options.accessToken, options.requestsPer10s);
   const retry = { maxAttempts: options.maxAttempts ?? 6, initialBackoffMs: options.initialBackoffMs ?? 500 };
   const api = (object: HubspotObject) => (object === 'contacts' ? client.crm.contacts : client.crm.companies);
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHubspotImportActivities } from '../../activities/hubspot-import.activities.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
-import { createRequestLimiter } from '../../connectors/hubspot/request-limiter.js';
+import { createRateLimiter } from '../../connectors/rate-limiter.js';
 import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/hubspot-import.js';
 import { createLogger } from '../../domain/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -267,10 +267,10 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
 
 describe('client-side request limiter', () => {
   it('never lets more than the budget through in any window, serving callers in order', async () => {
-    const limiter = createRequestLimiter(5, 300);
+    const limiter = createRateLimiter({ maxRequests: 5, windowMs: 300, burst: 5 });
     const started = Date.now();
     const times: number[] = [];
-    await Promise.all(Array.from({ length: 15 }, () => limiter.acquire().then(() => times.push(Date.now() - started))));
+    await Promise.all(Array.from({ length: 15 }, () => limiter.take().then(() => times.push(Date.now() - started))));
     expect(times).toHaveLength(15);
     for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(299);
     expect(times.at(-1)!).toBeGreaterThanOrEqual(600);
