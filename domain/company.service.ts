@@ -2,14 +2,47 @@
 // and lead counts computed in SQL, similar companies, create/update with an
 // uploaded logo, and deletion that unlinks the companies' contacts (by the
 // contacts' foreign key) and leads in the same transaction.
+import type pg from 'pg';
 import { Prisma } from '../generated/prisma/client.js';
-import { withActor } from './actor.js';
+import { withActor, type SqlClient } from './actor.js';
 import type { Scope } from './auth-context.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
 import type { Db } from './db.js';
 import { ApiError, notFound } from './errors.js';
 import { IMAGE_TYPES, type FileStorage, type StoredFile } from './file-storage.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from './list-query.js';
+
+// Companies have no unique index on the name: every path that creates a
+// company by name (lead/add and ingestion, spreadsheet and HubSpot imports)
+// takes this per-name advisory lock first, so no two create the same name.
+// The bulk import takes the same key in SQL (domain/lead-import.service.ts).
+const companyNameLockKey = (orgId: number, name: string) => `company:${orgId}:${name.toLowerCase()}`;
+
+/** The organization's oldest company of this name, compared case-insensitively. */
+export async function findCompanyByName(db: SqlClient, orgId: number, name: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: number }>(
+    'SELECT id FROM companies WHERE org_id = $1 AND lower(company_name) = lower($2) ORDER BY id LIMIT 1',
+    [orgId, name],
+  );
+  return rows[0]?.id;
+}
+
+/** In the caller's transaction: takes the name's lock, then finds the company of that name. */
+export async function lockCompanyName(client: pg.PoolClient, orgId: number, name: string): Promise<number | undefined> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [companyNameLockKey(orgId, name)]);
+  return findCompanyByName(client, orgId, name);
+}
+
+/** In the caller's transaction: the company of that name, created (by `createdBy`) when new. */
+export async function findOrCreateCompanyByName(client: pg.PoolClient, orgId: number, name: string, createdBy: number | null): Promise<number> {
+  const existing = await lockCompanyName(client, orgId, name);
+  if (existing !== undefined) return existing;
+  const { rows } = await client.query<{ id: number }>(
+    'INSERT INTO companies (org_id, company_name, created_by) VALUES ($1, $2, $3) RETURNING id',
+    [orgId, name, createdBy],
+  );
+  return rows[0]!.id;
+}
 
 /** Headcount bands, smallest first: employee_size is one of these, and sorts in this order. */
 export const EMPLOYEE_SIZE_BANDS = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;

@@ -8,7 +8,7 @@
 // duplicates.
 import type pg from 'pg';
 import { withActor } from './actor.js';
-import { normaliseWebsite, type CompanyInput } from './company.service.js';
+import { findOrCreateCompanyByName, lockCompanyName, normaliseWebsite, type CompanyInput } from './company.service.js';
 import { scoreStoredLead } from './lead-score.service.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from './lead.service.js';
 
@@ -160,31 +160,6 @@ function mappedValues<F extends string>(record: ImportedRecord, mapping: Record<
 
 const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
 
-/**
- * The organization's company of this name (case-insensitively), created when
- * new. The advisory lock is the one lead creation takes for the same name
- * (domain/lead.service.ts), so an import and a concurrent lead never create
- * the company twice.
- */
-async function lockCompanyName(client: pg.PoolClient, orgId: number, name: string): Promise<number | undefined> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`company:${orgId}:${name.toLowerCase()}`]);
-  const { rows } = await client.query<{ id: number }>(
-    'SELECT id FROM companies WHERE org_id = $1 AND lower(company_name) = lower($2) ORDER BY id LIMIT 1',
-    [orgId, name],
-  );
-  return rows[0]?.id;
-}
-
-async function companyIdForName(client: pg.PoolClient, orgId: number, actorId: number | null, name: string): Promise<number> {
-  const existing = await lockCompanyName(client, orgId, name);
-  if (existing !== undefined) return existing;
-  const { rows } = await client.query<{ id: number }>(
-    'INSERT INTO companies (org_id, company_name, created_by) VALUES ($1, $2, $3) RETURNING id',
-    [orgId, name, actorId],
-  );
-  return rows[0]!.id;
-}
-
 /** A company is matched by name: an existing one takes the mapped values, a new one is created with them. */
 async function upsertCompany(client: pg.PoolClient, orgId: number, actorId: number | null, record: ImportedRecord, mapping: HubspotMapping['company']): Promise<RowOutcome> {
   const values: Record<string, string> = mappedValues(record, mapping);
@@ -234,7 +209,7 @@ async function upsertLead(
   const email = dedupeEmail(values.email as string | undefined);
   const linkedin = dedupeLinkedin(values.linkedin_url as string | undefined);
   if (!email && !linkedin && !values.first_name && !values.last_name) return 'skipped';
-  if (values.company) values.company_id = await companyIdForName(client, orgId, actorId, values.company as string);
+  if (values.company) values.company_id = await findOrCreateCompanyByName(client, orgId, values.company as string, actorId);
   const customFields = JSON.stringify({ hubspot_id: record.id });
   let leadId: number | undefined;
   let outcome: RowOutcome = 'merged';

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { Prisma, type Lead } from '../generated/prisma/client.js';
 import { withActor, type SqlClient } from './actor.js';
+import { findCompanyByName, findOrCreateCompanyByName } from './company.service.js';
 import type { Scope } from './auth-context.js';
 import { ApiError, notFound } from './errors.js';
 import { IMAGE_TYPES, type FileStorage } from './file-storage.js';
@@ -66,26 +67,10 @@ export function dedupeLinkedin(url: string | null | undefined): string | null {
 type WriteScope = Pick<Scope, 'orgId' | 'userId'>;
 
 async function findOrCreateCompany(pool: pg.Pool, { orgId, userId }: WriteScope, name: string): Promise<number> {
-  const find = async (db: SqlClient) =>
-    (
-      await db.query<{ id: number }>(
-        'SELECT id FROM companies WHERE org_id = $1 AND lower(company_name) = lower($2) ORDER BY id LIMIT 1',
-        [orgId, name],
-      )
-    ).rows[0]?.id;
-  const existing = await find(pool);
+  // most names exist already: found without a transaction or a lock
+  const existing = await findCompanyByName(pool, orgId, name);
   if (existing !== undefined) return existing;
-  // companies has no unique index on the name: creating one name is serialised per organization instead
-  return withActor(pool, userId, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`company:${orgId}:${name.toLowerCase()}`]);
-    const raced = await find(client);
-    if (raced !== undefined) return raced;
-    const { rows } = await client.query<{ id: number }>('INSERT INTO companies (org_id, company_name) VALUES ($1, $2) RETURNING id', [
-      orgId,
-      name,
-    ]);
-    return rows[0]!.id;
-  });
+  return withActor(pool, userId, (client) => findOrCreateCompanyByName(client, orgId, name, null));
 }
 
 /**
