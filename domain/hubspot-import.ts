@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { withActor } from './actor.js';
 import { findOrCreateCompanyByName, lockCompanyName, normaliseWebsite, type CompanyInput } from './company.service.js';
+import { advanceJob, lockJobForStep, type JobCounts } from './job.service.js';
 import { scoreStoredLead } from './lead-score.service.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from './lead.service.js';
 
@@ -139,12 +140,7 @@ export interface ImportedRecord {
   properties: Record<string, string | null>;
 }
 
-export interface PageOutcome {
-  created: number;
-  merged: number;
-  skipped: number;
-  failed: number;
-}
+export type PageOutcome = Omit<JobCounts, 'processed'>;
 
 type RowOutcome = 'created' | 'merged' | 'skipped';
 
@@ -300,12 +296,10 @@ export interface PageCommit {
  */
 export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promise<PageOutcome | null> {
   return withActor(pool, page.actorId, async (client) => {
-    const { rows } = await client.query<{ checkpoint: Record<string, unknown>; processed: number }>(
-      `SELECT checkpoint, processed FROM jobs WHERE id = $1 AND org_id = $2 AND status IN ('running', 'paused') FOR UPDATE`,
-      [page.jobId, page.orgId],
-    );
-    const job = rows[0];
-    if (!job || !sameCheckpoint(readCheckpoint(page.params, job.checkpoint), page.from)) return null;
+    const job = await lockJobForStep(client, page);
+    // a page fetched for a job that has since finished (cancelled, failed) is not committed
+    const live = job?.status === 'running' || job?.status === 'paused';
+    if (!job || !live || !sameCheckpoint(readCheckpoint(page.params, job.checkpoint), page.from)) return null;
     const outcome: PageOutcome = { created: 0, merged: 0, skipped: 0, failed: 0 };
     const keylessMatches =
       page.from.object === 'contacts' ? await keylessLeadsByHubspotId(client, page.orgId, page.records, page.params.mapping.lead) : new Map<string, number>();
@@ -329,12 +323,7 @@ export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promis
         ]);
       }
     }
-    await client.query(
-      `UPDATE jobs SET checkpoint = $3, processed = processed + $4, created = created + $5, merged = merged + $6,
-                       skipped = skipped + $7, failed = failed + $8, updated_at = now()
-        WHERE id = $1 AND org_id = $2`,
-      [page.jobId, page.orgId, JSON.stringify(page.to), page.records.length, outcome.created, outcome.merged, outcome.skipped, outcome.failed],
-    );
+    await advanceJob(client, page, { processed: page.records.length, ...outcome }, page.to);
     return outcome;
   });
 }

@@ -126,6 +126,38 @@ export async function getJob(db: Db, scope: Pick<Scope, 'orgId'>, id: number, ty
   return job;
 }
 
+/** A job's progress counters (jobs.processed ... failed). */
+export interface JobCounts {
+  processed: number;
+  created: number;
+  merged: number;
+  skipped: number;
+  failed: number;
+}
+
+/**
+ * In the caller's transaction: locks the job row, so that the step about to
+ * be committed is judged against the checkpoint as it stands; undefined when
+ * the organization has no such job.
+ */
+export async function lockJobForStep(client: pg.PoolClient, { orgId, jobId }: JobRef) {
+  const { rows } = await client.query<{ checkpoint: Record<string, unknown>; processed: number; status: JobStatus }>(
+    'SELECT checkpoint, processed, status FROM jobs WHERE id = $1 AND org_id = $2 FOR UPDATE',
+    [jobId, orgId],
+  );
+  return rows[0];
+}
+
+/** In the step's transaction (after lockJobForStep): adds its counts and moves the checkpoint past it. */
+export async function advanceJob(client: pg.PoolClient, { orgId, jobId }: JobRef, counts: JobCounts, checkpoint: unknown): Promise<void> {
+  await client.query(
+    `UPDATE jobs SET processed = processed + $3, created = created + $4, merged = merged + $5, skipped = skipped + $6,
+                     failed = failed + $7, checkpoint = $8, updated_at = now()
+      WHERE id = $1 AND org_id = $2`,
+    [jobId, orgId, counts.processed, counts.created, counts.merged, counts.skipped, counts.failed, JSON.stringify(checkpoint)],
+  );
+}
+
 /** Which states each action applies to; anything else is a 409 that names the state. */
 const CONTROLLABLE: Record<JobControlAction, readonly JobStatus[]> = {
   pause: ['queued', 'running'],

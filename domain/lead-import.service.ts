@@ -11,7 +11,7 @@ import type { Job } from '../generated/prisma/client.js';
 import { withActor } from './actor.js';
 import type { Scope } from './auth-context.js';
 import type { Db } from './db.js';
-import { getJob, listJobs, presentJob, type JobStatus, type JobType, type PresentedJob, type JOB_SORTABLE_FIELDS } from './job.service.js';
+import { advanceJob, getJob, listJobs, lockJobForStep, type JobCounts, presentJob, type JobStatus, type JobType, type PresentedJob, type JOB_SORTABLE_FIELDS } from './job.service.js';
 import type { ImportDuplicatePolicy, ImportedLead, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from './lead-lookups.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from './lead-scoring.js';
@@ -57,12 +57,7 @@ export interface ImportBatch {
   to: ImportCheckpoint;
 }
 
-export interface ImportCounts {
-  created: number;
-  merged: number;
-  skipped: number;
-  failed: number;
-}
+export type ImportCounts = Omit<JobCounts, 'processed'>;
 
 /** Thrown when the job's checkpoint is not where this attempt started: another attempt committed (or the job is gone). */
 export class CheckpointMovedError extends Error {
@@ -309,11 +304,8 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
     for (const [id, name] of labels.tags) tagIdOf.set(name.toLowerCase(), id);
   }
   return withActor(pool, actorId, async (client) => {
-    const { rows: jobs } = await client.query<{ checkpoint: Record<string, unknown> }>(
-      'SELECT checkpoint FROM jobs WHERE id = $1 AND org_id = $2 FOR UPDATE',
-      [jobId, orgId],
-    );
-    if (!jobs[0] || checkpointOf(jobs[0].checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
+    const job = await lockJobForStep(client, { orgId, jobId });
+    if (!job || checkpointOf(job.checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
 
     const companies = await companyIds(client, orgId, batch.rows.map((r) => r.lead.company).filter((c): c is string => c !== null));
     const values: LeadValues[] = batch.rows.map(({ lead }) => ({
@@ -373,12 +365,7 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
       );
     }
     const processed = counts.created + counts.merged + counts.skipped + counts.failed;
-    await client.query(
-      `UPDATE jobs SET processed = processed + $3, created = created + $4, merged = merged + $5, skipped = skipped + $6,
-                       failed = failed + $7, checkpoint = $8, updated_at = now()
-        WHERE id = $1 AND org_id = $2`,
-      [jobId, orgId, processed, counts.created, counts.merged, counts.skipped, counts.failed, JSON.stringify(batch.to)],
-    );
+    await advanceJob(client, { orgId, jobId }, { processed, ...counts }, batch.to);
     return counts;
   });
 }
