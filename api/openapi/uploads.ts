@@ -40,15 +40,18 @@ export const fileStorageOf = (c: Context<AppEnv>) => createFileStorage(c.var.dep
 export const attachmentDisposition = (fileName: string) =>
   `attachment; filename="${fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 
-/** A stored file as the response body; nosniff so browsers keep to the type sniffed at upload. */
+/**
+ * A file as the response body: a stored one, or one produced as it is sent
+ * (then its size is unknown); nosniff so browsers keep to the given type.
+ */
 export function sendStoredFile(
   c: Context<AppEnv>,
-  file: { body: ReadableStream<Uint8Array>; size: number; mimeType: string },
+  file: { body: ReadableStream<Uint8Array>; size?: number; mimeType: string },
   contentDisposition: string,
 ): Response {
   return c.body(file.body, 200, {
     'content-type': file.mimeType,
-    'content-length': String(file.size),
+    ...(file.size !== undefined && { 'content-length': String(file.size) }),
     'content-disposition': contentDisposition,
     'x-content-type-options': 'nosniff',
     'cache-control': 'private, no-cache',

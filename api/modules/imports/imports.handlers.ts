@@ -8,7 +8,7 @@ import { classifyImportFile, IMPORT_MIME_TYPES, inspectImportFile } from '../../
 import { importErrorRows, listImportJobs, presentImportJob } from '../../../domain/lead-import.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
-import { attachmentDisposition, fileStorageOf, receiveStreamedUpload } from '../../openapi/uploads.js';
+import { attachmentDisposition, fileStorageOf, receiveStreamedUpload, sendStoredFile } from '../../openapi/uploads.js';
 import { importOptions, type importErrorsRoute, type importLeadsRoute, type listImportJobsRoute } from './imports.routes.js';
 
 export const importLeadsHandler: RouteHandler<typeof importLeadsRoute, AppEnv> = async (c) => {
@@ -45,10 +45,9 @@ export const importErrorsHandler: RouteHandler<typeof importErrorsRoute, AppEnv>
   const { prisma, pool } = c.var.deps.database;
   const { job, rows } = await importErrorRows(prisma, pool, c.var.auth, c.req.valid('param').id);
   const csv = Readable.from(rows).pipe(stringify({ header: true, columns: ['row_number', 'column', 'reason'] }));
-  return c.body(Readable.toWeb(csv) as ReadableStream<Uint8Array>, 200, {
-    'content-type': 'text/csv; charset=utf-8',
-    'content-disposition': attachmentDisposition(`import-${job.id}-errors.csv`),
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'private, no-cache',
-  });
+  return sendStoredFile(
+    c,
+    { body: Readable.toWeb(csv) as ReadableStream<Uint8Array>, mimeType: 'text/csv; charset=utf-8' },
+    attachmentDisposition(`import-${job.id}-errors.csv`),
+  );
 };
