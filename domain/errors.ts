@@ -6,11 +6,16 @@ export const errorStatus = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   validation_error: 422,
   rate_limited: 429,
   internal_error: 500,
+  /** an outside service failed, refused or could not be reached (or its address was refused by the egress check) */
+  bad_gateway: 502,
+  /** the server is saturated for now (database pool exhausted); always sent with Retry-After */
+  service_unavailable: 503,
 } as const;
 
 export type ErrorKind = keyof typeof errorStatus;
