@@ -10,6 +10,7 @@ import type { Db } from '../domain/db.js';
 import type { FileStorage } from '../domain/file-storage.js';
 import { mapHeader, readLeadRow, type ColumnMapping, type LeadImportParams } from '../domain/lead-import.js';
 import { readImportRows, type ResumePoint, type SheetRow } from '../domain/lead-import-file.js';
+import type { InflationLimits } from '../domain/zip-archive.js';
 import {
   checkpointOf,
   commitImportBatch,
@@ -59,8 +60,8 @@ async function* fileRows(rows: AsyncGenerator<SheetRow>, format: string): AsyncG
   }
 }
 
-export function createLeadImportActivities(deps: { pool: pg.Pool; db: Db; storage: FileStorage; tuning?: LeadImportTuning }) {
-  const { pool, db, storage } = deps;
+export function createLeadImportActivities(deps: { pool: pg.Pool; db: Db; storage: FileStorage; limits: InflationLimits; tuning?: LeadImportTuning }) {
+  const { pool, db, storage, limits } = deps;
   const tuning = deps.tuning ?? DEFAULT_IMPORT_TUNING;
 
   return {
@@ -103,7 +104,8 @@ export function createLeadImportActivities(deps: { pool: pg.Pool; db: Db; storag
         committing = written;
       };
 
-      const rows = fileRows(readImportRows(storage, job.input_key, params.format, from.resume), params.format);
+      const file = { key: job.input_key, size: params.size, format: params.format };
+      const rows = fileRows(readImportRows(storage, file, from.resume, limits), params.format);
       let sinceHeartbeat = 0;
       try {
         for await (const sheetRow of rows) {

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../domain/config.js';
+import { xlsxInflationLimits } from '../domain/lead-import-file.js';
 import { createDatabase, type Database } from '../domain/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/idempotency.service.js';
 import { createLogger } from '../domain/logger.js';
@@ -93,7 +94,12 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createEnrichmentActivities({ pool: database.pool, engine: createEnrichmentEngine(config) }),
         ...createHubspotImportActivities({ pool: database.pool, config }),
         ...createExportActivities({ database, storage: createFileStorage(config.STORAGE_DIR) }),
-        ...createLeadImportActivities({ pool: database.pool, db: database.prisma, storage: createFileStorage(config.STORAGE_DIR) }),
+        ...createLeadImportActivities({
+          pool: database.pool,
+          db: database.prisma,
+          storage: createFileStorage(config.STORAGE_DIR),
+          limits: xlsxInflationLimits(config),
+        }),
       },
     });
     const done = worker.run();

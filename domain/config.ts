@@ -16,6 +16,10 @@ const configSchema = z.object({
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** max size in bytes of a lead import file (CSV or XLSX); it is streamed to disk, never held in memory */
   IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  /** max bytes all parts of an XLSX import may inflate to (decompression bombs); unset: 5 × IMPORT_MAX_BYTES */
+  IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES: z.coerce.number().int().positive().optional(),
+  /** max compression ratio of any XLSX part larger than 1 MiB inflated (ordinary sheets compress 5–30-fold) */
+  IMPORT_XLSX_MAX_RATIO: z.coerce.number().positive().default(100),
   /** requests per minute per client IP on POST /auth/login */
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** requests per minute per API key on the ingestion endpoints */

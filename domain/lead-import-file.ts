@@ -5,10 +5,21 @@
 // Windows-1252), so a file that mixes the two reads as its author meant.
 import type { Readable } from 'node:stream';
 import { parse, type Options } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import { SaxesParser } from 'saxes';
+import type { Config } from './config.js';
 import { ApiError } from './errors.js';
 import type { FileStorage, SniffedType, StoredFile } from './file-storage.js';
 import { mapHeader, type ImportFormat } from './lead-import.js';
+import {
+  assertDeclaredInflation,
+  openZipEntry,
+  readZipDirectory,
+  ZipFormatError,
+  ZipInflationError,
+  type InflationLimits,
+  type RangeReader,
+  type ZipEntry,
+} from './zip-archive.js';
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const COMPOUND_FILE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -92,37 +103,50 @@ export function decodeMixed(bytes: Uint8Array): string {
 
 // --- the stored file, checked at upload -------------------------------------------------
 
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-const MAX_ZIP_COMMENT = 0xffff;
+/** How far an XLSX import may inflate: operator settings (README), with entries under 1 MiB never judged by ratio. */
+export function xlsxInflationLimits(config: Pick<Config, 'IMPORT_MAX_BYTES' | 'IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES' | 'IMPORT_XLSX_MAX_RATIO'>): InflationLimits {
+  return {
+    maxTotalBytes: config.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES ?? 5 * config.IMPORT_MAX_BYTES,
+    maxRatio: config.IMPORT_XLSX_MAX_RATIO,
+    ratioFreeBytes: 1024 * 1024,
+  };
+}
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+const WORKBOOK_PART = 'xl/workbook.xml';
+const WORKBOOK_RELATIONSHIPS_PART = 'xl/_rels/workbook.xml.rels';
+const SHARED_STRINGS_PART = 'xl/sharedStrings.xml';
+
+const inflationRefused = (reason: string) => `The XLSX file is refused: ${reason}. A spreadsheet this compressible is almost certainly a decompression bomb`;
+
+/** An XLSX archive: its parts by name, each readable on its own. */
+interface Workbook {
+  read: RangeReader;
+  parts: Map<string, ZipEntry>;
 }
 
 /**
- * A workbook's zip directory sits at its end: a truncated or foreign zip is
- * told apart from an XLSX by reading that directory (a few KB), not the file.
+ * Opens a stored workbook by its zip directory (a few KB at its end): a
+ * truncated or foreign zip, and one whose declared sizes exceed the
+ * inflation limits, are refused before anything is inflated.
  */
-async function assertWorkbook(storage: FileStorage, stored: StoredFile): Promise<void> {
-  const damaged = unsupported('The XLSX file is damaged or is not an Excel workbook (no readable workbook directory)');
-  const tailStart = Math.max(0, stored.size - (22 + MAX_ZIP_COMMENT));
-  const tail = await readAll(storage.read(stored.key, { start: tailStart }));
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY) {
-      eocd = i;
-      break;
-    }
+async function openWorkbook(storage: FileStorage, file: { key: string; size: number }, limits: InflationLimits): Promise<Workbook> {
+  const read: RangeReader = (range) => storage.read(file.key, range);
+  const entries = await readZipDirectory(read, file.size);
+  const parts = new Map(entries.map((entry) => [entry.name, entry]));
+  if (!parts.has(WORKBOOK_PART) || !entries.some((e) => e.name.startsWith('xl/worksheets/'))) throw new ZipFormatError('it has no workbook and worksheets');
+  assertDeclaredInflation(entries, limits);
+  return { read, parts };
+}
+
+/** The workbook refusals as the API answers them at upload (422). */
+async function assertWorkbook(storage: FileStorage, stored: StoredFile, limits: InflationLimits): Promise<void> {
+  try {
+    await openWorkbook(storage, stored, limits);
+  } catch (err) {
+    if (err instanceof ZipInflationError) throw new ApiError('validation_error', inflationRefused(err.message), { code: 'decompression_limit' });
+    if (err instanceof ZipFormatError) throw unsupported(`The XLSX file is damaged or is not an Excel workbook (${err.message})`);
+    throw err;
   }
-  if (eocd < 0) throw damaged;
-  const directorySize = tail.readUInt32LE(eocd + 12);
-  const directoryOffset = tail.readUInt32LE(eocd + 16);
-  if (directorySize === 0 || directoryOffset + directorySize > stored.size) throw damaged;
-  const directory = await readAll(storage.read(stored.key, { start: directoryOffset, end: directoryOffset + directorySize - 1 }));
-  const names = directory.toString('latin1');
-  if (!names.includes('xl/workbook.xml') || !names.includes('xl/worksheets/')) throw damaged;
 }
 
 const HEADER_PROBE_BYTES = 256 * 1024;
@@ -144,11 +168,11 @@ async function assertCsvHeader(storage: FileStorage, stored: StoredFile): Promis
 
 /**
  * What can be told cheaply before the job starts: a CSV without a header
- * row, an XLSX whose zip directory is missing. A workbook's header is
- * checked by the job (its strings may sit anywhere in the zip).
+ * row, an XLSX whose zip directory is missing or declares a decompression
+ * bomb. A workbook's header is checked by the job.
  */
-export async function inspectImportFile(storage: FileStorage, stored: StoredFile, format: ImportFormat): Promise<void> {
-  if (format === 'xlsx') await assertWorkbook(storage, stored);
+export async function inspectImportFile(storage: FileStorage, stored: StoredFile, format: ImportFormat, limits: InflationLimits): Promise<void> {
+  if (format === 'xlsx') await assertWorkbook(storage, stored, limits);
   else await assertCsvHeader(storage, stored);
 }
 
@@ -218,49 +242,212 @@ export async function* readCsvRows(source: Readable, from: ResumePoint): AsyncGe
   }
 }
 
-/** A cell as the text a person sees in it. */
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value !== 'object') return String(value);
-  if ('richText' in value) return value.richText.map((r) => r.text).join('');
-  if ('text' in value && typeof value.text === 'string') return value.text;
-  if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
-  if ('error' in value) return '';
-  return String(value);
-}
+/** An element's or attribute's name without its namespace prefix (some writers write <x:row>). */
+const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 
-/** The first worksheet's rows, streamed (shared strings cached, styles ignored). */
-export async function* readXlsxRows(source: Readable): AsyncGenerator<SheetRow> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore' });
+/**
+ * An inflated XML part through a SAX parser, chunk by chunk: what `listen`
+ * emits is handed out after each chunk, so memory holds one chunk's worth.
+ * Stopping early stops the inflating.
+ */
+async function* parseXmlPart<T>(source: Readable, listen: (parser: SaxesParser, emit: (item: T) => void) => void): AsyncGenerator<T> {
+  const parser = new SaxesParser();
+  const ready: T[] = [];
+  listen(parser, (item) => ready.push(item));
+  const decoder = new TextDecoder('utf-8');
   try {
-    for await (const worksheet of workbook) {
-      for await (const row of worksheet) {
-        // row.values is 1-based: index 0 is always empty
-        const values = row.values as ExcelJS.CellValue[];
-        yield { row: row.number, cells: values.slice(1).map((v) => cellText(v)), resume: null };
-      }
-      return;
+    for await (const chunk of source) {
+      parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+      yield* ready.splice(0);
     }
+    parser.write(decoder.decode()).close();
+    yield* ready.splice(0);
   } finally {
     source.destroy();
   }
+}
+
+const openPart = async (workbook: Workbook, name: string) => {
+  const entry = workbook.parts.get(name);
+  if (!entry) throw new ZipFormatError(`it has no ${name}`);
+  return openZipEntry(workbook.read, entry);
+};
+
+/**
+ * The shared strings table (cells of type "s" hold an index into it), read
+ * on its own wherever the part sits in the zip. Its size is bounded by the
+ * inflation limits. Phonetic runs (<rPh>) are annotations, not text.
+ */
+async function readSharedStrings(workbook: Workbook): Promise<string[]> {
+  if (!workbook.parts.has(SHARED_STRINGS_PART)) return [];
+  const strings: string[] = [];
+  const items = parseXmlPart<string>(await openPart(workbook, SHARED_STRINGS_PART), (parser, emit) => {
+    let text: string | null = null;
+    let inText = false;
+    let inPhonetic = false;
+    parser.on('opentag', (tag) => {
+      const name = localName(tag.name);
+      if (name === 'si') text = '';
+      else if (name === 'rPh') inPhonetic = true;
+      else if (name === 't') inText = !inPhonetic;
+    });
+    parser.on('text', (chunk) => {
+      if (inText && text !== null) text += chunk;
+    });
+    parser.on('closetag', (tag) => {
+      const name = localName(tag.name);
+      if (name === 't') inText = false;
+      else if (name === 'rPh') inPhonetic = false;
+      else if (name === 'si') {
+        emit(text ?? '');
+        text = null;
+      }
+    });
+  });
+  for await (const text of items) strings.push(text);
+  return strings;
+}
+
+/** The part of the workbook's first sheet (its first tab, which need not be sheet1.xml), by the workbook's relationships. */
+async function firstSheetPart(workbook: Workbook): Promise<string> {
+  let sheetId: string | undefined;
+  const sheets = parseXmlPart<string>(await openPart(workbook, WORKBOOK_PART), (parser, emit) =>
+    parser.on('opentag', (tag) => {
+      const id = Object.entries(tag.attributes).find(([name]) => name.includes(':') && localName(name) === 'id')?.[1];
+      if (localName(tag.name) === 'sheet' && typeof id === 'string') emit(id);
+    }),
+  );
+  for await (const id of sheets) {
+    sheetId = id;
+    break;
+  }
+  const relationships = parseXmlPart<string>(await openPart(workbook, WORKBOOK_RELATIONSHIPS_PART), (parser, emit) =>
+    parser.on('opentag', (tag) => {
+      if (localName(tag.name) === 'Relationship' && tag.attributes.Id === sheetId) emit(String(tag.attributes.Target));
+    }),
+  );
+  for await (const target of relationships) {
+    // targets are relative to xl/, or absolute within the package
+    const part = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
+    if (workbook.parts.has(part)) return part;
+  }
+  throw new ZipFormatError('its first worksheet cannot be found');
+}
+
+/** "C7" -> 2 (columns from 0); undefined when the reference is absent. */
+function columnOf(reference: string | undefined): number | undefined {
+  const letters = /^[A-Z]+/i.exec(reference ?? '')?.[0];
+  if (!letters) return undefined;
+  let column = 0;
+  for (const letter of letters.toUpperCase()) column = column * 26 + (letter.charCodeAt(0) - 64);
+  return column - 1;
+}
+
+/** A cell as the text a person sees in it, by its type attribute (styles are not read: a date shows as its serial number). */
+function cellText(type: string, raw: string, sharedStrings: string[]): string {
+  switch (type) {
+    case 's':
+      return sharedStrings[Number(raw)] ?? '';
+    case 'b':
+      return raw === '1' ? 'true' : 'false';
+    case 'e':
+      // an error value (#N/A, #DIV/0!) has nothing to import
+      return '';
+    case 'n':
+      return raw === '' ? '' : String(Number(raw));
+    default:
+      // inlineStr, str (a formula's text result), d (an ISO date)
+      return raw;
+  }
+}
+
+/** A worksheet's rows, streamed: values of <v> (or inline <is><t>), formulas' cached results, shared strings resolved. */
+function readSheetRows(source: Readable, sharedStrings: string[]): AsyncGenerator<SheetRow> {
+  return parseXmlPart<SheetRow>(source, (parser, emit) => {
+    let row = 0;
+    let cells: string[] = [];
+    let column = -1;
+    let type = 'n';
+    let value = '';
+    let inValue = false;
+    let inPhonetic = false;
+    parser.on('opentag', (tag) => {
+      switch (localName(tag.name)) {
+        case 'row':
+          row = Number(tag.attributes.r) || row + 1;
+          cells = [];
+          column = -1;
+          break;
+        case 'c':
+          column = columnOf(tag.attributes.r) ?? column + 1;
+          type = tag.attributes.t ?? 'n';
+          value = '';
+          break;
+        case 'rPh':
+          inPhonetic = true;
+          break;
+        case 'v':
+        case 't':
+          inValue = !inPhonetic;
+          break;
+      }
+    });
+    parser.on('text', (chunk) => {
+      if (inValue) value += chunk;
+    });
+    parser.on('closetag', (tag) => {
+      switch (localName(tag.name)) {
+        case 'v':
+        case 't':
+          inValue = false;
+          break;
+        case 'rPh':
+          inPhonetic = false;
+          break;
+        case 'c':
+          cells[column] = cellText(type, value, sharedStrings);
+          break;
+        case 'row':
+          emit({ row, cells: Array.from(cells, (cell) => cell ?? ''), resume: null });
+          break;
+      }
+    });
+  });
+}
+
+/**
+ * The first worksheet's rows. The shared strings are read first, by
+ * themselves, wherever they sit in the zip (writers store them before or
+ * after the sheets), then the sheet is streamed; every part is inflated
+ * within the limits.
+ */
+export async function* readXlsxRows(storage: FileStorage, file: { key: string; size: number }, limits: InflationLimits): AsyncGenerator<SheetRow> {
+  const workbook = await openWorkbook(storage, file, limits);
+  const sharedStrings = await readSharedStrings(workbook);
+  yield* readSheetRows(await openPart(workbook, await firstSheetPart(workbook)), sharedStrings);
+}
+
+/** A stored import file. */
+export interface ImportFile {
+  key: string;
+  size: number;
+  format: ImportFormat;
 }
 
 /**
  * The header row of a stored import file, then its rows: a CSV's from
  * `resume` on, a workbook's from its start (a zip cannot be entered midway).
  */
-export async function* readImportRows(storage: FileStorage, key: string, format: ImportFormat, resume: ResumePoint): AsyncGenerator<SheetRow> {
-  if (format === 'xlsx') {
-    yield* readXlsxRows(storage.read(key));
+export async function* readImportRows(storage: FileStorage, file: ImportFile, resume: ResumePoint, limits: InflationLimits): AsyncGenerator<SheetRow> {
+  if (file.format === 'xlsx') {
+    yield* readXlsxRows(storage, file, limits);
     return;
   }
   if (resume.offset > 0) {
-    for await (const header of readCsvRows(storage.read(key), { row: 0, offset: 0 })) {
+    for await (const header of readCsvRows(storage.read(file.key), { row: 0, offset: 0 })) {
       yield header;
       break;
     }
   }
-  yield* readCsvRows(storage.read(key, { start: resume.offset }), resume);
+  yield* readCsvRows(storage.read(file.key, { start: resume.offset }), resume);
 }

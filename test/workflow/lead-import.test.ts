@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadImportActivities, type ImportSlice } from '../../activities/lead-import.activities.js';
 import { createFileStorage } from '../../domain/file-storage.js';
-import { classifyImportFile } from '../../domain/lead-import-file.js';
+import { classifyImportFile, xlsxInflationLimits } from '../../domain/lead-import-file.js';
 import { CheckpointMovedError, commitImportBatch, START_OF_FILE } from '../../domain/lead-import.service.js';
 import { createLead } from '../../domain/lead.service.js';
 import { scoreLead } from '../../domain/lead-scoring.js';
@@ -19,6 +19,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
+import { buildZip, zipParts } from '../helpers/zip.js';
 
 function upload(t: TestApp, tenant: Tenant, file: BlobPart, name = 'leads.csv', fields: Record<string, string> = {}) {
   const form = new FormData();
@@ -178,6 +179,26 @@ describe('lead import workflow (in-process worker)', () => {
     ]);
   });
 
+  it('imports a workbook whose zip stores the worksheet before or after the shared strings (both valid orders)', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Leads');
+    sheet.addRow(['First Name', 'Last Name', 'Email']);
+    sheet.addRow(['Ada', 'Lovelace', 'ada@x.example']);
+    sheet.addRow(['Alan', 'Turing', 'alan@x.example']);
+    const parts = zipParts(Buffer.from(await book.xlsx.writeBuffer()));
+    const strings = parts.find((p) => p.name === 'xl/sharedStrings.xml')!;
+    const worksheet = parts.find((p) => p.name === 'xl/worksheets/sheet1.xml')!;
+    const rest = parts.filter((p) => p !== strings && p !== worksheet);
+    // exceljs's streaming reader left {sharedString: N} cells for the second order (exceljs#683): no header, nothing imported
+    for (const order of [[...rest, strings, worksheet], [...rest, worksheet, strings]]) {
+      const tenant = await seedTenant(t);
+      const job = await importFile(t, tenant, new Uint8Array(buildZip(order)), 'leads.xlsx');
+      expect(job, order.map((p) => p.name).join(' ')).toMatchObject({ status: 'completed', progress: { processed: 2, created: 2, failed: 0 } });
+      const leads = await leadsOf(t, tenant);
+      expect(leads.map((l) => [l.first_name, l.last_name, l.email])).toEqual([['Ada', 'Lovelace', 'ada@x.example'], ['Alan', 'Turing', 'alan@x.example']]);
+    }
+  });
+
   it('decodes UTF-8 as UTF-8 and other bytes as Windows-1252, per byte sequence', async () => {
     const tenant = await seedTenant(t);
     const csv = Buffer.concat([
@@ -208,7 +229,9 @@ describe('lead import workflow (in-process worker)', () => {
         params: { file_name: 'slices.csv', format: 'csv', size: stored.size, duplicates: 'skip' },
       },
     });
-    const activities = createLeadImportActivities({ pool: t.database.pool, db: t.database.prisma, storage, tuning: { batchRows: 3, sliceMs: 0 } });
+    const activities = createLeadImportActivities({
+      pool: t.database.pool, db: t.database.prisma, storage, limits: xlsxInflationLimits(t.deps.config), tuning: { batchRows: 3, sliceMs: 0 },
+    });
     const ref = { orgId: tenant.orgId, jobId: job.id };
     const runSlice = async () => (await new MockActivityEnvironment().run(activities.importLeadSlice, ref)) as ImportSlice;
     const slices: number[] = [];

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify';
 import { ApiError } from '../../../domain/errors.js';
 import { createJob } from '../../../domain/job.service.js';
 import type { LeadImportParams } from '../../../domain/lead-import.js';
-import { classifyImportFile, IMPORT_MIME_TYPES, inspectImportFile } from '../../../domain/lead-import-file.js';
+import { classifyImportFile, IMPORT_MIME_TYPES, inspectImportFile, xlsxInflationLimits } from '../../../domain/lead-import-file.js';
 import { importErrorRows, listImportJobs, presentImportJob } from '../../../domain/lead-import.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
@@ -29,7 +29,7 @@ export const importLeadsHandler: RouteHandler<typeof importLeadsRoute, AppEnv> =
       throw new ApiError('validation_error', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
     }
     const format = stored.mimeType === IMPORT_MIME_TYPES.xlsx ? 'xlsx' : 'csv';
-    await inspectImportFile(storage, stored, format);
+    await inspectImportFile(storage, stored, format, xlsxInflationLimits(config));
     const params: LeadImportParams = { file_name: stored.fileName, format, size: stored.size, duplicates: options.data.duplicates };
     return createJob(database.pool, scope, { type: 'lead_import', params: { ...params }, inputKey: stored.key });
   });
