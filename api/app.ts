@@ -4,6 +4,7 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { databaseSaturation } from '../domain/db.js';
 import { ApiError, errorStatus, type ErrorKind } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { requestContext } from './middleware/request-context.js';
@@ -60,6 +61,14 @@ function databaseError(err: unknown): ApiError | null {
   if (code === 'P2002' || code === '23505') return new ApiError('conflict', 'A record with these values already exists');
   if (code === 'P2025') return new ApiError('not_found', 'Record not found');
   if (code === 'P2003' || code === '23503') return new ApiError('validation_error', 'A referenced record does not exist');
+  // saturation is temporary: the client is told when to retry instead of being queued without bound (issue 8 §5)
+  const saturation = databaseSaturation(err);
+  if (saturation === 'pool_exhausted') {
+    return new ApiError('service_unavailable', 'The server is busy; retry shortly', { code: 'database_busy', retryAfterSeconds: 2 });
+  }
+  if (saturation === 'statement_timeout') {
+    return new ApiError('service_unavailable', 'The query took too long and was cancelled; retry later or narrow it', { code: 'query_timeout', retryAfterSeconds: 5 });
+  }
   return null;
 }
 

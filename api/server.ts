@@ -1,11 +1,13 @@
 // API process entry (production: DATABASE_URL etc. from the environment).
-// The worker runs separately (`npm run worker`); `npm run dev` runs both.
+// The worker runs separately (`npm run worker`); `npm run dev` runs both, each in
+// its own process.
 import { serve, type ServerType } from '@hono/node-server';
 import { pathToFileURL } from 'node:url';
 import type { AppDeps } from './app-env.js';
 import { createApp } from './app.js';
+import { describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
 import { loadConfig } from '../domain/config.js';
-import { createDatabase } from '../domain/db.js';
+import { apiDatabaseOptions, createDatabase } from '../domain/db.js';
 import { createLogger } from '../domain/logger.js';
 
 export function startApiServer(deps: AppDeps): Promise<ServerType> {
@@ -22,9 +24,10 @@ export function closeServer(server: ServerType): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'lio-api');
-  const database = createDatabase(config.DATABASE_URL);
+  const database = createDatabase(config.DATABASE_URL, apiDatabaseOptions(config, logger));
   const server = await startApiServer({ config, database, logger });
   logger.info({ port: config.PORT }, `LIO API listening on http://${config.HOST}:${config.PORT}`);
+  logger.info(describeEnrichmentProviders(config), 'enrichment providers');
   const shutdown = async () => {
     await closeServer(server);
     await database.close();

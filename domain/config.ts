@@ -4,6 +4,15 @@ import { z } from 'zod';
 
 const configSchema = z.object({
   DATABASE_URL: z.string().min(1),
+  // The API process's database limits (domain/db.ts apiDatabaseOptions); 0 turns a timeout off.
+  /** PostgreSQL connections per API process */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  /** the server cancels an API statement running longer; the request answers 503 with Retry-After */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** the server closes an API connection left idle inside a transaction this long, releasing its locks */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /** a request that waits longer for a free pooled connection answers 503 with Retry-After instead of queueing */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(3_000),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('lio'),
