@@ -1,18 +1,28 @@
 // `npm run dev`: the whole system on embedded defaults. Starts (or reuses)
 // a private PostgreSQL under .data/postgres and a Temporal dev server with
 // its Web UI (SQLite file .data/temporal.db), applies migrations, seeds the
-// demo organization, runs the API and the worker in this process, and stops
-// what it started on Ctrl-C. DATABASE_URL / TEMPORAL_ADDRESS point it at
+// demo organization, runs the API in this process and the worker in a child
+// process of its own (restarted when it dies), and stops what it started on
+// Ctrl-C. DATABASE_URL / TEMPORAL_ADDRESS point it at
 // running services instead.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEV_CLUSTER, databaseExists, startPrivatePostgres, withAdminClient, withDatabase } from './infra/postgres.js';
-import { run } from './infra/process.js';
+import { run, sleep } from './infra/process.js';
 import { startTemporalDevServer } from './infra/temporal.js';
 
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const DEMO_KEY_FILE = '.data/demo-api-key';
+const WORKER_ENTRY = fileURLToPath(new URL('../activities/worker.ts', import.meta.url));
+/** a worker that dies within this long of starting is crash-looping: each restart then waits longer (WORKER_RESTART_DELAYS_MS) */
+const WORKER_STABLE_AFTER_MS = 60_000;
+const WORKER_RESTART_DELAYS_MS = [1_000, 5_000, 30_000];
+/** Ctrl-C lets the worker finish its current activities this long before it is killed */
+const WORKER_STOP_GRACE_MS = 15_000;
 
 const stops: (() => Promise<unknown>)[] = [];
 const step = (what: string) => console.log(`• ${what}`);
@@ -37,6 +47,40 @@ async function temporal(): Promise<{ address: string; uiUrl: string | null }> {
   return server;
 }
 
+/**
+ * The worker (`npm run worker`'s entry) in a process of its own, as in
+ * production: a CPU-heavy activity (parsing an import, writing an export)
+ * then cannot stall the API's event loop (issue 8 §5). It is restarted when it
+ * dies, and the death is reported.
+ */
+function superviseWorker(env: NodeJS.ProcessEnv) {
+  let child: ChildProcess;
+  let restart: NodeJS.Timeout | undefined;
+  let quickDeaths = 0;
+  const start = () => {
+    const startedAt = Date.now();
+    child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { env, stdio: 'inherit' });
+    child.once('exit', (code, signal) => {
+      // Ctrl-C reaches the worker too (same process group): that exit is the shutdown, not a death
+      if (stopping) return;
+      quickDeaths = Date.now() - startedAt < WORKER_STABLE_AFTER_MS ? quickDeaths + 1 : 0;
+      const delay = quickDeaths === 0 ? 0 : WORKER_RESTART_DELAYS_MS[Math.min(quickDeaths, WORKER_RESTART_DELAYS_MS.length) - 1]!;
+      console.error(`! the worker process exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`);
+      restart = setTimeout(start, delay);
+    });
+  };
+  start();
+  return {
+    async stop() {
+      clearTimeout(restart);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(WORKER_STOP_GRACE_MS).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
+
 async function main() {
   const databaseUrl = await database();
   const prisma = (...args: string[]) => run('node_modules/.bin/prisma', args, { env: { ...process.env, DATABASE_URL: databaseUrl } });
@@ -47,22 +91,23 @@ async function main() {
 
   // imported after `prisma generate`: they load the generated client
   const { loadConfig } = await import('../domain/config.js');
-  const { createDatabase } = await import('../domain/db.js');
+  const { apiDatabaseOptions, createDatabase } = await import('../domain/db.js');
   const { createLogger } = await import('../domain/logger.js');
   const { startApiServer, closeServer } = await import('../api/server.js');
-  const { startWorkerRuntime } = await import('../activities/worker.js');
   const { seedDemo, DEMO_LOGIN } = await import('../prisma/seed.js');
 
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
+  // the worker process is configured by the same environment as the API
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  const config = loadConfig(env);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const db = createDatabase(config.DATABASE_URL);
+  const db = createDatabase(config.DATABASE_URL, apiDatabaseOptions(config, logger));
   stops.unshift(() => db.close());
 
   const seeded = await seedDemo(db);
   if (seeded.apiKey) writeFileSync(DEMO_KEY_FILE, `${seeded.apiKey}\n`, { mode: 0o600 });
   const demoKey = existsSync(DEMO_KEY_FILE) ? readFileSync(DEMO_KEY_FILE, 'utf8').trim() : '(see `npm run lio -- apikey:create`)';
 
-  const worker = await startWorkerRuntime({ config, database: db, logger });
+  const worker = superviseWorker({ ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' });
   stops.unshift(() => worker.stop());
   const server = await startApiServer({ config, database: db, logger });
   stops.unshift(() => closeServer(server));
