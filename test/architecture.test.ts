@@ -3,10 +3,31 @@
 // runtime; activity and domain modules as types only), domain/ knows neither
 // HTTP nor Temporal, connectors (called by activities) know neither the API
 // nor the activities and workflows above them, and the API reaches Temporal
-// only through the outbox.
+// only through the outbox. And every route is declared through defineRoute
+// (api/openapi/route.ts), the one wrapper that adds auth, `security` and the
+// standard errors, so none can be served outside the OpenAPI document.
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { AppEnv } from '../api/app-env.js';
+import { mountModules } from '../api/modules/index.js';
+import { createTestApp } from './helpers/app.js';
+import { routeTable } from './helpers/routes.js';
+
+// Every route object defineRoute returns, to tell them from hand-made ones.
+const definedRoutes = vi.hoisted(() => new WeakSet<object>());
+vi.mock('../api/openapi/route.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../api/openapi/route.js')>();
+  return {
+    ...original,
+    defineRoute: ((...args: Parameters<typeof original.defineRoute>) => {
+      const route = original.defineRoute(...args);
+      definedRoutes.add(route);
+      return route;
+    }) as typeof original.defineRoute,
+  };
+});
 
 interface ImportLine {
   file: string;
@@ -51,5 +72,40 @@ describe('layering (ENGINEERING.md §2)', () => {
   it('api/ starts work only through the outbox: no Temporal, activities or workflows', () => {
     const offending = importsOf('api').filter((i) => /^@temporalio\/|(^|\/)(activities|workflows)\//.test(i.from));
     expect(offending.map(describeImport)).toEqual([]);
+  });
+});
+
+/** Served outside the OpenAPI document, by api/app.ts: the document itself, its browsable reference, the health check. */
+const UNDOCUMENTED_ROUTES = ['GET /api/openapi.json', 'GET /api/docs', 'GET /api/docs/assets/:file', 'GET /health'];
+
+describe('every route goes through defineRoute (api/openapi/route.ts)', () => {
+  it('mounts only route objects that defineRoute made, none hidden from the document', () => {
+    const app = new OpenAPIHono<AppEnv>();
+    const mount = app.openapi;
+    const handMade: string[] = [];
+    app.openapi = ((route, ...rest) => {
+      if (!definedRoutes.has(route) || route.hide) handMade.push(`${route.method.toUpperCase()} ${route.path}`);
+      return mount(route, ...rest);
+    }) as typeof app.openapi;
+    mountModules(app);
+    expect(app.openAPIRegistry.definitions.filter((d) => d.type === 'route').length).toBeGreaterThan(0);
+    expect(handMade).toEqual([]);
+  });
+
+  it('serves no path of its own beside the documented routes except the few of api/app.ts', async () => {
+    const t = createTestApp();
+    try {
+      const documented = new Set(routeTable(t.app).map((r) => `${r.method} ${r.path.replace(/\{(\w+)\}/g, ':$1')}`));
+      // method ALL is middleware (app.use), not a route
+      const served = new Set(t.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
+      expect([...served].filter((route) => !documented.has(route)).sort()).toEqual([...UNDOCUMENTED_ROUTES].sort());
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('calls createRoute nowhere but in api/openapi/route.ts', () => {
+    const offending = sourceFiles('api').filter((file) => file !== path.join('api', 'openapi', 'route.ts') && /\bcreateRoute\b/.test(readFileSync(file, 'utf8')));
+    expect(offending).toEqual([]);
   });
 });
