@@ -2,7 +2,7 @@
 // outbox relay, the import workflow run by a real worker against the real
 // Temporal dev server. Functional cases run the worker in-process; the
 // exactly-once case runs it as a separate process and SIGKILLs it mid-import.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
@@ -19,6 +19,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
+import { killGroup, spawnWorker, workerEnvOf } from '../helpers/worker-process.js';
 import { buildZip, zipParts } from '../helpers/zip.js';
 
 function upload(t: TestApp, tenant: Tenant, file: BlobPart, name = 'leads.csv', fields: Record<string, string> = {}) {
@@ -270,25 +271,6 @@ describe('lead import workflow (in-process worker)', () => {
 
 const BULK_ROWS = 100_000;
 
-/** The worker as its own process (`tsx activities/worker.ts`), in its own process group so SIGKILL takes it whole. */
-function spawnWorker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'activities/worker.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  child.stderr?.on('data', () => undefined);
-  return child;
-}
-
-const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-};
-
 describe('lead import exactly-once across a killed worker process', () => {
   let scratch: ScratchDatabase;
   let t: TestApp;
@@ -310,14 +292,7 @@ describe('lead import exactly-once across a killed worker process', () => {
     const marker = randomBytes(3).toString('hex');
     const emails = Array.from({ length: BULK_ROWS }, (_, i) => `lead${i}-${marker}@bulk${i % 50}.example`);
     const csv = `first_name,last_name,email,company,job_title\n${emails.map((e, i) => `First${i},Last${i},${e},Company ${i % 500},Manager`).join('\n')}\n`;
-    const env = {
-      DATABASE_URL: scratch.url,
-      TEMPORAL_ADDRESS: t.deps.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: t.deps.config.TEMPORAL_TASK_QUEUE,
-      STORAGE_DIR: t.deps.config.STORAGE_DIR,
-      LOG_LEVEL: 'error',
-    };
-    workers.push(spawnWorker(env));
+    workers.push(spawnWorker(workerEnvOf(t)));
     const res = await upload(t, tenant, csv);
     expect(res.status).toBe(202);
     const jobId: number = res.body.data.id;
@@ -333,7 +308,7 @@ describe('lead import exactly-once across a killed worker process', () => {
     );
     killGroup(workers[0]!, 'SIGKILL');
     expect(atKill).toBeLessThan(BULK_ROWS);
-    workers.push(spawnWorker(env));
+    workers.push(spawnWorker(workerEnvOf(t)));
 
     const job = await waitForJob(t, tenant, jobId, 75_000);
     expect(job).toMatchObject({
