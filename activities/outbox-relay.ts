@@ -44,6 +44,12 @@ function jobInPayload(event: OutboxEvent) {
   return { ref, type: payload.type as JobType, action: payload.action as JobControlAction, workflowId: jobWorkflowId({ ...ref, type: String(payload.type) }) };
 }
 
+/** A pause/resume event's number (jobs.control_seq); none in an event written before controls were numbered. */
+function controlSeqOf(event: OutboxEvent): number | undefined {
+  const seq = (event.payload as { seq?: unknown }).seq;
+  return typeof seq === 'number' ? seq : undefined;
+}
+
 /** A control for a job whose workflow has ended has nothing left to act on. */
 async function jobHasFinished(pool: pg.Pool, { orgId, jobId }: { orgId: number; jobId: number }): Promise<boolean> {
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1 AND org_id = $2', [jobId, orgId]);
@@ -115,7 +121,8 @@ const deliveries: Record<string, Delivery> = {
     const handle = client.workflow.getHandle(workflowId);
     try {
       if (action === 'cancel') await handle.cancel();
-      else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal);
+      // the control's number lets the workflow apply controls in the order the API accepted them
+      else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal, { seq: controlSeqOf(event) });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError && (await jobHasFinished(pool, ref)))) throw err;
     }

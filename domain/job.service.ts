@@ -158,27 +158,41 @@ export async function advanceJob(client: pg.PoolClient, { orgId, jobId }: JobRef
   );
 }
 
-/** Which states each action applies to; anything else is a 409 that names the state. */
-const CONTROLLABLE: Record<JobControlAction, readonly JobStatus[]> = {
-  pause: ['queued', 'running'],
-  resume: ['paused', 'running', 'queued'],
-  cancel: ['queued', 'running', 'paused'],
-};
+/** What a job is in, as the controls judge it: its status, and a pause or resume asked for but not yet in effect. */
+function controlState(job: Job): string {
+  if (job.status === 'running' && job.pause_requested) return 'running with a pause pending';
+  if (job.status === 'paused' && !job.pause_requested) return 'paused with a resume pending';
+  return job.status;
+}
 
 /**
  * Asks the job's workflow to pause, resume or cancel (delivered by the
- * outbox relay as a signal or a cancellation). The workflow records the new
- * state when it takes effect: a pause at the next batch boundary, so
- * committed work and the checkpoint always agree.
+ * outbox relay as a signal or a cancellation). Judged against what was last
+ * asked, not only the status the workflow recorded: a pause applies to a job
+ * not already asked to pause, a resume only to one that was; cancel to any
+ * unfinished job. One statement checks, records the request and numbers it
+ * (jobs.control_seq), and writes its event: the workflow applies controls in
+ * the order of those numbers, so a resume delivered after the pause that
+ * followed it cannot undo that pause. The workflow records the new state
+ * when it takes effect: a pause at the next batch boundary, so committed
+ * work and the checkpoint always agree.
  */
 export async function requestJobControl(pool: pg.Pool, db: Db, scope: Pick<Scope, 'orgId'>, id: number, action: JobControlAction): Promise<Job> {
-  const job = await getJob(db, scope, id);
-  if (!CONTROLLABLE[action].includes(job.status as JobStatus)) {
-    throw new ApiError('conflict', `The job is ${job.status}; it cannot be asked to ${action}`, { code: 'job_state' });
-  }
-  await pool.query(
-    `INSERT INTO outbox_events (org_id, kind, payload) VALUES ($1, '${OUTBOX_JOB_CONTROL}', jsonb_build_object('jobId', $2::int, 'type', $3::text, 'action', $4::text))`,
-    [scope.orgId, job.id, job.type, action],
+  const { rows } = await pool.query<Job>(
+    `WITH job AS (
+       UPDATE jobs SET control_seq = control_seq + 1,
+                       pause_requested = CASE $3::text WHEN 'pause' THEN true WHEN 'resume' THEN false ELSE pause_requested END
+        WHERE id = $1 AND org_id = $2 AND status IN ('queued', 'running', 'paused')
+          AND CASE $3::text WHEN 'pause' THEN NOT pause_requested WHEN 'resume' THEN pause_requested ELSE true END
+        RETURNING *
+     ), outbox AS (
+       INSERT INTO outbox_events (org_id, kind, payload)
+       SELECT org_id, '${OUTBOX_JOB_CONTROL}', jsonb_build_object('jobId', id, 'type', type, 'action', $3::text, 'seq', control_seq) FROM job
+     )
+     SELECT * FROM job`,
+    [id, scope.orgId, action],
   );
-  return job;
+  if (rows[0]) return rows[0];
+  const job = await getJob(db, scope, id);
+  throw new ApiError('conflict', `The job is ${controlState(job)}; it cannot be asked to ${action}`, { code: 'job_state' });
 }

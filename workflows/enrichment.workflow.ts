@@ -6,7 +6,7 @@
 // batch-sliding-window. After a bounded number of batches the run drains its
 // window and continues as new, so history stays small for 10,000 leads;
 // the next run reads the batches already done from the checkpoint, and a
-// pause travels along in `paused`.
+// pause (and the last control applied) travels along in the input.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { EnrichmentActivities } from '../activities/enrichment.activities.js';
 import type { EnrichmentJobParams } from '../domain/enrichment.service.js';
@@ -48,7 +48,7 @@ export async function enrichmentWorkflow(input: JobWorkflowInput): Promise<void>
       if (started === BATCHES_PER_RUN) {
         await Promise.all(inFlight);
         await control.checkpoint();
-        await continueAsNew<typeof enrichmentWorkflow>({ ...ref, paused: control.paused });
+        await continueAsNew<typeof enrichmentWorkflow>({ ...ref, ...control.carried() });
       }
       while (inFlight.size >= WINDOW_SIZE) await Promise.race(inFlight);
       // pause point: batches already running finish and commit; no new one starts

@@ -19,7 +19,7 @@ const PAGES_PER_RUN = 500;
 export async function hubspotImportWorkflow(input: JobWorkflowInput): Promise<void> {
   await runJob(input, async (_job, control) => {
     for (let pages = 0; ; pages++) {
-      if (pages === PAGES_PER_RUN) await continueAsNew<typeof hubspotImportWorkflow>({ ...input, paused: control.paused });
+      if (pages === PAGES_PER_RUN) await continueAsNew<typeof hubspotImportWorkflow>({ ...input, ...control.carried() });
       const step = await importNextHubspotPage({ orgId: input.orgId, jobId: input.jobId });
       if (step.done) return;
       await control.checkpoint();

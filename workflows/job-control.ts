@@ -8,6 +8,7 @@
 import {
   CancellationScope,
   condition,
+  defineQuery,
   defineSignal,
   isCancellation,
   proxyActivities,
@@ -16,19 +17,35 @@ import {
 import type { JobActivities, StartedJob } from '../activities/job.activities.js';
 import type { JobRef } from '../domain/job.service.js';
 
-export const pauseJobSignal = defineSignal('pauseJob');
-export const resumeJobSignal = defineSignal('resumeJob');
-
-/** Input of every job workflow; `paused` carries a pause across continue-as-new. */
-export interface JobWorkflowInput extends JobRef {
-  paused?: boolean;
+/**
+ * A pause or resume as the API accepted it: `seq` numbers the job's controls
+ * in the order accepted (jobs.control_seq); a signal sent before controls
+ * were numbered has none and is applied as it arrives.
+ */
+export interface JobControlOrder {
+  seq?: number;
 }
+
+export const pauseJobSignal = defineSignal<[JobControlOrder]>('pauseJob');
+export const resumeJobSignal = defineSignal<[JobControlOrder]>('resumeJob');
+
+/** What a job's control state is across continue-as-new: whether it is paused, and the last control applied. */
+export interface CarriedControl {
+  paused?: boolean;
+  controlSeq?: number;
+}
+
+/** The job's control state as its workflow holds it (the Temporal UI can ask it too): answered from history by any worker. */
+export const jobControlQuery = defineQuery<Required<CarriedControl>>('jobControl');
+
+/** Input of every job workflow. */
+export interface JobWorkflowInput extends JobRef, CarriedControl {}
 
 export interface JobControl {
   /** Between batches: waits while the job is paused, recording paused/running as it goes. */
   checkpoint(): Promise<void>;
-  /** whether a pause is pending or in effect (to hand on through continue-as-new) */
-  readonly paused: boolean;
+  /** the control state to hand on through continue-as-new (a pause pending or in effect stays) */
+  carried(): CarriedControl;
 }
 
 const { startJob, setJobStatus } = proxyActivities<JobActivities>({
@@ -54,16 +71,23 @@ function errorMessage(err: unknown): string {
 export async function runJob<T>(input: JobWorkflowInput, body: (job: StartedJob, control: JobControl) => Promise<T>): Promise<T | undefined> {
   const ref: JobRef = { orgId: input.orgId, jobId: input.jobId };
   let paused = input.paused ?? false;
-  setHandler(pauseJobSignal, () => {
-    paused = true;
-  });
-  setHandler(resumeJobSignal, () => {
-    paused = false;
-  });
+  let lastControl = input.controlSeq ?? 0;
+  // Signals may arrive in another order than the API accepted them (concurrent or retried deliveries):
+  // one older than a control already applied was overtaken, and the newer one stands.
+  // (a signal from before controls were numbered, replayed from an older history, carries no argument at all)
+  const apply = (pause: boolean) => (order: JobControlOrder = {}) => {
+    if (order.seq !== undefined) {
+      if (order.seq <= lastControl) return;
+      lastControl = order.seq;
+    }
+    paused = pause;
+  };
+  setHandler(pauseJobSignal, apply(true));
+  setHandler(resumeJobSignal, apply(false));
+  const carried = () => ({ paused, controlSeq: lastControl });
+  setHandler(jobControlQuery, carried);
   const control: JobControl = {
-    get paused() {
-      return paused;
-    },
+    carried,
     async checkpoint() {
       if (!paused) return;
       await setJobStatus({ ...ref, status: 'paused' });

@@ -78,7 +78,46 @@ describe('jobs API', () => {
       expect(res.body).toMatchObject({ success: true, message: `Job ${action} requested`, data: { id: job.id } });
     }
     const controls = (await outboxOf(tenant.orgId)).filter((e) => e.kind === 'job.control').map((e) => e.payload);
-    expect(controls).toEqual(['pause', 'resume', 'cancel'].map((action) => ({ jobId: job.id, type: 'lead_import', action })));
+    // numbered in the order accepted: the workflow applies them in that order however they are delivered
+    expect(controls).toEqual(['pause', 'resume', 'cancel'].map((action, i) => ({ jobId: job.id, type: 'lead_import', action, seq: i + 1 })));
+  });
+
+  it('judges pause and resume by what was last asked: 409 naming the state for a resume of a job never paused, or a second pause', async () => {
+    const tenant = await seedTenant(t);
+    const job = await recordJob(tenant, 'export');
+    await t.database.prisma.job.update({ where: { id: job.id }, data: { status: 'running' } });
+    const control = (action: string) => t.call('POST', `/api/jobs/${job.id}/${action}`, { token: tenant.token });
+    const expectConflict = async (action: string, message: string) => {
+      const res = await control(action);
+      expect(res.status, action).toBe(409);
+      expect(res.body).toMatchObject({ success: false, error: { code: 'job_state', message } });
+    };
+    await expectConflict('resume', 'The job is running; it cannot be asked to resume');
+    expect((await control('pause')).status).toBe(202);
+    // the workflow has not paused yet, but a pause is pending: a second one is refused, a resume taken
+    await expectConflict('pause', 'The job is running with a pause pending; it cannot be asked to pause');
+    expect((await control('resume')).status).toBe(202);
+    // once the workflow has recorded the pause, the resume already asked for is pending
+    await t.database.prisma.job.update({ where: { id: job.id }, data: { status: 'paused' } });
+    await expectConflict('resume', 'The job is paused with a resume pending; it cannot be asked to resume');
+    // ... and a pause right after that resume is taken (not refused because the status still says paused)
+    expect((await control('pause')).status).toBe(202);
+    await expectConflict('pause', 'The job is paused; it cannot be asked to pause');
+    const actions = (await outboxOf(tenant.orgId)).filter((e) => e.kind === 'job.control').map((e) => e.payload);
+    expect(actions).toEqual([
+      { jobId: job.id, type: 'export', action: 'pause', seq: 1 },
+      { jobId: job.id, type: 'export', action: 'resume', seq: 2 },
+      { jobId: job.id, type: 'export', action: 'pause', seq: 3 },
+    ]);
+  });
+
+  it('accepts one of several pauses sent at once (the check and the request are one statement)', async () => {
+    const tenant = await seedTenant(t);
+    const job = await recordJob(tenant, 'export');
+    await t.database.prisma.job.update({ where: { id: job.id }, data: { status: 'running' } });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => t.call('POST', `/api/jobs/${job.id}/pause`, { token: tenant.token })));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409, 409, 409]);
+    expect((await outboxOf(tenant.orgId)).filter((e) => e.kind === 'job.control')).toHaveLength(1);
   });
 
   it('answers 409 for a control the job state does not allow, naming the state', async () => {
