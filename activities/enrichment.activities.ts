@@ -14,8 +14,8 @@ import { EnrichmentProviderError, type EnrichmentEngine } from '../domain/enrich
 import {
   commitCompanyEnrichment,
   commitLeadEnrichments,
-  creditsLeft,
   loadCompanyForEnrichment,
+  outOfCredits,
   loadLeadsForEnrichment,
   pgEnrichmentCache,
   planCompanyEnrichment,
@@ -135,8 +135,8 @@ export function createEnrichmentActivities(deps: { pool: pg.Pool; engine: Enrich
       const cache = pgEnrichmentCache(pool, ref.orgId);
       const rowErrors: { row: number; reason: string }[] = [];
       const plans: { row: number; plan: LeadEnrichmentPlan }[] = [];
-      // with no credits left the providers are not asked: nothing could be written
-      const noCredits = (await creditsLeft(pool, ref.orgId)) <= 0;
+      // with no credits left the outside providers are not asked: nothing they found could be paid for
+      const noCredits = await outOfCredits(pool, engine, ref.orgId);
       const planned = new Set<number>();
       let duplicates = 0;
       try {

@@ -2,10 +2,15 @@
 // checkpoint names, then commit its records with the next checkpoint in one
 // transaction (domain/hubspot-import.ts). The checkpoint is read from the
 // jobs row on every call, so a retried attempt — after a crash, a timeout or
-// a worker restart — continues from the last committed page.
-import { ApplicationFailure } from '@temporalio/activity';
+// a worker restart — continues from the last committed page. No database
+// connection is held while HubSpot is asked: the job and the connection are
+// read with single pool queries, and the page's transaction starts once the
+// page has arrived. The activity heartbeats while it waits on HubSpot, so a
+// worker that dies mid-page is noticed within the heartbeat timeout.
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
-import { createHubspotConnector, HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError } from '../connectors/hubspot/hubspot.connector.js';
+import type { Egress } from '../connectors/egress.js';
+import { createHubspotConnector, HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError, HubspotRequestError } from '../connectors/hubspot/hubspot.connector.js';
 import type { Config } from '../domain/config.js';
 import { getHubspotConnection } from '../domain/connected-app.service.js';
 import { ApiError } from '../domain/errors.js';
@@ -22,11 +27,37 @@ export interface HubspotImportStep {
 
 export interface HubspotImportDeps {
   pool: pg.Pool;
-  config: Pick<Config, 'HUBSPOT_BASE_PATH' | 'HUBSPOT_REQUESTS_PER_10S'>;
+  config: Pick<Config, 'HUBSPOT_BASE_PATH' | 'HUBSPOT_ALLOW_TENANT_BASE_PATH' | 'HUBSPOT_REQUESTS_PER_10S'>;
+  egress: Egress;
 }
 
+/** Well under the workflow's heartbeat timeout, so that waits on HubSpot (Retry-After, backoff) do not look like a lost worker. */
+const HEARTBEAT_INTERVAL_MS = 3000;
+
+/** Heartbeats every few seconds until `work` settles (outside an activity, e.g. when a test calls it directly, it just runs). */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    return work();
+  }
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/** Retrying cannot fix a missing connection, a refused token or a refused destination: the job fails with the reason. */
+const isPermanent = (err: unknown): err is Error =>
+  err instanceof HubspotAuthError ||
+  (err instanceof HubspotRequestError && !err.retryable) ||
+  (err instanceof ApiError && err.options.code === 'hubspot_not_connected');
+
 export function createHubspotImportActivities(deps: HubspotImportDeps) {
-  const { pool, config } = deps;
+  const { pool, config, egress } = deps;
   return {
     async importNextHubspotPage({ orgId, jobId }: JobRef): Promise<HubspotImportStep> {
       const { rows } = await pool.query<{ params: HubspotImportParams; checkpoint: Record<string, unknown>; created_by: number | null }>(
@@ -41,17 +72,14 @@ export function createHubspotImportActivities(deps: HubspotImportDeps) {
       if (checkpoint.object === 'done') return { done: true, object: 'done', committed: 0 };
       const at = { ...checkpoint, object: checkpoint.object };
       try {
-        const connection = await getHubspotConnection(pool, orgId, config.HUBSPOT_BASE_PATH);
-        const hubspot = createHubspotConnector({ ...connection, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S });
-        const page = await hubspot.fetchPage(at.object, pageRequestOf(job.params, at, HUBSPOT_MAX_PAGE_SIZE));
+        const connection = await getHubspotConnection(pool, orgId, config);
+        const hubspot = createHubspotConnector({ ...connection, egress, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S });
+        const page = await heartbeating(() => hubspot.fetchPage(at.object, pageRequestOf(job.params, at, HUBSPOT_MAX_PAGE_SIZE)));
         const next = checkpointAfter(job.params, at, page.records.length, page.nextAfter);
         const outcome = await commitHubspotPage(pool, { orgId, jobId, actorId: job.created_by, params: job.params, from: at, to: next, records: page.records });
         return { done: next.object === 'done', object: next.object, committed: outcome ? page.records.length : 0 };
       } catch (err) {
-        // retrying cannot fix a missing connection or a refused token: the job fails with the reason
-        if (err instanceof HubspotAuthError || (err instanceof ApiError && err.options.code === 'hubspot_not_connected')) {
-          throw ApplicationFailure.nonRetryable(err.message, err.name);
-        }
+        if (isPermanent(err)) throw ApplicationFailure.nonRetryable(err.message, err.name);
         throw err;
       }
     },

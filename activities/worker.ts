@@ -13,7 +13,8 @@ import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/
 import { createLogger } from '../domain/logger.js';
 import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
 import { createFileStorage } from '../domain/file-storage.js';
-import { createEnrichmentEngine } from '../connectors/enrichment/providers.js';
+import { egressFor } from '../connectors/egress.js';
+import { createEnrichmentEngine, describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
 import { createEnrichmentActivities } from './enrichment.activities.js';
 import { createExportActivities } from './export.activities.js';
 import { createFollowUpActivities } from './follow-up.activities.js';
@@ -76,6 +77,9 @@ function installTemporalRuntime(logger: Logger) {
 export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntime> {
   const { config, database, logger } = deps;
   installTemporalRuntime(logger);
+  // every connector of this worker goes out through this one egress (its agents keep connections alive)
+  const egress = egressFor(config);
+  logger.info(describeEnrichmentProviders(config), 'enrichment providers');
   const temporal = await connectTemporalClient(config);
   let connection: NativeConnection | undefined;
   try {
@@ -91,8 +95,8 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createFollowUpActivities({ db: database.prisma }),
         ...createJobActivities({ pool: database.pool }),
         // one engine, so its rate limiter is shared by every enrichment this worker runs
-        ...createEnrichmentActivities({ pool: database.pool, engine: createEnrichmentEngine(config) }),
-        ...createHubspotImportActivities({ pool: database.pool, config }),
+        ...createEnrichmentActivities({ pool: database.pool, engine: createEnrichmentEngine(config, egress) }),
+        ...createHubspotImportActivities({ pool: database.pool, config, egress }),
         ...createExportActivities({ database, storage: createFileStorage(config.STORAGE_DIR) }),
         ...createLeadImportActivities({
           pool: database.pool,

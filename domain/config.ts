@@ -33,7 +33,7 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** requests per minute per API key on the ingestion endpoints */
   INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
-  /** HubSpot's API; a connected app's settings.base_path overrides it (tests point it at a local fake) */
+  /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
   /** client-side ceiling on HubSpot requests per 10 s per connected account (HubSpot allows 100–190 by plan) */
   HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().positive().default(100),
@@ -49,6 +49,22 @@ const configSchema = z.object({
   /** how long POST /lead-enrichment/enrich and /company/enrich wait for providers before handing the work to a job */
   ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
   /** leads per activity of a bulk enrichment job */
+  /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */
+  HUBSPOT_ALLOW_TENANT_BASE_PATH: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** outbound requests may reach loopback, private, link-local and CGNAT addresses: for tests and labs only, never in production */
+  EGRESS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** "host:port" destinations (comma-separated) exempt from the private-address refusal, e.g. one local fake or proxy */
+  EGRESS_ALLOWED_HOSTS: z.string().default(''),
+  /** bytes an outside service's answer (headers included) may have; a larger one is cut off and the call fails */
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** milliseconds one outbound request may take from connecting to the last byte of its answer */
+  EGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   ENRICHMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
   TRUST_PROXY: z

@@ -1,10 +1,12 @@
 // Outside applications an organization connects (§6.14): which providers
 // exist and whether each is connected, and the HubSpot connection (a private
-// app token and, optionally, the API base path). A stored token is never
-// shown again: answers carry `connected` and a masked hint only.
+// app token and, where the operator allows it, the API base path). A stored
+// token is never shown again: answers carry `connected` and a masked hint only.
 import type pg from 'pg';
 import { isAdmin, type Scope } from './auth-context.js';
+import type { Config } from './config.js';
 import { ApiError } from './errors.js';
+import { paged, type ListParams } from './list-query.js';
 
 export const CONNECTED_APP_PROVIDERS = ['hubspot', 'slack', 'teams', 'google'] as const;
 export type ConnectedAppProvider = (typeof CONNECTED_APP_PROVIDERS)[number];
@@ -41,18 +43,20 @@ export function presentConnectedApp(provider: ConnectedAppProvider, row: Connect
 
 export type ConnectedAppView = ReturnType<typeof presentConnectedApp>;
 
-/** Every provider, connected or not, in a fixed order. */
-export async function listConnectedApps(pool: pg.Pool, scope: Pick<Scope, 'orgId'>): Promise<ConnectedAppView[]> {
+/** Every provider, connected or not, in a fixed order, a page at a time (§5). */
+export async function listConnectedApps(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, params: Pick<ListParams, 'page' | 'limit'>) {
   const { rows } = await pool.query<ConnectedAppRow>(
     'SELECT provider, access_token, settings, connected_by, updated_at FROM connected_apps WHERE org_id = $1',
     [scope.orgId],
   );
-  return CONNECTED_APP_PROVIDERS.map((provider) => presentConnectedApp(provider, rows.find((r) => r.provider === provider)));
+  const all = CONNECTED_APP_PROVIDERS.map((provider) => presentConnectedApp(provider, rows.find((r) => r.provider === provider)));
+  const start = (params.page - 1) * params.limit;
+  return paged(all.slice(start, start + params.limit), all.length, params);
 }
 
 export interface HubspotConnectionInput {
   access_token: string;
-  /** where HubSpot's API is served; absent: the configured HUBSPOT_BASE_PATH */
+  /** where HubSpot's API is served, normalised and allowed by the egress check (the caller's job); absent: HUBSPOT_BASE_PATH */
   base_path?: string;
 }
 
@@ -93,13 +97,22 @@ export const hubspotNotConnected = () =>
     code: 'hubspot_not_connected',
   });
 
-/** The organization's HubSpot token and base path (its own, else `defaultBasePath`); 422 when not connected. */
-export async function getHubspotConnection(pool: pg.Pool, orgId: number, defaultBasePath: string): Promise<HubspotConnection> {
+/**
+ * The organization's HubSpot token and where its requests go: the operator's
+ * HUBSPOT_BASE_PATH, or the connection's own base path only while the
+ * operator allows tenants one. 422 when not connected.
+ */
+export async function getHubspotConnection(
+  pool: pg.Pool,
+  orgId: number,
+  config: Pick<Config, 'HUBSPOT_BASE_PATH' | 'HUBSPOT_ALLOW_TENANT_BASE_PATH'>,
+): Promise<HubspotConnection> {
   const { rows } = await pool.query<Pick<ConnectedAppRow, 'access_token' | 'settings'>>(
     `SELECT access_token, settings FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`,
     [orgId],
   );
   const app = rows[0];
   if (!app?.access_token) throw hubspotNotConnected();
-  return { accessToken: app.access_token, basePath: app.settings.base_path ?? defaultBasePath };
+  const own = config.HUBSPOT_ALLOW_TENANT_BASE_PATH ? app.settings.base_path : undefined;
+  return { accessToken: app.access_token, basePath: own ?? config.HUBSPOT_BASE_PATH };
 }

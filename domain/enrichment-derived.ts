@@ -89,6 +89,7 @@ function derivePerson(query: PersonQuery): PersonFields | null {
 export const derivedProvider: EnrichmentProvider = {
   name: 'derived',
   cached: false,
+  billable: false,
   person: async (query) => derivePerson(query),
   company: async (query): Promise<CompanyFields | null> => (query.domain ? { website: `https://${query.domain}` } : null),
 };

@@ -4,8 +4,9 @@
 // the waterfall found. Precedence: a value already in a column (entered by a
 // user, or written by an earlier enrichment) is never overwritten; among
 // providers, the configured order decides (default: the outside provider,
-// then what is derived offline). One credit is debited per successful
-// enrichment, in the transaction that writes it. The API (synchronously,
+// then what is derived offline). One credit is debited per enrichment that an
+// outside (billable) provider contributed to, in the transaction that writes
+// it; what is derived offline costs nothing. The API (synchronously,
 // within a time budget) and the enrichment job's activities run the same
 // functions.
 import type pg from 'pg';
@@ -17,6 +18,7 @@ import type { Db } from './db.js';
 import { bareDomain, parsePersonName } from './enrichment-derived.js';
 import {
   COMPANY_FIELDS,
+  engineBills,
   EnrichmentProviderError,
   PERSON_FIELDS,
   runWaterfall,
@@ -29,7 +31,9 @@ import {
 } from './enrichment.js';
 import { ApiError, notFound } from './errors.js';
 import { createJob } from './job.service.js';
-import { containsPattern, paged } from './list-query.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { leadOrder, type LeadSortField } from './lead-query.service.js';
+import { containsPattern, dateRangeConditions, pageArgs, paged, type ListParams } from './list-query.js';
 import { dedupeEmail, dedupeLinkedin, createLead } from './lead.service.js';
 import { scoreStoredLead } from './lead-score.service.js';
 
@@ -97,6 +101,12 @@ export async function creditsLeft(db: SqlClient, orgId: number): Promise<number>
   const { rows } = await db.query<{ enrichment_credits: number }>('SELECT enrichment_credits FROM organizations WHERE id = $1', [orgId]);
   return rows[0]?.enrichment_credits ?? 0;
 }
+
+/** No enrichment can be paid for: the engine has an outside provider and the organization no credit left. */
+export async function outOfCredits(db: SqlClient, engine: EnrichmentEngine, orgId: number): Promise<boolean> {
+  return engineBills(engine) && (await creditsLeft(db, orgId)) <= 0;
+}
+
 
 const isEmpty = (value: unknown) => value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 
@@ -176,13 +186,18 @@ async function debitCredit(client: pg.PoolClient, orgId: number, entry: { jobId?
   return true;
 }
 
+/** Debits the credit an enrichment costs (none when every value was derived offline); false when none is left. */
+const payFor = (client: pg.PoolClient, orgId: number, result: WaterfallResult<string>, entry: { jobId?: number; leadId?: number; companyId?: number }) =>
+  result.billedProvider === null ? Promise.resolve(true) : debitCredit(client, orgId, { ...entry, provider: result.billedProvider });
+
 /** `col = the value when col is empty`, for each of `fields`, whose values are the parameters from $`first` on. */
 const fillEmptyAssignments = (fields: string[], first: number) =>
   fields.map((field, i) => `"${field}" = CASE WHEN coalesce(btrim("${field}"), '') = '' THEN $${i + first} ELSE "${field}" END`);
 
 /**
  * Writes each plan's findings into its lead's empty columns and
- * ai_information.enrichment, debiting one credit per lead with findings;
+ * ai_information.enrichment, debiting one credit per lead with findings of
+ * an outside provider;
  * runs inside the caller's transaction (with the job checkpoint, for jobs).
  * The lead row is locked first, so a user's concurrent edit is either seen
  * (and kept) or waits.
@@ -207,7 +222,7 @@ export async function commitLeadEnrichments(
       continue;
     }
     const record = recordOf(result, found.filter(([field]) => isEmpty(lead[field])).map(([field]) => field), context);
-    if (!(await debitCredit(client, orgId, { jobId: context.jobId, leadId, provider: record.provider ?? 'derived' }))) {
+    if (!(await payFor(client, orgId, result, { jobId: context.jobId, leadId }))) {
       outcomes.set(leadId, { outcome: 'no_credits' });
       continue;
     }
@@ -306,6 +321,10 @@ export async function createLeadEnrichmentJob(
   return createJob(pool, scope, { type: 'enrichment', params, total: inputs.length, items: inputs });
 }
 
+/** A provider that refused us (key, address) or this lookup, and that a job would not get further with: 502 with the reason. */
+const providerFailed = (err: EnrichmentProviderError) =>
+  new ApiError('bad_gateway', err.message, { code: 'enrichment_provider_failed' });
+
 /** A waterfall that ran out of time, or hit a provider failure worth retrying: a job takes it over. */
 const isDeferrable = (err: unknown) =>
   (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) ||
@@ -326,7 +345,7 @@ export interface EnrichNowDeps {
  */
 export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'orgId' | 'userId'>, input: EnrichmentInput) {
   const { pool, engine } = deps;
-  if ((await creditsLeft(pool, scope.orgId)) <= 0) throw noCreditsError();
+  if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
   const { leadId, created } = await resolveEnrichmentInput(pool, scope, input);
   const [lead] = await loadLeadsForEnrichment(pool, scope.orgId, [leadId]);
   if (!lead) throw notFound('Lead');
@@ -336,6 +355,7 @@ export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'org
     const hint = input.lead_id === undefined ? input : undefined;
     plan = await planLeadEnrichment(engine, pgEnrichmentCache(pool, scope.orgId), lead, hint, AbortSignal.timeout(deps.budgetMs));
   } catch (err) {
+    if (err instanceof EnrichmentProviderError && !isDeferrable(err)) throw providerFailed(err);
     if (!isDeferrable(err)) throw err;
     const job = await createLeadEnrichmentJob(pool, scope, [{ lead_id: leadId }], { batchSize: deps.batchSize });
     return { deferred: true as const, job };
@@ -375,7 +395,7 @@ export async function planCompanyEnrichment(
   return { companyId: company.id, result: await runWaterfall(engine, cache, { kind: 'company', query, wanted }, signal) };
 }
 
-/** Fills the company's empty columns, debiting one credit; in the caller's transaction. */
+/** Fills the company's empty columns, debiting one credit when an outside provider contributed; in the caller's transaction. */
 export async function commitCompanyEnrichment(
   client: pg.PoolClient,
   orgId: number,
@@ -391,7 +411,7 @@ export async function commitCompanyEnrichment(
   const company = rows[0];
   if (!company) return { outcome: 'not_found' };
   const record = recordOf(plan.result, found.filter((field) => isEmpty(company[field])), context);
-  if (!(await debitCredit(client, orgId, { jobId: context.jobId, companyId: plan.companyId, provider: record.provider ?? 'derived' }))) {
+  if (!(await payFor(client, orgId, plan.result, { jobId: context.jobId, companyId: plan.companyId }))) {
     return { outcome: 'no_credits' };
   }
   if (record.filled.length > 0) {
@@ -413,11 +433,12 @@ export async function createCompanyEnrichmentJob(pool: pg.Pool, scope: Pick<Scop
 export async function enrichCompanyNow(deps: EnrichNowDeps & { db: Db }, scope: Pick<Scope, 'orgId' | 'userId'>, companyId: number) {
   const { pool, engine } = deps;
   const company = await loadCompanyForEnrichment(pool, scope.orgId, companyId);
-  if ((await creditsLeft(pool, scope.orgId)) <= 0) throw noCreditsError();
+  if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
   let plan: CompanyEnrichmentPlan;
   try {
     plan = await planCompanyEnrichment(engine, pgEnrichmentCache(pool, scope.orgId), company, AbortSignal.timeout(deps.budgetMs));
   } catch (err) {
+    if (err instanceof EnrichmentProviderError && !isDeferrable(err)) throw providerFailed(err);
     if (!isDeferrable(err)) throw err;
     return { deferred: true as const, job: await createCompanyEnrichmentJob(pool, scope, companyId) };
   }
@@ -429,22 +450,30 @@ export async function enrichCompanyNow(deps: EnrichNowDeps & { db: Db }, scope: 
 
 // ---- LinkedIn leads -----------------------------------------------------------
 
-/** Leads captured from a LinkedIn URL (those with one), newest first; search matches name, email, company or URL. */
-export async function listLinkedinLeads(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, params: { page: number; limit: number; search?: string }) {
-  const conditions = ['org_id = $1', 'linkedin_url IS NOT NULL'];
-  const values: unknown[] = [scope.orgId];
+/**
+ * Leads captured from a LinkedIn URL (those with one), sorted as the lead
+ * list sorts (§5 order_by / order_in, default newest id first); search
+ * matches name, email, company or URL; start/end date bound created_at.
+ */
+export async function listLinkedinLeads(
+  pool: pg.Pool,
+  scope: Pick<Scope, 'orgId'>,
+  params: Pick<ListParams<LeadSortField>, 'page' | 'limit' | 'order_by' | 'order_in' | 'start_date' | 'end_date'> & { search?: string },
+) {
+  const conditions = [Prisma.sql`org_id = ${scope.orgId}`, Prisma.sql`linkedin_url IS NOT NULL`];
   if (params.search) {
-    values.push(containsPattern(params.search));
+    const pattern = containsPattern(params.search);
     conditions.push(
-      `(concat_ws(' ', first_name, last_name) ILIKE $2 OR email ILIKE $2 OR company ILIKE $2 OR linkedin_url ILIKE $2)`,
+      Prisma.sql`(concat_ws(' ', first_name, last_name) ILIKE ${pattern} OR email ILIKE ${pattern} OR company ILIKE ${pattern} OR linkedin_url ILIKE ${pattern})`,
     );
   }
-  const where = conditions.join(' AND ');
-  const [rows, count] = await Promise.all([
-    pool.query<Lead>(`SELECT * FROM leads WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${params.limit} OFFSET ${(params.page - 1) * params.limit}`, values),
-    pool.query<{ total: number }>(`SELECT count(*)::int AS total FROM leads WHERE ${where}`, values),
-  ]);
-  return paged(rows.rows, count.rows[0]!.total, params);
+  conditions.push(...dateRangeConditions('created_at', params.start_date, params.end_date));
+  const where = Prisma.join(conditions, ' AND ');
+  const { skip, take } = pageArgs(params);
+  const page = Prisma.sql`SELECT * FROM leads WHERE ${where} ORDER BY ${leadOrder(params)} LIMIT ${take} OFFSET ${skip}`;
+  const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
+  const [rows, total] = await Promise.all([pool.query<Lead>(page.text, page.values), pool.query<{ total: number }>(count.text, count.values)]);
+  return paged(rows.rows, total.rows[0]!.total, params);
 }
 
 export async function getLinkedinLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {

@@ -43,6 +43,8 @@ export interface EnrichmentProvider {
   readonly name: string;
   /** whether answers are kept in enrichment_cache (outside, paid or slow providers; not offline derivation) */
   readonly cached: boolean;
+  /** an outside lookup the organization pays a credit for; offline derivation costs nothing */
+  readonly billable: boolean;
   /** null: the provider knows nothing about this person (a miss) */
   person(query: PersonQuery, signal?: AbortSignal): Promise<PersonFields | null>;
   company(query: CompanyQuery, signal?: AbortSignal): Promise<CompanyFields | null>;
@@ -125,7 +127,12 @@ export interface WaterfallResult<F extends string> {
   asked: string[];
   /** providers that refused this lookup (a 4xx): taken as a miss, never retried */
   rejected: Record<string, string>;
+  /** the first billable provider that supplied a found value (the credit pays for its lookup); null: all derived offline */
+  billedProvider: string | null;
 }
+
+/** Whether an enrichment with this engine may cost a credit: only outside (billable) providers do. */
+export const engineBills = (engine: EnrichmentEngine) => engine.providers.some((p) => p.billable);
 
 type Lookup<F extends string> =
   | { kind: 'person'; query: PersonQuery; wanted: readonly F[] }
@@ -147,7 +154,7 @@ export async function runWaterfall<F extends PersonField | CompanyField>(
   const byName = new Map(engine.providers.map((p) => [p.name, p]));
   const defaultOrder = engine.providers.map((p) => p.name);
   const answers = new Map<string, Promise<Record<string, string> | null>>();
-  const result: WaterfallResult<F> = { found: {}, sources: {}, cacheHits: [], asked: [], rejected: {} };
+  const result: WaterfallResult<F> = { found: {}, sources: {}, cacheHits: [], asked: [], rejected: {}, billedProvider: null };
 
   const call = async (provider: EnrichmentProvider): Promise<Record<string, string> | null> => {
     try {
@@ -190,6 +197,7 @@ export async function runWaterfall<F extends PersonField | CompanyField>(
       if (value) {
         result.found[field] = value;
         result.sources[field] = name;
+        if (provider.billable) result.billedProvider ??= name;
         break;
       }
     }

@@ -79,7 +79,7 @@ export function leadFilterCondition(scope: Pick<Scope, 'orgId' | 'userId'>, filt
  * (org_id, column, id) index and sorted all the organization's leads instead
  * (docs/indexes.md).
  */
-function leadOrder(p: Pick<ListParams<LeadSortField>, 'order_by' | 'order_in'>): Prisma.Sql {
+export function leadOrder(p: Pick<ListParams<LeadSortField>, 'order_by' | 'order_in'>): Prisma.Sql {
   if (!LEAD_SORTABLE_FIELDS.includes(p.order_by)) throw new Error(`unsortable lead field ${p.order_by}`);
   const direction = p.order_in === 'ASC' ? 'ASC' : 'DESC';
   if (p.order_by === 'id') return Prisma.raw(`id ${direction}`);

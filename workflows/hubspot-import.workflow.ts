@@ -7,9 +7,12 @@ import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { HubspotImportActivities } from '../activities/hubspot-import.activities.js';
 import { runJob, type JobWorkflowInput } from './job-control.js';
 
-// A page can wait on HubSpot's rate limit (Retry-After) before it is fetched.
+// A page can wait on HubSpot's rate limit (Retry-After) before it is fetched;
+// the activity heartbeats meanwhile, and a worker killed mid-page is noticed
+// by the missing heartbeat instead of after the whole start-to-close timeout.
 const { importNextHubspotPage } = proxyActivities<HubspotImportActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 

@@ -8,7 +8,10 @@
 // A retryable failure is retried here a few times with short backoff (a 429
 // after its Retry-After) before it fails the activity, whose Temporal retry
 // policy is the slower, durable second line: one rate-limited lookup then
-// does not send a whole batch back to wait.
+// does not send a whole batch back to wait. Requests go out through the
+// egress (connectors/egress.ts): a base URL it refuses is a configuration
+// mistake (the job fails at once), an answer over its size bound a refused
+// lookup, and its time bound a retryable failure like any timeout.
 import { EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../domain/company.service.js';
 import { canonicalLinkedinUrl } from '../../domain/enrichment-derived.js';
 import {
@@ -20,11 +23,13 @@ import {
   type PersonQuery,
 } from '../../domain/enrichment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Egress, EgressFailure } from '../egress.js';
 import { retryAfterMs, type RateLimiter } from '../rate-limiter.js';
 
 export interface HttpProviderOptions {
   baseUrl: string;
   apiKey: string;
+  egress: Egress;
   limiter: RateLimiter;
   /** per request, on top of the caller's signal */
   timeoutMs?: number;
@@ -41,6 +46,13 @@ const MAX_RETRY_AFTER_MS = 5000;
 type Json = Record<string, unknown>;
 
 type RetryableWithDelay = EnrichmentProviderError & { retryAfterMs?: number };
+
+const EGRESS_DISPOSITION: Record<EgressFailure, EnrichmentProviderError['disposition']> = {
+  refused: 'misconfigured',
+  too_large: 'rejected',
+  timeout: 'retryable',
+  unreachable: 'retryable',
+};
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
 
@@ -113,19 +125,28 @@ export function createHttpEnrichmentProvider(options: HttpProviderOptions): Enri
     const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await options.egress.fetch(url, {
         headers: { 'x-api-key': options.apiKey, accept: 'application/json' },
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
       // the caller's own abort is not the provider's fault: it propagates as it is
       if (signal?.aborted) throw err;
-      throw new EnrichmentProviderError(PROVIDER, `enrichment provider unreachable: ${(err as Error).message}`, 'retryable');
+      const failure = options.egress.failureOf(err);
+      const disposition = failure ? EGRESS_DISPOSITION[failure.failure] : 'retryable';
+      throw new EnrichmentProviderError(PROVIDER, `enrichment provider unreachable: ${(err as Error).message}`, disposition);
     }
     const body = await res.text();
     if (res.status === 404) return null;
-    if (res.ok) return JSON.parse(body) as Json;
-    const detail = `${res.status} from GET ${path}: ${body.slice(0, 200)}`;
+    if (res.ok) {
+      try {
+        return JSON.parse(body) as Json;
+      } catch {
+        throw new EnrichmentProviderError(PROVIDER, `enrichment provider answered GET ${path} with something that is not JSON`, 'rejected', res.status);
+      }
+    }
+    // the status only: an outside service's body is not passed on (it lands in job errors and answers)
+    const detail = `${res.status} from GET ${path}`;
     if (res.status === 429 || res.status >= 500) {
       const err: RetryableWithDelay = new EnrichmentProviderError(PROVIDER, `enrichment provider answered ${detail}`, 'retryable', res.status);
       err.retryAfterMs = retryAfterMs(res.headers.get('retry-after')) ?? undefined;
@@ -140,6 +161,7 @@ export function createHttpEnrichmentProvider(options: HttpProviderOptions): Enri
   return {
     name: PROVIDER,
     cached: true,
+    billable: true,
     async person(query: PersonQuery, signal) {
       const name = query.name ?? [query.first_name, query.last_name].filter(Boolean).join(' ');
       const employer = query.domain ?? query.company;

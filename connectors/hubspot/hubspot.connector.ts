@@ -4,9 +4,13 @@
 // window is given). Requests go through a per-account limiter and are
 // retried on 429 (honouring Retry-After) and on 5xx/network failures with
 // exponential backoff; a wrong token is a HubspotAuthError, never retried.
+// Every request goes out through the egress (connectors/egress.ts); any other
+// failure becomes a HubspotRequestError whose message names the HTTP status
+// or the egress failure, never HubSpot's (or an impostor's) answer body.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
+import type { Egress } from '../egress.js';
 import { createRateLimiter, retryAfterMs, type RateLimiter } from '../rate-limiter.js';
 
 export const HUBSPOT_OBJECTS = ['contacts', 'companies'] as const;
@@ -61,6 +65,7 @@ export interface HubspotConnector {
 export interface HubspotConnectorOptions {
   accessToken: string;
   basePath: string;
+  egress: Egress;
   /** the account's request budget per 10 s */
   requestsPer10s: number;
   /** attempts per request before the error is handed to the caller (whose activity retry takes over) */
@@ -74,6 +79,17 @@ export class HubspotAuthError extends Error {
   constructor(status: number) {
     super(`HubSpot refused the access token (HTTP ${status}); reconnect HubSpot with a valid private app token`);
     this.name = 'HubspotAuthError';
+  }
+}
+
+/** HubSpot failed, could not be reached, or was not allowed to be (egress); `retryable`: a later attempt may succeed. */
+export class HubspotRequestError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'HubspotRequestError';
   }
 }
 
@@ -108,36 +124,84 @@ function limiterFor(accessToken: string, requestsPer10s: number): RateLimiter {
   return limiter;
 }
 
-/** 429, 5xx and failures without an HTTP status (connection reset, timeout) are worth another attempt. */
-const isTransient = (status: number | null) => status === null || status === 429 || status >= 500;
+/**
+ * What a failed call stands for: a refused token, or a HubspotRequestError.
+ * 429, 5xx, timeouts and unreachable hosts are worth another attempt; a
+ * destination the egress refuses, an oversized answer or another 4xx is not.
+ */
+function failureOf(err: unknown, egress: Egress): HubspotAuthError | HubspotRequestError {
+  const status = statusOf(err);
+  if (status === 401 || status === 403) return new HubspotAuthError(status);
+  if (status !== null) return new HubspotRequestError(`HubSpot answered HTTP ${status}`, status === 429 || status >= 500);
+  const egressFailure = egress.failureOf(err);
+  if (egressFailure) {
+    const retryable = egressFailure.failure === 'timeout' || egressFailure.failure === 'unreachable';
+    return new HubspotRequestError(`HubSpot could not be reached: ${egressFailure.message}`, retryable);
+  }
+  // the client could not read the answer (not JSON, not HubSpot's shape): whatever answered is not HubSpot's API
+  return new HubspotRequestError("HubSpot's answer could not be read as HubSpot's API", false);
+}
 
-async function withRetries<T>(limiter: RateLimiter, options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>>, call: () => Promise<T>): Promise<T> {
+async function withRetries<T>(
+  limiter: RateLimiter,
+  options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>> & { egress: Egress },
+  call: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     await limiter.take();
     try {
       return await call();
     } catch (err) {
-      const status = statusOf(err);
-      if (status === 401 || status === 403) throw new HubspotAuthError(status);
-      if (!isTransient(status) || attempt >= options.maxAttempts) throw err;
+      const failure = failureOf(err, options.egress);
+      if (!(failure instanceof HubspotRequestError && failure.retryable) || attempt >= options.maxAttempts) throw failure;
       const backoff = Math.min(MAX_BACKOFF_MS, options.initialBackoffMs * 2 ** (attempt - 1));
-      await sleep(status === 429 ? (retryAfterOf(err) ?? backoff) : backoff);
+      await sleep(statusOf(err) === 429 ? (retryAfterOf(err) ?? backoff) : backoff);
     }
   }
+}
+
+/** What the client's request-context classes (one per API module) have in common. */
+interface ClientRequestContext {
+  getUrl(): string;
+  setAgent(agent: unknown): void;
+}
+
+/**
+ * Per-call options that send the call through the egress. The client's own
+ * `httpAgent` setting is never applied in 13.5 (its configured middleware
+ * run only when a call passes options of its own), so every call passes
+ * these; node-fetch under the client then connects through the egress's
+ * agent, and so does every redirect it follows. Typed `never`: each API
+ * module of the client declares its own, nominally distinct, context class.
+ */
+function throughEgress(egress: Egress): never {
+  const middleware = {
+    pre: async (context: ClientRequestContext) => {
+      context.setAgent(egress.agentFor(new URL(context.getUrl())));
+      return context;
+    },
+    post: async <R>(response: R) => response,
+  };
+  return { middleware: [middleware] } as never;
 }
 
 export function createHubspotConnector(options: HubspotConnectorOptions): HubspotConnector {
   // The client's own limiter and retries are left off: its retry waits a
   // fixed 10 s per 429 regardless of Retry-After, and its decorators are
   // process-wide (the last Client constructed configures them for all).
-  const client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
+  const client = new Client({
+    accessToken: options.accessToken,
+    basePath: options.basePath.replace(/\/+$/, ''),
+    numberOfApiCallRetries: 0,
+  });
+  const egressed = throughEgress(options.egress);
   const limiter = limiterFor(options.accessToken, options.requestsPer10s);
-  const retry = { maxAttempts: options.maxAttempts ?? 6, initialBackoffMs: options.initialBackoffMs ?? 500 };
+  const retry = { maxAttempts: options.maxAttempts ?? 6, initialBackoffMs: options.initialBackoffMs ?? 500, egress: options.egress };
   const api = (object: HubspotObject) => (object === 'contacts' ? client.crm.contacts : client.crm.companies);
 
   return {
     async listProperties(object) {
-      const { results } = await withRetries(limiter, retry, () => client.crm.properties.coreApi.getAll(object, false));
+      const { results } = await withRetries(limiter, retry, () => client.crm.properties.coreApi.getAll(object, false, undefined, egressed));
       return results.map((p) => ({
         name: p.name,
         label: p.label,
@@ -152,7 +216,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): Hubspo
     async fetchPage(object, { after, limit, properties, modifiedFrom, modifiedTo }) {
       const pageSize = Math.min(limit, HUBSPOT_MAX_PAGE_SIZE);
       if (!modifiedFrom && !modifiedTo) {
-        const page = await withRetries(limiter, retry, () => api(object).basicApi.getPage(pageSize, after, properties));
+        const page = await withRetries(limiter, retry, () => api(object).basicApi.getPage(pageSize, after, properties, undefined, undefined, undefined, egressed));
         return { records: page.results.map(toRecord), nextAfter: page.paging?.next?.after ?? null };
       }
       const property = LAST_MODIFIED_PROPERTY[object];
@@ -168,7 +232,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): Hubspo
           properties,
           limit: pageSize,
           after: after ?? '0',
-        }),
+        }, egressed),
       );
       return { records: page.results.map(toRecord), nextAfter: page.paging?.next?.after ?? null };
     },

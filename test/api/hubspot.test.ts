@@ -1,7 +1,10 @@
 // §6.14 HubSpot: connecting (beyond the spec), the providers list, HubSpot's
 // properties read live from a fake HubSpot, and starting an import (its
 // validation and its status). The import itself runs in
-// test/workflow/hubspot-import.test.ts.
+// test/workflow/hubspot-import.test.ts; the egress refusals (SSRF) in
+// test/security/egress.test.ts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
@@ -13,7 +16,8 @@ let t: TestApp;
 let hubspot: FakeHubspot;
 
 beforeAll(async () => {
-  t = createTestApp();
+  // the fake listens on loopback: this app opts in to private destinations, and lets a connection choose its base path
+  t = createTestApp({ EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', HUBSPOT_ALLOW_TENANT_BASE_PATH: 'true' });
   hubspot = await startFakeHubspot({ token: TOKEN });
   const property = (name: string, label: string) => ({ name, label, type: 'string', fieldType: 'text', groupName: 'contactinformation' });
   hubspot.properties.contacts.push(
@@ -81,11 +85,28 @@ describe('connecting HubSpot and listing providers', () => {
     expect(list.body.data[0]).toMatchObject({ provider: 'hubspot', connected: true, token_hint: '••••6789' });
   });
 
-  it('rejects a missing token (400) and a base path that is not an http(s) URL (422)', async () => {
+  it('rejects a missing token (400) and a base path that is not an http(s) URL, or carries credentials, a query or a fragment (422)', async () => {
     const a = await seedTenant(t);
     expect((await connect(a, {})).status).toBe(400);
-    expect((await connect(a, { access_token: TOKEN, base_path: 'ftp://hubspot.example' })).status).toBe(422);
-    expect((await connect(a, { access_token: TOKEN, base_path: 'not a url' })).status).toBe(422);
+    for (const base_path of ['ftp://hubspot.example', 'not a url', 'https://user:pw@hubspot.example', `${hubspot.url}/?x=1`, `${hubspot.url}/#`, `${hubspot.url}#/crm`]) {
+      const res = await connect(a, { access_token: TOKEN, base_path });
+      expect(res.status, base_path).toBe(422);
+      expect(res.body.error.details[0].path).toBe('base_path');
+    }
+    expect(await t.database.prisma.connectedApp.count({ where: { org_id: a.orgId } })).toBe(0);
+  });
+
+  it('stores a base path normalised (no trailing slash), and pages the provider list (§5 page and limit)', async () => {
+    const a = await seedTenant(t);
+    const connected = await connect(a, { access_token: TOKEN, base_path: `${hubspot.url}///` });
+    expect(connected.body.data.base_path).toBe(hubspot.url);
+    const second = await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { limit: 1, page: 2 } });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ total: 4, page: 2, limit: 1 });
+    expect(second.body.data.map((p: { provider: string }) => p.provider)).toEqual(['slack']);
+    const beyond = await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { limit: 3, page: 2 } });
+    expect(beyond.body.data.map((p: { provider: string }) => p.provider)).toEqual(['google']);
+    expect((await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { page: 0 } })).status).toBe(422);
   });
 });
 
@@ -132,6 +153,46 @@ describe('GET /api/connected-apps/hubspot/properties', () => {
     const refused = await t.call('GET', '/api/connected-apps/hubspot/properties', { token: a.token });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('hubspot_token_rejected');
+  });
+
+  it("answers 502 with the envelope, and none of the answer's body, when HubSpot keeps failing, is not HubSpot or is not there", async () => {
+    const a = await seedTenant(t);
+    await connect(a);
+    hubspot.failNext(6, 502);
+    const failing = await t.call('GET', '/api/connected-apps/hubspot/properties', { token: a.token });
+    expect(failing.status).toBe(502);
+    expect(failing.body).toEqual({ success: false, error: { type: 'bad_gateway', code: 'hubspot_unavailable', message: 'HubSpot answered HTTP 502' } });
+
+    // a base path under which nothing answers HubSpot's API: the fake's 404 body (with its own message) is not passed on
+    await connect(a, { access_token: TOKEN, base_path: `${hubspot.url}/elsewhere` });
+    const notHubspot = await t.call('GET', '/api/connected-apps/hubspot/properties', { token: a.token });
+    expect(notHubspot.status).toBe(502);
+    expect(notHubspot.body.error).toMatchObject({ type: 'bad_gateway', code: 'hubspot_unavailable', message: 'HubSpot answered HTTP 404' });
+    expect(JSON.stringify(notHubspot.body)).not.toContain('No route');
+
+    // a port nobody listens on (a server that answered and is now closed)
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    await connect(a, { access_token: TOKEN, base_path: `http://127.0.0.1:${port}` });
+    const unreachable = await t.call('GET', '/api/connected-apps/hubspot/properties', { token: a.token });
+    expect(unreachable.status).toBe(502);
+    expect(unreachable.body.error).toMatchObject({ type: 'bad_gateway', code: 'hubspot_unavailable' });
+    expect(unreachable.body.error.message).toMatch(/^HubSpot could not be reached/);
+  });
+
+  it('holds no database connection while it waits on HubSpot (issue 8 §5)', async () => {
+    const a = await seedTenant(t);
+    await connect(a);
+    const { pool } = t.database;
+    const held = hubspot.hold((r) => r.path === '/crm/v3/properties/contacts');
+    const request = t.call('GET', '/api/connected-apps/hubspot/properties', { token: a.token });
+    await held.reached;
+    // the request is inside its HubSpot call now: every client of the pool is back in it
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+    held.release();
+    expect((await request).status).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEnrichmentProviders } from '../../connectors/enrichment/providers.js';
 import { parsePersonName, canonicalLinkedinUrl, companyDomainOfEmail } from '../../domain/enrichment-derived.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeEnrichmentServer, type FakeEnrichmentServer } from '../helpers/fake-enrichment-server.js';
@@ -28,6 +29,24 @@ describe('derived enrichment (domain/enrichment-derived.ts)', () => {
   });
 });
 
+describe('which providers run (logged by the API and the worker at start)', () => {
+  const config = { ENRICHMENT_PROVIDERS: 'http,derived', ENRICHMENT_FIELD_PROVIDERS: '', ENRICHMENT_HTTP_RATE_PER_SEC: 100 };
+
+  it('names a configured provider that is off, and why, instead of dropping it silently', () => {
+    expect(describeEnrichmentProviders(config)).toEqual({
+      active: ['derived'],
+      off: [{ provider: 'http', reason: 'ENRICHMENT_HTTP_BASE_URL and ENRICHMENT_HTTP_API_KEY not set' }],
+    });
+    expect(describeEnrichmentProviders({ ...config, ENRICHMENT_HTTP_BASE_URL: 'https://pdl.example' }).off).toEqual([
+      { provider: 'http', reason: 'ENRICHMENT_HTTP_API_KEY not set' },
+    ]);
+    expect(describeEnrichmentProviders({ ...config, ENRICHMENT_HTTP_BASE_URL: 'https://pdl.example', ENRICHMENT_HTTP_API_KEY: 'k' })).toEqual({
+      active: ['http', 'derived'],
+      off: [],
+    });
+  });
+});
+
 describe('lead enrichment API with the derived provider only', () => {
   let t: TestApp;
   beforeAll(() => {
@@ -46,7 +65,7 @@ describe('lead enrichment API with the derived provider only', () => {
     expect((await t.call('POST', '/api/lead-enrichment/enrich', { token, body: { lead_id: 99999999 } })).status).toBe(404);
   });
 
-  it('creates the lead from the input and enriches it synchronously, debiting one credit', async () => {
+  it('creates the lead from the input and enriches it synchronously; what is derived offline costs no credit', async () => {
     const tenant = await seedTenant(t);
     const email = `jane.${hex()}@acme-${hex()}.io`;
     const res = await t.call('POST', '/api/lead-enrichment/enrich', {
@@ -59,9 +78,9 @@ describe('lead enrichment API with the derived provider only', () => {
     expect(lead).toMatchObject({ first_name: 'Jane', last_name: 'van der Berg', email, lead_source: 3, website: `https://${email.split('@')[1]}` });
     expect(enrichment).toMatchObject({ provider: 'derived', filled: ['website'], sources: { website: 'derived' } });
     expect(lead.ai_information.enrichment).toEqual(enrichment);
-    expect(credits_remaining).toBe(999);
-    const entries = await t.database.prisma.enrichmentCreditEntry.findMany({ where: { org_id: tenant.orgId } });
-    expect(entries.map((e) => ({ lead_id: e.lead_id, amount: e.amount, provider: e.provider }))).toEqual([{ lead_id: lead.id, amount: 1, provider: 'derived' }]);
+    // credits pay for outside lookups (README, enrichment): an offline derivation debits none
+    expect(credits_remaining).toBe(1000);
+    expect(await t.database.prisma.enrichmentCreditEntry.count({ where: { org_id: tenant.orgId } })).toBe(0);
     // scored in the statements that created and enriched it, with no scoring workflow asked for
     const stored = await t.database.prisma.lead.findFirstOrThrow({ where: { id: lead.id, org_id: tenant.orgId } });
     expect(stored.score).toBeGreaterThan(0);
@@ -71,7 +90,7 @@ describe('lead enrichment API with the derived provider only', () => {
     // the same person again matches the lead; nothing is left to find, so nothing is debited
     const again = await t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: email.toUpperCase() } });
     expect(again.status).toBe(200);
-    expect(again.body.data).toMatchObject({ lead_created: false, enrichment: null, credits_remaining: 999 });
+    expect(again.body.data).toMatchObject({ lead_created: false, enrichment: null, credits_remaining: 1000 });
     expect(again.body.data.lead.id).toBe(lead.id);
   });
 
@@ -83,16 +102,14 @@ describe('lead enrichment API with the derived provider only', () => {
     expect(res.body.data.lead.website).toBeNull();
   });
 
-  it('refuses to enrich without credits (403 no_enrichment_credits), single and bulk', async () => {
+  it('derives offline for an organization without credits: nothing is paid for, so nothing is refused', async () => {
     const tenant = await seedTenant(t);
     await t.database.prisma.organization.update({ where: { id: tenant.orgId }, data: { enrichment_credits: 0 } });
-    const single = await t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: `a.${hex()}@acme.io` } });
-    expect(single.status).toBe(403);
-    expect(single.body.error).toMatchObject({ type: 'forbidden', code: 'no_enrichment_credits' });
-    const bulk = await t.call('POST', '/api/lead-enrichment/enrich/bulk', { token: tenant.token, body: { leads: [{ email: 'b@acme.io' }] } });
-    expect(bulk.status).toBe(403);
-    expect(await t.database.prisma.lead.count({ where: { org_id: tenant.orgId } })).toBe(0);
-    expect(await t.database.prisma.job.count({ where: { org_id: tenant.orgId } })).toBe(0);
+    const domain = `acme-${hex()}.io`;
+    const single = await t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: `a.${hex()}@${domain}` } });
+    expect(single.status).toBe(200);
+    expect(single.body.data).toMatchObject({ lead: { website: `https://${domain}` }, credits_remaining: 0 });
+    expect((await t.call('POST', '/api/lead-enrichment/enrich/bulk', { token: tenant.token, body: { leads: [{ email: 'b@acme.io' }] } })).status).toBe(202);
   });
 
   it('keeps ai_information.enrichment out of clients\' reach', async () => {
@@ -125,7 +142,7 @@ describe('lead enrichment API with the derived provider only', () => {
     expect((await t.call('GET', `/api/lead-enrichment/job/${exportJob.id}`, { token: a.token })).status).toBe(404);
   });
 
-  it('lists LinkedIn leads with their enrichment, newest first, and searches them', async () => {
+  it('lists LinkedIn leads with their enrichment, newest first, sorted by order_by / order_in, paged, and searches them', async () => {
     const tenant = await seedTenant(t);
     const marker = `li${hex()}`;
     const first = await t.call('POST', '/api/lead-enrichment/enrich', {
@@ -144,6 +161,18 @@ describe('lead enrichment API with the derived provider only', () => {
     expect(list.body.data[1].enrichment).toMatchObject({ filled: ['website'] });
     const search = await t.call('GET', '/api/lead-enrichment/linkedin-leads/recent', { token: tenant.token, query: { search: 'ann two' } });
     expect(search.body.data.map((l: { first_name: string }) => l.first_name)).toEqual(['Ann']);
+    // §5 order_by / order_in, and paging
+    const ascending = await t.call('GET', '/api/lead-enrichment/linkedin-leads/recent', { token: tenant.token, query: { order_by: 'id', order_in: 'ASC' } });
+    const ids = ascending.body.data.map((l: { id: number }) => l.id);
+    expect(ids).toHaveLength(2);
+    expect(ids).toEqual([...ids].sort((x: number, y: number) => x - y));
+    const byName = await t.call('GET', '/api/lead-enrichment/linkedin-leads/recent', {
+      token: tenant.token,
+      query: { order_by: 'first_name', order_in: 'asc', limit: 1, page: 2 },
+    });
+    expect(byName.body).toMatchObject({ total: 2, page: 2, limit: 1 });
+    expect(byName.body.data.map((l: { first_name: string | null }) => l.first_name)).toEqual([null]);
+    expect((await t.call('GET', '/api/lead-enrichment/linkedin-leads/recent', { token: tenant.token, query: { order_by: 'password' } })).status).toBe(422);
     const one = await t.call('GET', `/api/lead-enrichment/linkedin-leads/${first.body.data.lead.id}`, { token: tenant.token });
     expect(one.status).toBe(200);
     expect(one.body.data).toMatchObject({ id: first.body.data.lead.id, lead_source: 3, enrichment: { provider: 'derived' } });
@@ -157,7 +186,13 @@ describe('lead and company enrichment API with the http provider (local fake)', 
   let t: TestApp;
   beforeAll(async () => {
     fake = await startFakeEnrichmentServer();
-    t = createTestApp({ ENRICHMENT_HTTP_BASE_URL: fake.url, ENRICHMENT_HTTP_API_KEY: fake.apiKey, ENRICHMENT_SYNC_BUDGET_MS: '1000' });
+    t = createTestApp({
+      ENRICHMENT_HTTP_BASE_URL: fake.url,
+      ENRICHMENT_HTTP_API_KEY: fake.apiKey,
+      ENRICHMENT_SYNC_BUDGET_MS: '1000',
+      // the fake listens on loopback: an explicit opt-in to private destinations (off by default)
+      EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -237,6 +272,47 @@ describe('lead and company enrichment API with the http provider (local fake)', 
     expect(entry).toMatchObject({ company_id: company.id, lead_id: null, provider: 'http', amount: 1 });
     expect((await t.call('POST', '/api/company/enrich', { token: other.token, body: { company_id: company.id } })).status).toBe(404);
     expect((await t.call('POST', '/api/company/enrich', { token: tenant.token, body: {} })).status).toBe(400);
+  });
+
+  it('refuses to enrich without credits when an outside provider would be asked (403 no_enrichment_credits), single and bulk', async () => {
+    const tenant = await seedTenant(t);
+    await t.database.prisma.organization.update({ where: { id: tenant.orgId }, data: { enrichment_credits: 0 } });
+    const before = fake.stats.requests;
+    const single = await t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: `a.${hex()}@acme.io` } });
+    expect(single.status).toBe(403);
+    expect(single.body.error).toMatchObject({ type: 'forbidden', code: 'no_enrichment_credits' });
+    const bulk = await t.call('POST', '/api/lead-enrichment/enrich/bulk', { token: tenant.token, body: { leads: [{ email: 'b@acme.io' }] } });
+    expect(bulk.status).toBe(403);
+    expect(await t.database.prisma.lead.count({ where: { org_id: tenant.orgId } })).toBe(0);
+    expect(await t.database.prisma.job.count({ where: { org_id: tenant.orgId } })).toBe(0);
+    expect(fake.stats.requests).toBe(before);
+  });
+
+  it('holds no database connection while it waits on the provider (issue 8 §5)', async () => {
+    const tenant = await seedTenant(t);
+    const { pool } = t.database;
+    fake.latencyMs = 600;
+    try {
+      const request = t.call('POST', '/api/lead-enrichment/enrich', { token: tenant.token, body: { email: `wait.${hex()}@wait-${hex()}.io` } });
+      const requestsBefore = fake.stats.requests;
+      // sample the pool while the provider sits on the lookup
+      await new Promise<void>((resolve, reject) => {
+        const deadline = Date.now() + 10_000;
+        const poll = setInterval(() => {
+          if (fake.stats.requests > requestsBefore) {
+            clearInterval(poll);
+            setTimeout(resolve, 200);
+          } else if (Date.now() > deadline) {
+            clearInterval(poll);
+            reject(new Error('the provider was never asked'));
+          }
+        }, 5);
+      });
+      expect(pool.totalCount - pool.idleCount).toBe(0);
+      expect((await request).status).toBe(200);
+    } finally {
+      fake.latencyMs = 0;
+    }
   });
 
   it('hands the work to an enrichment job when the provider is slower than the budget', async () => {

@@ -1,8 +1,13 @@
 // A local HubSpot that speaks the CRM v3 endpoints the official client calls
 // (objects list and search, property definitions) with HubSpot's paging
 // (paging.next.after), its 401 and 429 bodies, and injectable transient
-// failures. It records every request, so tests can tell which pages were
-// fetched and how often.
+// failures. It records every request with its arrival time, so tests can
+// tell which pages were fetched, how often and when; and it can hold a
+// request unanswered (to stop a client at an exact point).
+//
+// It listens on 127.0.0.1: an app or worker talking to it must opt in to
+// private destinations (EGRESS_ALLOW_PRIVATE_NETWORKS=true, or the fake's
+// host:port in EGRESS_ALLOWED_HOSTS), which production never does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,7 +35,21 @@ export interface FakeRequest {
   object: FakeObject | null;
   /** the cursor asked for (list: ?after=, search: body.after); null for the first page */
   after: string | null;
+  /** the answer's status; 499 when the client went away before a held request was answered */
   status: number;
+  /** Date.now() when the request arrived */
+  at: number;
+  /** the Retry-After (seconds) of a 429 */
+  retryAfter?: number;
+}
+
+export interface HeldRequest {
+  /** resolves once a matching request has arrived (and is being held) */
+  reached: Promise<void>;
+  /** resolves when the client of the held request has gone away (its connection closed) */
+  clientGone: Promise<void>;
+  /** lets the held request be answered */
+  release(): void;
 }
 
 export interface FakeHubspotOptions {
@@ -48,6 +67,10 @@ export interface FakeHubspot {
   requests: FakeRequest[];
   /** the next `count` object and property requests answer `status` (502 by default) */
   failNext(count: number, status?: number): void;
+  /** the next `count` requests answer 429 with this Retry-After (seconds), as HubSpot's rate limit does */
+  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** holds the first request matching `match` (by object and cursor) until released */
+  hold(match: (request: Pick<FakeRequest, 'path' | 'object' | 'after'>) => boolean): HeldRequest;
   /** successful page fetches of `object` per cursor ('' for the first page) */
   pageFetches(object: FakeObject): Map<string, number>;
   close(): Promise<void>;
@@ -120,35 +143,56 @@ export async function startFakeHubspot(options: FakeHubspotOptions): Promise<Fak
   const requests: FakeRequest[] = [];
   const recent: number[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 502 };
+  const holds: { match: Parameters<FakeHubspot['hold']>[0]; arrived: () => void; gone: () => void; released: Promise<void> }[] = [];
+  let rateLimited: { count: number; retryAfter: number } = { count: 0, retryAfter: 1 };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
-    const record = (object: FakeObject | null, after: string | null, status: number) =>
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, object, after, status });
+    const record = (object: FakeObject | null, after: string | null, status: number, retryAfter?: number) =>
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, object, after, status, at, ...(retryAfter !== undefined && { retryAfter }) });
     const objectMatch = OBJECT_PATH.exec(url.pathname);
     const propertyMatch = PROPERTY_PATH.exec(url.pathname);
     const object = (objectMatch?.[1] ?? propertyMatch?.[1] ?? null) as FakeObject | null;
     const body = req.method === 'POST' ? await readJson(req) : {};
     const after = objectMatch ? ((objectMatch[2] ? (body.after as string | undefined) : url.searchParams.get('after')) ?? null) : null;
     const cursor = after === '0' ? null : after;
+    const held = holds.findIndex((h) => h.match({ path: url.pathname, object, after: cursor }));
+    if (held >= 0) {
+      const [hold] = holds.splice(held, 1);
+      let gone = false;
+      res.once('close', () => {
+        gone = !res.writableFinished;
+        if (gone) hold!.gone();
+      });
+      hold!.arrived();
+      await hold!.released;
+      if (gone) return record(object, cursor, 499);
+    }
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
 
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       record(object, cursor, 401);
       return send(res, 401, hubspotError('Authentication credentials not found.', 'INVALID_AUTHENTICATION'));
     }
+    const rateLimitAnswer = (retryAfter: number) => {
+      record(object, cursor, 429, retryAfter);
+      return send(
+        res,
+        429,
+        hubspotError('You have reached your ten_secondly_rolling limit.', 'RATE_LIMITS', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }),
+        { 'retry-after': String(retryAfter) },
+      );
+    };
+    if (rateLimited.count > 0) {
+      rateLimited.count--;
+      return rateLimitAnswer(rateLimited.retryAfter);
+    }
     if (options.rateLimit) {
       const now = Date.now();
       while (recent.length > 0 && recent[0]! <= now - options.rateLimit.windowMs) recent.shift();
       if (recent.length >= options.rateLimit.max) {
-        record(object, cursor, 429);
-        const retryAfter = Math.max(1, Math.ceil((recent[0]! + options.rateLimit.windowMs - now) / 1000));
-        return send(
-          res,
-          429,
-          hubspotError('You have reached your ten_secondly_rolling limit.', 'RATE_LIMITS', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }),
-          { 'retry-after': String(retryAfter) },
-        );
+        return rateLimitAnswer(Math.max(1, Math.ceil((recent[0]! + options.rateLimit.windowMs - now) / 1000)));
       }
       recent.push(now);
     }
@@ -208,6 +252,19 @@ export async function startFakeHubspot(options: FakeHubspotOptions): Promise<Fak
     requests,
     failNext(count, status = 502) {
       failures = { count, status };
+    },
+    rateLimitNext(count, retryAfter) {
+      rateLimited = { count, retryAfter };
+    },
+    hold(match) {
+      let arrived!: () => void;
+      let gone!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((resolve) => (arrived = resolve));
+      const clientGone = new Promise<void>((resolve) => (gone = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ match, arrived, gone, released });
+      return { reached, clientGone, release };
     },
     pageFetches(object) {
       const counts = new Map<string, number>();

@@ -25,6 +25,8 @@ describe('bulk enrichment job (real worker, real Temporal, fake provider with la
         ENRICHMENT_HTTP_BASE_URL: fake.url,
         ENRICHMENT_HTTP_API_KEY: fake.apiKey,
         ENRICHMENT_HTTP_RATE_PER_SEC: String(CLIENT_RATE_PER_SECOND),
+        // the fake listens on loopback: an explicit opt-in to private destinations (off by default)
+        EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
         // small batches: 500 leads make 125 batches, more than one workflow run starts before continuing as new
         ENRICHMENT_BATCH_SIZE: '4',
       },

@@ -2,13 +2,16 @@
 // starts the workflow on a real worker (real Temporal), and the official
 // HubSpot client reads a local fake HubSpot that pages, rate-limits (429)
 // and fails transiently (502). Counts must be exact, a re-run must merge
-// rather than duplicate, and an interrupted import must resume from its
-// committed checkpoint without fetching committed pages again.
+// rather than duplicate, a 429's Retry-After must be waited out, and an
+// interrupted import (a stopped worker, a SIGKILLed worker process) must
+// resume from its committed checkpoint without fetching committed pages again.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHubspotImportActivities } from '../../activities/hubspot-import.activities.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
+import { egressFor } from '../../connectors/egress.js';
 import { createRateLimiter } from '../../connectors/rate-limiter.js';
 import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/hubspot-import.js';
 import { createLogger } from '../../domain/logger.js';
@@ -16,6 +19,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
+import { killGroup, spawnWorker } from '../helpers/worker-process.js';
 
 const TOKEN = 'pat-na1-fake-token-0001';
 const COMPANIES = 230;
@@ -53,6 +57,9 @@ function seedHubspot(hubspot: FakeHubspot) {
 
 const EXPECTED = { skipped: 10, merged: 12, contactsCreated: CONTACTS - 10 - 12 };
 
+/** The explicit opt-in of app and workers to fakes on loopback (off by default, never in production). */
+const LOOPBACK_FAKES = { EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', HUBSPOT_ALLOW_TENANT_BASE_PATH: 'true' } as const;
+
 describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
   let scratch: ScratchDatabase;
   let t: TestApp;
@@ -63,7 +70,12 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
 
   beforeAll(async () => {
     scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'hubspot');
-    t = createTestApp({ DATABASE_URL: scratch.url, TEMPORAL_TASK_QUEUE: `hubspot-test-${randomBytes(4).toString('hex')}` });
+    t = createTestApp({
+      DATABASE_URL: scratch.url,
+      TEMPORAL_TASK_QUEUE: `hubspot-test-${randomBytes(4).toString('hex')}`,
+      // each test's fake HubSpot listens on its own loopback port: connections point at it (tenant base path), which the egress lets through
+      ...LOOPBACK_FAKES,
+    });
     runtime = await startRuntime();
   });
 
@@ -161,7 +173,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
         created_by: tenant.adminId,
       },
     });
-    const { importNextHubspotPage } = createHubspotImportActivities({ pool: t.database.pool, config: t.deps.config });
+    const { importNextHubspotPage } = createHubspotImportActivities({ pool: t.database.pool, config: t.deps.config, egress: egressFor(t.deps.config) });
     const ref = { orgId: tenant.orgId, jobId: job.id };
     const attempts = await Promise.all([importNextHubspotPage(ref), importNextHubspotPage(ref)]);
     expect(attempts.map((a) => a.committed).sort()).toEqual([0, 100]);
@@ -189,6 +201,8 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
       const hubspot = await fakeHubspot({ token: TOKEN, rateLimit: { max: 4, windowMs: 1000 } });
       const tenant = await connectedTenant(hubspot);
       hubspot.failNext(2, 502);
+      // two 429s whose Retry-After (2 s) is four times the connector's first backoff: waiting it out is visible in the times
+      hubspot.rateLimitNext(2, 2);
       const id = await startImport(tenant);
       // seven 502s in a row outlast the connector's six attempts: the activity fails and Temporal retries it
       await waitFor(tenant, id, (job) => job.progress.processed >= COMPANIES + 300);
@@ -204,7 +218,16 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
         failed: 0,
       });
       expect(await counts(tenant.orgId)).toEqual({ leads: EXPECTED.contactsCreated, companies: COMPANIES });
-      expect(hubspot.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+      const rateLimited = hubspot.requests.filter((r) => r.status === 429);
+      expect(rateLimited.filter((r) => r.retryAfter === 2)).toHaveLength(2);
+      // Retry-After was waited out: the import is sequential, so the next request after a 429 is its retry, and it
+      // came no earlier than Retry-After said (the connector's own backoff would be 500 ms, then 1 s)
+      const byArrival = [...hubspot.requests].sort((x, y) => x.at - y.at);
+      for (const limited of rateLimited) {
+        const retry = byArrival.find((r) => r.at > limited.at);
+        expect(retry, 'a request followed the 429').toBeDefined();
+        expect(retry!.at - limited.at).toBeGreaterThanOrEqual(limited.retryAfter! * 1000 - 2);
+      }
       expect(hubspot.requests.filter((r) => r.status === 502)).toHaveLength(9);
       expectEveryPageOnce(hubspot);
 
@@ -262,6 +285,57 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
       expectEveryPageOnce(hubspot);
     },
     300_000,
+  );
+
+  it(
+    'resumes after the worker PROCESS is SIGKILLed at a page boundary: exact leads and companies, nothing doubled',
+    async () => {
+      // this test's worker is a process of its own (killable); the in-process one steps aside meanwhile
+      await runtime.stop();
+      const workers: ChildProcess[] = [];
+      try {
+        const hubspot = await fakeHubspot({ token: TOKEN });
+        const tenant = await connectedTenant(hubspot);
+        const { config } = t.deps;
+        const env = {
+          DATABASE_URL: config.DATABASE_URL,
+          TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+          JWT_SECRET: config.JWT_SECRET,
+          LOG_LEVEL: 'error',
+          ...LOOPBACK_FAKES,
+        };
+        workers.push(spawnWorker(env));
+        // companies (3 pages) and contacts pages 1-3 are committed when the worker asks for contacts page 4 (after id 10299)
+        const pageFour = hubspot.hold((r) => r.object === 'contacts' && r.after === '10299');
+        const id = await startImport(tenant);
+        await pageFour.reached;
+        killGroup(workers[0]!, 'SIGKILL');
+        const atKill = await t.database.prisma.job.findUniqueOrThrow({ where: { id } });
+        expect(atKill).toMatchObject({ processed: COMPANIES + 300, checkpoint: { object: 'contacts', after: '10299', fetched: 300 } });
+        // HubSpot answers page 4 only once its asker is dead (the kernel closed the connection): that answer is lost
+        await pageFour.clientGone;
+        pageFour.release();
+
+        workers.push(spawnWorker(env));
+        const job = await waitFor(tenant, id, finished, 150_000);
+        expect(job.status).toBe('completed');
+        expect(job.progress).toMatchObject({
+          processed: COMPANIES + CONTACTS,
+          created: COMPANIES + EXPECTED.contactsCreated,
+          merged: EXPECTED.merged,
+          skipped: EXPECTED.skipped,
+          failed: 0,
+        });
+        expect(await counts(tenant.orgId)).toEqual({ leads: EXPECTED.contactsCreated, companies: COMPANIES });
+        expect(hubspot.requests.filter((r) => r.status === 499).map((r) => r.after)).toEqual(['10299']);
+        expectEveryPageOnce(hubspot);
+      } finally {
+        for (const worker of workers) killGroup(worker, 'SIGKILL');
+        runtime = await startRuntime();
+      }
+    },
+    240_000,
   );
 });
 

@@ -1,8 +1,9 @@
 // Request and response shapes of the connected-apps module (§6.14).
 import { z } from '@hono/zod-openapi';
+import { serviceUrlProblem } from '../../../connectors/egress.js';
 import { CONNECTED_APP_PROVIDERS } from '../../../domain/connected-app.service.js';
 import { COMPANY_IMPORT_FIELDS, LEAD_IMPORT_FIELDS } from '../../../domain/hubspot-import.js';
-import { dateBound } from '../../openapi/params.js';
+import { dateBound, listQuery } from '../../openapi/params.js';
 
 export const connectedAppSchema = z
   .object({
@@ -19,10 +20,23 @@ export const connectedAppSchema = z
 export const hubspotConnectBody = z.object({
   access_token: z.string().trim().min(1).max(1000).openapi({ description: 'A HubSpot private app access token (scopes: crm.objects.contacts.read, crm.objects.companies.read, crm.schemas.*.read)' }),
   base_path: z
-    .url({ protocol: /^https?$/ })
+    .string()
+    .trim()
+    .max(2000)
+    .superRefine((value, ctx) => {
+      const problem = serviceUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
-    .openapi({ description: "HubSpot's API base URL; defaults to the server's HUBSPOT_BASE_PATH (https://api.hubapi.com)" }),
+    .openapi({
+      format: 'uri',
+      description:
+        "Another HubSpot API base URL (http/https, no credentials, query or fragment), accepted only where the operator set HUBSPOT_ALLOW_TENANT_BASE_PATH " +
+        "and only when it resolves to a public address (422 base_path_not_allowed / base_path_refused otherwise); absent: the server's HUBSPOT_BASE_PATH",
+    }),
 });
+
+export const connectedAppsListQuery = listQuery(['id']).pick({ page: true, limit: true });
 
 const hubspotPropertySchema = z
   .object({

@@ -1,5 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { createHubspotConnector, HubspotAuthError, type HubspotObject } from '../../../connectors/hubspot/hubspot.connector.js';
+import { EgressError, egressFor } from '../../../connectors/egress.js';
+import { createHubspotConnector, HubspotAuthError, HubspotRequestError, type HubspotObject } from '../../../connectors/hubspot/hubspot.connector.js';
+import type { Config } from '../../../domain/config.js';
 import { connectHubspot, disconnectHubspot, getHubspotConnection, listConnectedApps } from '../../../domain/connected-app.service.js';
 import { ApiError } from '../../../domain/errors.js';
 import {
@@ -25,13 +27,36 @@ import type {
 // an API request waits for HubSpot only briefly; imports (activities) retry longer
 const REQUEST_ATTEMPTS = 3;
 
-export const listConnectedAppsHandler: RouteHandler<typeof listConnectedAppsRoute, AppEnv> = async (c) => {
-  const apps = await listConnectedApps(c.var.deps.database.pool, c.var.auth);
-  return okList(c, { data: apps, total: apps.length, page: 1, limit: apps.length }, 'Connected apps retrieved');
-};
+export const listConnectedAppsHandler: RouteHandler<typeof listConnectedAppsRoute, AppEnv> = async (c) =>
+  okList(c, await listConnectedApps(c.var.deps.database.pool, c.var.auth, c.req.valid('query')), 'Connected apps retrieved');
 
-export const connectHubspotHandler: RouteHandler<typeof connectHubspotRoute, AppEnv> = async (c) =>
-  ok(c, await connectHubspot(c.var.deps.database.pool, c.var.auth, c.req.valid('json')), 'HubSpot connected');
+/**
+ * A connection's own base path: HubSpot's address is the operator's to set
+ * (HUBSPOT_BASE_PATH); a tenant may choose another only where the operator
+ * allows it, and only one the egress allows (checked here, and again by the
+ * egress on every request, since what a name resolves to can change).
+ */
+async function allowedTenantBasePath(config: Config, basePath: string | undefined): Promise<string | undefined> {
+  if (basePath === undefined) return undefined;
+  if (!config.HUBSPOT_ALLOW_TENANT_BASE_PATH) {
+    throw new ApiError('validation_error', "base_path cannot be set on this server: HubSpot's address is its operator's configuration (HUBSPOT_BASE_PATH)", {
+      code: 'base_path_not_allowed',
+    });
+  }
+  try {
+    return await egressFor(config).checkDestination(basePath);
+  } catch (err) {
+    if (err instanceof EgressError) throw new ApiError('validation_error', `base_path: ${err.message}`, { code: 'base_path_refused' });
+    throw err;
+  }
+}
+
+export const connectHubspotHandler: RouteHandler<typeof connectHubspotRoute, AppEnv> = async (c) => {
+  const { config, database } = c.var.deps;
+  const body = c.req.valid('json');
+  const basePath = await allowedTenantBasePath(config, body.base_path);
+  return ok(c, await connectHubspot(database.pool, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
+};
 
 export const disconnectHubspotHandler: RouteHandler<typeof disconnectHubspotRoute, AppEnv> = async (c) =>
   ok(c, await disconnectHubspot(c.var.deps.database.pool, c.var.auth), 'HubSpot disconnected');
@@ -39,8 +64,14 @@ export const disconnectHubspotHandler: RouteHandler<typeof disconnectHubspotRout
 export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRoute, AppEnv> = async (c) => {
   const { config, database } = c.var.deps;
   const all = c.req.valid('query').all === '1';
-  const connection = await getHubspotConnection(database.pool, c.var.auth.orgId, config.HUBSPOT_BASE_PATH);
-  const hubspot = createHubspotConnector({ ...connection, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S, maxAttempts: REQUEST_ATTEMPTS });
+  // the connection is read (and its pooled client released) before HubSpot is called: no database connection waits on HubSpot
+  const connection = await getHubspotConnection(database.pool, c.var.auth.orgId, config);
+  const hubspot = createHubspotConnector({
+    ...connection,
+    egress: egressFor(config),
+    requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S,
+    maxAttempts: REQUEST_ATTEMPTS,
+  });
   const propertiesOf = async (object: HubspotObject) => {
     const properties = await hubspot.listProperties(object);
     return all ? properties : properties.filter((p) => COMMON_HUBSPOT_PROPERTIES[object].includes(p.name));
@@ -59,6 +90,7 @@ export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRout
     );
   } catch (err) {
     if (err instanceof HubspotAuthError) throw new ApiError('validation_error', err.message, { code: 'hubspot_token_rejected' });
+    if (err instanceof HubspotRequestError) throw new ApiError('bad_gateway', err.message, { code: 'hubspot_unavailable' });
     throw err;
   }
 };
@@ -67,7 +99,7 @@ export const startHubspotImportHandler: RouteHandler<typeof startHubspotImportRo
   const { config, database } = c.var.deps;
   const body = c.req.valid('json');
   // refused before a job exists: an import without a connection could only fail
-  await getHubspotConnection(database.pool, c.var.auth.orgId, config.HUBSPOT_BASE_PATH);
+  await getHubspotConnection(database.pool, c.var.auth.orgId, config);
   // the shared date-range rule (a date-only `to` covers its day), as the inclusive instants HubSpot's filter takes
   const range = dateRangeFilter(body.from, body.to);
   const to = range?.lt ? new Date(range.lt.getTime() - 1) : range?.lte;

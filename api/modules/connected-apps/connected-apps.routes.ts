@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from '../jobs/job.schemas.js';
-import { connectedAppSchema, hubspotConnectBody, hubspotImportBody, hubspotPropertiesQuery, hubspotPropertiesSchema } from './connected-app.schemas.js';
+import { connectedAppSchema, connectedAppsListQuery, hubspotConnectBody, hubspotImportBody, hubspotPropertiesQuery, hubspotPropertiesSchema } from './connected-app.schemas.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const tags = ['Integrations'];
@@ -13,7 +13,10 @@ export const listConnectedAppsRoute = defineRoute('bearer', {
   path: '/api/connected-apps/list',
   tags,
   summary: 'List connected providers',
-  description: 'Every provider LIO integrates with (HubSpot, Slack, Teams, Google) and whether the organization has connected it. Tokens are never returned.',
+  description:
+    'Every provider LIO integrates with (HubSpot, Slack, Teams, Google) and whether the organization has connected it, in that order, ' +
+    'a page at a time (page, limit). Tokens are never returned.',
+  request: { query: connectedAppsListQuery },
   responses: { 200: { description: 'The providers', content: json(listEnvelope(connectedAppSchema)) } },
 });
 
@@ -24,7 +27,9 @@ export const connectHubspotRoute = defineRoute('bearer', {
   summary: 'Connect HubSpot (beyond the spec)',
   description:
     'Admins only (403 otherwise). Stores a HubSpot private app token for the organization (replacing an earlier one). The token is checked when it is used: ' +
-    'GET /api/connected-apps/hubspot/properties answers 422 hubspot_token_rejected when HubSpot refuses it.',
+    'GET /api/connected-apps/hubspot/properties answers 422 hubspot_token_rejected when HubSpot refuses it. base_path is accepted only where the ' +
+    'operator allows a tenant its own HubSpot address (422 base_path_not_allowed otherwise) and only when it resolves to a public address ' +
+    '(422 base_path_refused).',
   request: { body: { required: true, content: json(hubspotConnectBody) } },
   responses: { 200: { description: 'Connected', content: json(okEnvelope(connectedAppSchema)) } },
 });
@@ -45,9 +50,13 @@ export const hubspotPropertiesRoute = defineRoute('bearer', {
   summary: 'HubSpot fields',
   description:
     "HubSpot's contact and company properties, read live from the connected account, with the LIO fields they can be mapped to " +
-    'and the default mapping. 422 hubspot_not_connected when HubSpot is not connected; 422 hubspot_token_rejected when HubSpot refuses the token.',
+    'and the default mapping. 422 hubspot_not_connected when HubSpot is not connected; 422 hubspot_token_rejected when HubSpot refuses the token; ' +
+    '502 hubspot_unavailable when HubSpot fails, cannot be reached in time, or its address is not an allowed destination.',
   request: { query: hubspotPropertiesQuery },
-  responses: { 200: { description: 'Properties', content: json(okEnvelope(hubspotPropertiesSchema)) } },
+  responses: {
+    200: { description: 'Properties', content: json(okEnvelope(hubspotPropertiesSchema)) },
+    502: { description: 'HubSpot failed or could not be reached (error.code hubspot_unavailable)', content: json(errorEnvelopeSchema) },
+  },
 });
 
 export const startHubspotImportRoute = defineRoute('bearer', {

@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { egressFor } from '../../../connectors/egress.js';
 import { createEnrichmentEngine } from '../../../connectors/enrichment/providers.js';
 import type { Config } from '../../../domain/config.js';
 import type { EnrichmentEngine } from '../../../domain/enrichment.js';
@@ -12,6 +13,7 @@ import {
   getLinkedinLead,
   listLinkedinLeads,
   noCreditsError,
+  outOfCredits,
 } from '../../../domain/enrichment.service.js';
 import { getJob, presentJob } from '../../../domain/job.service.js';
 import { loadLeadLabels } from '../../../domain/lead-lookups.js';
@@ -34,7 +36,7 @@ function enrichDeps(c: Context<AppEnv>) {
   const { config, database } = c.var.deps;
   let engine = engines.get(config);
   if (!engine) {
-    engine = createEnrichmentEngine(config);
+    engine = createEnrichmentEngine(config, egressFor(config));
     engines.set(config, engine);
   }
   return { pool: database.pool, db: database.prisma, engine, budgetMs: config.ENRICHMENT_SYNC_BUDGET_MS, batchSize: config.ENRICHMENT_BATCH_SIZE };
@@ -58,7 +60,7 @@ export const enrichLeadHandler: RouteHandler<typeof enrichLeadRoute, AppEnv> = a
 export const bulkEnrichHandler: RouteHandler<typeof bulkEnrichRoute, AppEnv> = async (c) => {
   const { pool } = c.var.deps.database;
   const { leads, group_id } = c.req.valid('json');
-  if ((await creditsLeft(pool, c.var.auth.orgId)) <= 0) throw noCreditsError();
+  if (await outOfCredits(pool, enrichDeps(c).engine, c.var.auth.orgId)) throw noCreditsError();
   const job = await createLeadEnrichmentJob(pool, c.var.auth, leads, {
     batchSize: c.var.deps.config.ENRICHMENT_BATCH_SIZE,
     ...(group_id !== undefined && { groupId: group_id }),
@@ -71,9 +73,9 @@ export const enrichmentJobHandler: RouteHandler<typeof enrichmentJobRoute, AppEn
 
 export const recentLinkedinLeadsHandler: RouteHandler<typeof recentLinkedinLeadsRoute, AppEnv> = async (c) => {
   const { pool } = c.var.deps.database;
-  const { page, limit, search, search_value } = c.req.valid('query');
+  const { search, search_value, ...list } = c.req.valid('query');
   const [result, labels] = await Promise.all([
-    listLinkedinLeads(pool, c.var.auth, { page, limit, search: search ?? search_value }),
+    listLinkedinLeads(pool, c.var.auth, { ...list, search: search ?? search_value }),
     loadLeadLabels(pool, c.var.auth.orgId),
   ]);
   return okList(c, { ...result, data: result.data.map((lead) => ({ ...presentLead(lead, labels), enrichment: enrichmentOf(lead) })) }, 'LinkedIn leads retrieved');

@@ -26,7 +26,8 @@ const PRECEDENCE =
   'Only empty columns are filled: a value already there (entered by a user or by an earlier enrichment) is never overwritten. ' +
   'Among providers, each field takes the first answer in the configured order (ENRICHMENT_PROVIDERS, default: the outside ' +
   'provider, then values derived offline from the email domain, the name and the LinkedIn URL), so the precedence is ' +
-  'user-entered > enrichment > derived. One enrichment credit is debited per lead or company for which something was found.';
+  'user-entered > enrichment > derived. One enrichment credit is debited per lead or company for which an outside provider found ' +
+  'something; values derived offline cost nothing.';
 
 export const enrichLeadRoute = defineRoute('bearer', {
   method: 'post',
@@ -75,7 +76,9 @@ export const recentLinkedinLeadsRoute = defineRoute('bearer', {
   path: '/api/lead-enrichment/linkedin-leads/recent',
   tags: ['Lead enrichment'],
   summary: 'Recent LinkedIn leads',
-  description: 'Leads captured from LinkedIn URLs (every lead with a linkedin_url), newest first, each with its enrichment.',
+  description:
+    'Leads captured from LinkedIn URLs (every lead with a linkedin_url), each with its enrichment; sorted by order_by / order_in ' +
+    '(default id DESC: newest first), search in name, email, company or URL, start_date / end_date on created_at.',
   request: { query: linkedinLeadsQuery },
   responses: { 200: { description: 'A page of LinkedIn leads', content: json(listEnvelope(linkedinLeadSchema)) } },
 });

@@ -1,9 +1,11 @@
 // Request and response schemas of lead and company enrichment (§6.3, §6.4).
 import { z } from '@hono/zod-openapi';
 import { bareDomain } from '../../../domain/enrichment-derived.js';
+import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
 import { dedupeLinkedin } from '../../../domain/lead.service.js';
 import { companySchema } from '../companies/company.schemas.js';
 import { leadSchema } from '../leads/lead.schemas.js';
+import { listQuery } from '../../openapi/params.js';
 
 /** Bulk requests are cut into batches by the job; this bounds one request's size. */
 export const BULK_ENRICH_MAX_LEADS = 10_000;
@@ -82,9 +84,7 @@ export const linkedinLeadSchema = leadSchema
   .extend({ enrichment: enrichmentRecordSchema.nullable().openapi({ description: "The lead's ai_information.enrichment" }) })
   .openapi('LinkedinLead');
 
-export const linkedinLeadsQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  limit: z.coerce.number().int().min(1).max(500).default(10),
+export const linkedinLeadsQuery = listQuery(LEAD_SORTABLE_FIELDS).extend({
   search: z.string().trim().max(200).optional().openapi({ description: 'Contained in the name, email, company or LinkedIn URL' }),
   search_value: z.string().trim().max(200).optional().openapi({ description: 'The §5 name of `search`' }),
 });
