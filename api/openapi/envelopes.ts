@@ -16,6 +16,12 @@ export const errorEnvelopeSchema = z
   })
   .openapi('ErrorEnvelope');
 
+/** A documented error status: its description and the error envelope. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorEnvelopeSchema } },
+});
+
 export const okEnvelope = <T extends z.ZodType>(data: T) =>
   z.object({ success: z.literal(true), message: z.string(), data });
 

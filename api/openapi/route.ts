@@ -3,18 +3,15 @@
 // auth mode adds the middleware, `security` and the standard error responses.
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { requireAuth, type AuthMode } from '../middleware/auth.js';
-import { errorEnvelopeSchema } from './envelopes.js';
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorEnvelopeSchema } },
-});
+import { errorResponse } from './envelopes.js';
 
 const standardErrors = {
   400: errorResponse('Bad request: malformed body or missing required parameters'),
+  413: errorResponse('Request body larger than the limit (JSON_BODY_MAX_BYTES; uploads have their own limits)'),
   422: errorResponse('Validation error'),
   429: errorResponse('Too many requests (see Retry-After)'),
   500: errorResponse('Server error'),
+  503: errorResponse('The server is saturated (no database connection free in time, or a query ran too long); retry after Retry-After'),
 };
 
 const authErrors = {

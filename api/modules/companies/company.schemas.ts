@@ -3,7 +3,7 @@
 // fields; in both an empty value clears a field, like null.
 import { z } from '@hono/zod-openapi';
 import { COMPANY_SORTABLE_FIELDS, EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../../domain/company.service.js';
-import { booleanQuery, csvIds, listQuery, phoneNumber } from '../../openapi/params.js';
+import { booleanQuery, csvIds, limitParam, listQuery, phoneNumber } from '../../openapi/params.js';
 import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 import { uploadedFile } from '../../openapi/uploads.js';
 
@@ -103,7 +103,7 @@ const formRating = z
   .pipe(rating)
   .nullable()
   .optional()
-  .openapi({ type: 'integer', description: '1-5' });
+  .openapi({ type: 'integer', minimum: 1, maximum: 5, description: '1-5' });
 
 const logoFile = uploadedFile.openapi({ description: 'JPEG, PNG, GIF or WebP, at most 2 MB' });
 
@@ -156,7 +156,7 @@ export const companyListQuery = listQuery(COMPANY_SORTABLE_FIELDS).extend({
 export const companyFilterQuery = companyListQuery.omit({ page: true, limit: true, order_by: true, order_in: true });
 
 export const similarCompaniesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(50).default(10).openapi({ type: 'integer', description: 'At most 50' }),
+  limit: limitParam(50).openapi({ description: 'At most 50' }),
 });
 
 export const deleteCompaniesBody = deletionBody('DeleteCompaniesRequest', 'companies', listFiltersBody(companyFilterQuery, '/api/company/list'));

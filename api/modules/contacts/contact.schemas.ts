@@ -3,7 +3,7 @@
 // object of the bulk update and the bulk delete.
 import { z } from '@hono/zod-openapi';
 import { CONTACT_SORTABLE_FIELDS } from '../../../domain/contact.service.js';
-import { booleanQuery, csvIds, idList, listQuery, phoneNumber } from '../../openapi/params.js';
+import { booleanQuery, csvIds, idList, listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { tagRefs } from '../leads/lead.schemas.js';
 import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 
@@ -32,7 +32,7 @@ export const contactSchema = z
   .openapi('Contact');
 
 const text = (max: number) => z.string().trim().max(max).nullable().optional();
-const companyId = z.number().int().positive().openapi({ description: "One of the organization's companies" });
+const companyId = recordId.openapi({ description: "One of the organization's companies" });
 const leadScore = z.number().int().min(0).max(100).nullable().optional().openapi({ description: 'Contact score, 0-100' });
 
 const contactFields = {
@@ -45,14 +45,11 @@ const contactFields = {
   decision_maker: text(100).openapi({ description: 'Buyer signal, e.g. "yes", "no", "economic buyer"' }),
   linkedin_url: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
   lead_score: leadScore,
-  status: z
-    .number()
-    .int()
-    .positive()
+  status: recordId
     .nullable()
     .optional()
     .openapi({ description: "A status code of the organization's lead status lookups (1 = New ...)" }),
-  lead_id: z.number().int().positive().nullable().optional().openapi({ description: "One of the organization's leads" }),
+  lead_id: recordId.nullable().optional().openapi({ description: "One of the organization's leads" }),
   tags: tagRefs.optional().openapi({ description: 'Tag lookup ids or names (the tags leads use; unknown names are created); replaces the tags' }),
 };
 

@@ -1,13 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { listQuery } from '../../openapi/params.js';
+import { listQuery, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { moduleName } from '../custom-lookups/custom-lookups.routes.js';
 
 const fieldValue = z.union([z.string().max(5000), z.number(), z.boolean(), z.null()]);
 
 export const setLeadCustomFieldBody = z.object({
-  lead_id: z.number().int().positive(),
+  lead_id: recordId,
   field_name: z
     .string()
     .trim()

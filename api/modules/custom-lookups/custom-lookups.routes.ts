@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { booleanQuery, idParam, listQuery } from '../../openapi/params.js';
+import { booleanQuery, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 /** A key such as a module ("lead") or a lookup type ("lead_source"). */
@@ -50,7 +50,7 @@ export const addLookupBody = z.object({
   module_name: moduleName,
   type: lookupType,
   ...lookupFields,
-  parent_id: z.number().int().positive().nullable().optional(),
+  parent_id: recordId.nullable().optional(),
 });
 
 export const updateLookupBody = z.object({ ...lookupFields, name: lookupFields.name.optional(), is_active: z.boolean().optional() });
@@ -65,7 +65,7 @@ export const listLookupsRoute = defineRoute('bearer', {
       module_name: moduleName.optional(),
       type: lookupType.optional(),
       is_active: booleanQuery.optional(),
-      parent_id: z.coerce.number().int().positive().optional(),
+      parent_id: recordIdParam.optional(),
     }),
   },
   responses: { 200: { description: 'A page of lookup values', content: { 'application/json': { schema: listEnvelope(lookupSchema) } } } },

@@ -9,7 +9,7 @@ import {
   TOP_ASSIGNEES,
 } from '../../../domain/dashboard.service.js';
 import { okEnvelope } from '../../openapi/envelopes.js';
-import { dateBound } from '../../openapi/params.js';
+import { dateBound, limitParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -186,7 +186,7 @@ export const topAccountsRoute = defineRoute('bearer', {
     'Companies with linked leads, ranked by the value of their open deals, then by lead count, then by the latest activity of their leads.',
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(TOP_ACCOUNTS_MAX).default(TOP_ACCOUNTS_DEFAULT).openapi({ type: 'integer', example: 10 }),
+      limit: limitParam(TOP_ACCOUNTS_MAX, TOP_ACCOUNTS_DEFAULT).openapi({ example: 10 }),
     }),
   },
   responses: { 200: { description: 'The top companies, best first', content: json(okEnvelope(z.array(topAccountSchema))) } },

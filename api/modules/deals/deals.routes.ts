@@ -1,13 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_AMOUNT } from '../../../domain/pipeline.service.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { dateBound, idList, idParam, listQuery } from '../../openapi/params.js';
+import { dateBound, idList, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 const dealFields = {
-  lead_id: z.number().int().positive(),
-  pipeline_id: z.number().int().positive(),
-  stage_id: z.number().int().positive().openapi({ description: 'A stage of the pipeline' }),
+  lead_id: recordId,
+  pipeline_id: recordId,
+  stage_id: recordId.openapi({ description: 'A stage of the pipeline' }),
   title: z.string().trim().min(2).max(50),
   value: z.number().min(1).max(MAX_AMOUNT).openapi({ description: "At most the pipeline's max_deal_limit, when it has one" }),
   // a calendar date; a date-time counts as its UTC day
@@ -43,7 +43,7 @@ const dealSchema = z
   })
   .openapi('Deal');
 
-const positiveId = z.coerce.number().int().positive().optional();
+const positiveId = recordIdParam.optional();
 
 export const listDealsRoute = defineRoute('bearer', {
   method: 'get',

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ATTACHMENT_SORTABLE_FIELDS, ATTACHMENT_SUBJECTS, FILE_PROVIDERS } from '../../../domain/file-attachment.service.js';
 import { DOCUMENT_TYPES } from '../../../domain/file-storage.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { idParam, listQuery } from '../../openapi/params.js';
+import { idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 
@@ -62,7 +62,7 @@ export const attachFileBody = z
   .object({
     provider: z.enum(FILE_PROVIDERS),
     subject_type: z.enum(ATTACHMENT_SUBJECTS),
-    subject_id: z.number().int().positive(),
+    subject_id: recordId,
     file: z.object({
       id: z.string().trim().min(1).max(500),
       name: z.string().trim().min(1).max(255),
@@ -88,7 +88,7 @@ export const attachFileRoute = defineRoute('bearer', {
 
 export const listFilesQuery = listQuery(ATTACHMENT_SORTABLE_FIELDS).extend({
   subject_type: z.enum(ATTACHMENT_SUBJECTS),
-  subject_id: z.coerce.number().int().positive(),
+  subject_id: recordIdParam,
   category: z.string().trim().min(1).max(100).optional(),
   provider: z.enum(FILE_PROVIDERS).optional(),
 });

@@ -4,12 +4,12 @@ import { z } from '@hono/zod-openapi';
 import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
 import type { DuplicatePolicy, LeadInput } from '../../../domain/lead.service.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { listQuery, phoneNumber } from '../../openapi/params.js';
+import { listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jsonObject, leadSchema, tagRefs } from '../leads/lead.schemas.js';
 
 const text = (max: number) => z.string().trim().max(max).nullish();
-const lookupCode = z.number().int().positive();
+const lookupCode = recordId;
 // "duplicate: 1" in the spec; booleans are accepted as well
 const flag = z.union([z.literal(0), z.literal(1), z.boolean()]).optional();
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { JOB_CONTROL_ACTIONS, JOB_SORTABLE_FIELDS, JOB_STATUSES, JOB_TYPES, type JobControlAction } from '../../../domain/job.service.js';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { csvOf, idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from './job.schemas.js';
@@ -44,7 +44,10 @@ function controlRoute(action: JobControlAction) {
     summary: `${action[0]!.toUpperCase()}${action.slice(1)} a job`,
     description: `${ACTION_NOTES[action]} Answers at once with the job as it is; poll GET /api/jobs/{id} to see the change. 409 when the job is in a state the action does not apply to.`,
     request: { params: idParam },
-    responses: { 202: { description: 'Requested', content: json(okEnvelope(jobSchema)) } },
+    responses: {
+      202: { description: 'Requested', content: json(okEnvelope(jobSchema)) },
+      409: errorResponse('The job is in a state the action does not apply to (error.code job_state)'),
+    },
   });
 }
 

@@ -7,13 +7,13 @@ import {
 } from '../../../domain/lead-activity.service.js';
 import { DOCUMENT_TYPES } from '../../../domain/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { idParam, listQuery } from '../../openapi/params.js';
+import { boundedInt, boundedIntParam, dateOrDateTime, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const leadIdQuery = z.coerce.number().int().positive().openapi({ description: 'The lead' });
-const leadIdField = z.number().int().positive().openapi({ description: 'The lead' });
+const leadIdQuery = recordIdParam.openapi({ description: 'The lead' });
+const leadIdField = recordId.openapi({ description: 'The lead' });
 
 export const noteSchema = z
   .object({
@@ -65,7 +65,7 @@ export const followUpSchema = z
   })
   .openapi('FollowUp');
 
-const followUpStatus = z.number().int().min(1).max(6).openapi({ description: followUpStatusDescription });
+const followUpStatus = boundedInt(1, 6).openapi({ description: followUpStatusDescription });
 
 export const listFollowUpsRoute = defineRoute('bearer', {
   method: 'get',
@@ -75,7 +75,7 @@ export const listFollowUpsRoute = defineRoute('bearer', {
   request: {
     query: listQuery(FOLLOW_UP_SORTABLE_FIELDS).extend({
       lead_id: leadIdQuery.optional(),
-      status: z.coerce.number().pipe(followUpStatus).optional().openapi({ type: 'integer', description: followUpStatusDescription }),
+      status: boundedIntParam(1, 6).optional().openapi({ description: followUpStatusDescription }),
     }),
   },
   responses: { 200: { description: 'A page of follow-ups', content: json(listEnvelope(followUpSchema)) } },
@@ -87,7 +87,7 @@ export const addFollowUpBody = z
     follow_up_date: z
       .union([z.iso.datetime({ offset: true }), z.iso.date()])
       .transform((v) => new Date(v))
-      .openapi({ type: 'string', format: 'date-time', description: 'ISO 8601; a date alone means 00:00 UTC' }),
+      .openapi({ ...dateOrDateTime, description: 'An RFC 3339 date-time with its offset, or a date alone (00:00 UTC)' }),
     notes: z.string().trim().max(10_000).nullable().optional(),
     status: followUpStatus.default(1),
   })
@@ -127,7 +127,7 @@ export const listDocumentsRoute = defineRoute('bearer', {
 });
 
 export const addDocumentForm = z.object({
-  lead_id: z.coerce.number().int().positive().openapi({ type: 'integer', description: 'The lead' }),
+  lead_id: recordIdParam.openapi({ type: 'integer', description: 'The lead' }),
   file: uploadedFile,
   document_type: z.string().trim().min(1).max(100).optional().openapi({ example: 'proposal' }),
   description: z.string().trim().max(1000).optional(),

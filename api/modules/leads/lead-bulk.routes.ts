@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { okEnvelope } from '../../openapi/envelopes.js';
 import { defineRoute } from '../../openapi/route.js';
 import { bulkActionBody, bulkResultSchema, tagRefs } from './lead.schemas.js';
+import { recordId } from '../../openapi/params.js';
 
 const SELECTION_NOTE =
   'Acts on the leads in `ids`, or with `select_all: true` on every lead matching `filters` (the query parameters of GET /api/lead/list). ' +
@@ -20,12 +21,12 @@ function bulkRoute<B extends z.ZodType>(path: string, summary: string, body: B) 
 }
 
 export const changeStatusBody = bulkActionBody('LeadStatusChangeRequest', {
-  status: z.number().int().positive().openapi({ description: 'A status code of the organization' }),
+  status: recordId.openapi({ description: 'A status code of the organization' }),
 });
 export const changeStatusRoute = bulkRoute('/api/lead/status-change', 'Change lead status', changeStatusBody);
 
 export const assignUserBody = bulkActionBody('LeadAssignUserRequest', {
-  assigned_to: z.number().int().positive().nullable().openapi({ description: 'User id of the rep; null unassigns' }),
+  assigned_to: recordId.nullable().openapi({ description: 'User id of the rep; null unassigns' }),
 });
 export const assignUserRoute = bulkRoute('/api/lead/assign-user', 'Assign leads to a rep', assignUserBody);
 

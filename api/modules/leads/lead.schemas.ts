@@ -4,7 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
 import { SYSTEM_AI_INFORMATION_KEYS } from '../../../domain/lead.service.js';
-import { booleanQuery, csvIds, dateBound, idList, listQuery, phoneNumber } from '../../openapi/params.js';
+import { booleanQuery, boundedIntParam, csvIds, dateBound, idList, listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { listFiltersBody } from '../../openapi/selection.js';
 
 const SYSTEM_KEYS = SYSTEM_AI_INFORMATION_KEYS.map((key) => `\`${key}\``).join(' and ');
@@ -57,11 +57,11 @@ export const leadSchema = z
 
 const personName = z.string().trim().min(2).max(50);
 const text = (max: number) => z.string().trim().max(max).nullable().optional();
-const lookupCode = (description: string) => z.number().int().positive().openapi({ description });
+const lookupCode = (description: string) => recordId.openapi({ description });
 
 /** Tag lookup ids or names; unknown names are created (ENGINEERING.md §7). */
 export const tagRefs = z
-  .array(z.union([z.number().int().positive(), z.string().trim().min(1).max(50)]))
+  .array(z.union([recordId, z.string().trim().min(1).max(50)]))
   .max(100)
   .openapi({ description: 'Tag lookup ids or tag names (unknown names are created)', example: [3, 'enterprise'] });
 
@@ -71,7 +71,7 @@ const leadFields = {
   email: z.string().trim().email().max(254).nullable().optional().openapi({ description: 'Unique within your organization' }),
   phone_number: phoneNumber.nullable().optional(),
   company: text(200).openapi({ description: "Company name: links the organization's company of that name, creating it if new" }),
-  company_id: z.number().int().positive().nullable().optional(),
+  company_id: recordId.nullable().optional(),
   job_title: text(200),
   industry: text(200),
   website: text(500),
@@ -84,7 +84,7 @@ const leadFields = {
   priority: lookupCode('1=Low, 2=Medium, 3=High, 4=Urgent').optional(),
   lead_source: lookupCode('1=Website, 2=Referral, 3=LinkedIn, 4=Email, 5=Direct').nullable().optional(),
   estimated_value: z.number().min(0).max(999_999_999_999.99).nullable().optional(),
-  assigned_to: z.number().int().positive().nullable().optional().openapi({ description: 'User id of the assigned rep' }),
+  assigned_to: recordId.nullable().optional().openapi({ description: 'User id of the assigned rep' }),
   linkedin_url: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
   tags: tagRefs.optional(),
   custom_fields: jsonObject.optional(),
@@ -107,8 +107,8 @@ export const updateLeadBody = z
   .openapi('UpdateLeadRequest');
 
 export const leadListQuery = listQuery(LEAD_SORTABLE_FIELDS).extend({
-  score_min: z.coerce.number().int().min(0).optional().openapi({ type: 'integer', description: 'Score at least' }),
-  score_max: z.coerce.number().int().min(0).optional().openapi({ type: 'integer', description: 'Score at most' }),
+  score_min: boundedIntParam(0, 100).optional().openapi({ description: 'Score at least' }),
+  score_max: boundedIntParam(0, 100).optional().openapi({ description: 'Score at most' }),
   assigned_to: z
     .union([z.literal('true').transform(() => 'caller' as const), csvIds])
     .optional()

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { IMAGE_TYPES } from '../../../domain/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { idList, idParam } from '../../openapi/params.js';
+import { idList, idParam, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 import { createLeadBody, jsonObject, leadListQuery, leadSchema, updateLeadBody } from './lead.schemas.js';
@@ -66,7 +66,7 @@ export const deleteLeadsRoute = defineRoute('bearer', {
 
 export const updateCustomFieldsBody = z
   .object({
-    lead_id: z.number().int().positive(),
+    lead_id: recordId,
     custom_fields: jsonObject.openapi({ description: 'Merged into the existing values key by key' }),
   })
   .openapi('UpdateLeadCustomFieldsRequest');

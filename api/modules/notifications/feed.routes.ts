@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { FEED_ACTIONS, FEED_MODEL_TYPES, FEED_SORTABLE_FIELDS } from '../../../domain/activity-feed.service.js';
 import { listEnvelope } from '../../openapi/envelopes.js';
-import { listQuery } from '../../openapi/params.js';
+import { listQuery, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 const feedEntrySchema = z
@@ -37,7 +37,7 @@ export const listFeedRoute = defineRoute('bearer', {
     query: listQuery(FEED_SORTABLE_FIELDS)
       .extend({
         model_type: z.enum(FEED_MODEL_TYPES).optional(),
-        model_id: z.coerce.number().int().positive().optional().openapi({ description: 'With model_type' }),
+        model_id: recordIdParam.optional().openapi({ description: 'With model_type' }),
       })
       .refine((query) => query.model_id === undefined || query.model_type !== undefined, {
         message: 'model_id needs model_type',

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_AMOUNT } from '../../../domain/pipeline.service.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { idList, idParam, listQuery } from '../../openapi/params.js';
+import { idList, idParam, listQuery, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { hexColor } from '../custom-lookups/custom-lookups.routes.js';
 
@@ -24,7 +24,7 @@ const stageInput = z.object({
 const stageItem = stageInput
   .partial()
   .extend({
-    id: z.number().int().positive().optional().openapi({ description: 'An existing stage to change; without id the item adds a stage' }),
+    id: recordId.optional().openapi({ description: 'An existing stage to change; without id the item adds a stage' }),
   });
 
 const pipelineFields = {

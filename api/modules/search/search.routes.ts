@@ -1,10 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { okEnvelope } from '../../openapi/envelopes.js';
 import { defineRoute } from '../../openapi/route.js';
+import { limitParam } from '../../openapi/params.js';
 
 export const globalSearchQuery = z.object({
   search_value: z.string().trim().min(2).max(200),
-  limit: z.coerce.number().int().min(1).max(50).default(10).openapi({ description: 'Matches per resource type (most recent first)' }),
+  limit: limitParam(50).openapi({ description: 'Matches per resource type (most recent first)' }),
 });
 
 const nullableString = z.string().nullable();

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { errorEnvelopeSchema, listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
-import { csvIds, idParam, listQuery, phoneNumber } from '../../openapi/params.js';
+import { csvIds, idParam, listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
 export const userSchema = z
@@ -82,7 +82,7 @@ export const addUserBody = z
     email,
     phone_no: phoneNumber,
     password,
-    role_id: z.number().int().positive().optional().openapi({ description: "Defaults to the organization's Sales Rep role" }),
+    role_id: recordId.optional().openapi({ description: "Defaults to the organization's Sales Rep role" }),
   })
   .openapi('AddUserRequest');
 
@@ -142,7 +142,7 @@ export const changePasswordRoute = defineRoute('bearer', {
   responses: { 200: { description: 'Password changed', content: { 'application/json': { schema: messageEnvelope } } } },
 });
 
-export const deleteUserBody = z.object({ user_id: z.number().int().positive() }).openapi('DeleteUserRequest');
+export const deleteUserBody = z.object({ user_id: recordId }).openapi('DeleteUserRequest');
 
 export const deleteUserRoute = defineRoute('bearer', {
   method: 'post',
