@@ -1,5 +1,8 @@
 // Fixed-window rate limiting whose counters live in PostgreSQL, so the limit
-// holds across every API process. One upsert per request.
+// holds across every API process. One upsert per request. The window is
+// taken from the database's clock, not the process's: every instance then
+// counts into the same window row even when their clocks disagree, and a
+// test can read where the window stands from the same clock.
 import type pg from 'pg';
 import { ApiError } from './errors.js';
 
@@ -10,18 +13,18 @@ export interface RateLimitRule {
   windowSeconds: number;
 }
 
-export async function enforceRateLimit(pool: pg.Pool, rule: RateLimitRule, now = Date.now()): Promise<void> {
-  const windowMs = rule.windowSeconds * 1000;
-  const windowStart = new Date(Math.floor(now / windowMs) * windowMs);
-  const { rows } = await pool.query<{ hits: number }>(
-    `INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ($1, $2, 1)
+export async function enforceRateLimit(pool: pg.Pool, rule: RateLimitRule): Promise<void> {
+  const { rows } = await pool.query<{ hits: number; seconds_left: number }>(
+    `WITH clock AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / $2) * $2) AS window_start)
+     INSERT INTO rate_limit_windows (bucket, window_start, hits)
+     SELECT $1, window_start, 1 FROM clock
      ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1
-     RETURNING hits`,
-    [rule.bucket, windowStart],
+     RETURNING hits, (SELECT extract(epoch FROM window_start) + $2 - extract(epoch FROM now()) FROM clock)::float8 AS seconds_left`,
+    [rule.bucket, rule.windowSeconds],
   );
-  if (rows[0]!.hits > rule.limit) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now) / 1000));
-    throw new ApiError('rate_limited', 'Too many requests, retry later', { retryAfterSeconds });
+  const { hits, seconds_left } = rows[0]!;
+  if (hits > rule.limit) {
+    throw new ApiError('rate_limited', 'Too many requests, retry later', { retryAfterSeconds: Math.max(1, Math.ceil(seconds_left)) });
   }
 }
 
