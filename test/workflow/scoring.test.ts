@@ -84,9 +84,22 @@ describe('lead scoring model rules-v1 (domain/lead-scoring.ts)', () => {
     expect(reason('contact_completeness')).toBe('reachable by email');
   });
 
-  it('is deterministic', () => {
-    const lead = { ...blankLead, email: 'x@y.example', job_title: 'Director', estimated_value: 30_000 };
-    expect(scoreLead(lead)).toEqual(scoreLead({ ...lead }));
+  it('is deterministic: a lead scores the same at any time, whatever Math.random says or was scored before, and its input is left as it was', () => {
+    // frozen: writing to the input throws (modules run in strict mode)
+    const lead = Object.freeze({ ...blankLead, email: 'x@y.example', job_title: 'Director', estimated_value: 30_000 });
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2001-01-01T00:00:00Z'));
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const first = scoreLead(lead);
+      scoreLead({ ...blankLead, email: 'someone@gmail.com', first_name: 'Other', lead_source: 2, estimated_value: 1 });
+      vi.setSystemTime(new Date('2099-12-31T23:59:59Z'));
+      vi.spyOn(Math, 'random').mockReturnValue(0.999);
+      expect(scoreLead(lead)).toEqual(first);
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
   });
 });
 
