@@ -298,28 +298,21 @@ export function createEgress(settings: EgressSettings): Egress {
     return socket;
   }
 
-  class GuardedHttpAgent extends http.Agent {
-    override createConnection(options: NetConnectOpts, callback: (err: Error | null, socket?: Duplex) => void) {
-      return guardedConnection(options, callback, (checked) => super.createConnection(checked, callback as never));
-    }
-    // a kept-alive socket carries the next request: its budget starts again
-    override reuseSocket(socket: Socket, request: http.ClientRequest) {
-      startBudget(socket);
-      super.reuseSocket(socket, request);
-    }
-  }
+  /** An http or https agent whose connections are guarded and whose requests are budgeted (https.Agent extends http.Agent). */
+  // TypeScript accepts a mixin only over a constructor taking any[]
+  const guarded = <A extends new (...args: any[]) => http.Agent>(Base: A) =>
+    class extends Base {
+      override createConnection(options: NetConnectOpts, callback: (err: Error | null, socket?: Duplex) => void) {
+        return guardedConnection(options, callback, (checked) => super.createConnection(checked, callback as never));
+      }
+      // a kept-alive socket carries the next request: its budget starts again
+      override reuseSocket(socket: Socket, request: http.ClientRequest) {
+        startBudget(socket);
+        super.reuseSocket(socket, request);
+      }
+    };
 
-  class GuardedHttpsAgent extends https.Agent {
-    override createConnection(options: NetConnectOpts, callback: (err: Error | null, socket?: Duplex) => void) {
-      return guardedConnection(options, callback, (checked) => super.createConnection(checked, callback as never));
-    }
-    override reuseSocket(socket: Socket, request: http.ClientRequest) {
-      startBudget(socket);
-      super.reuseSocket(socket, request);
-    }
-  }
-
-  const agents = { http: new GuardedHttpAgent({ keepAlive: true }), https: new GuardedHttpsAgent({ keepAlive: true }) };
+  const agents = { http: new (guarded(http.Agent))({ keepAlive: true }), https: new (guarded(https.Agent))({ keepAlive: true }) };
   for (const agent of Object.values(agents)) agent.on('free', endBudget);
   const agentFor = (url: { protocol: string }): http.Agent => (url.protocol === 'https:' ? agents.https : agents.http);
 

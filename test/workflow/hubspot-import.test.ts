@@ -57,6 +57,15 @@ function seedHubspot(hubspot: FakeHubspot) {
 
 const EXPECTED = { skipped: 10, merged: 12, contactsCreated: CONTACTS - 10 - 12 };
 
+/** The progress of a first import of everything seeded, however often it was interrupted. */
+const FIRST_IMPORT_PROGRESS = {
+  processed: COMPANIES + CONTACTS,
+  created: COMPANIES + EXPECTED.contactsCreated,
+  merged: EXPECTED.merged,
+  skipped: EXPECTED.skipped,
+  failed: 0,
+};
+
 /** The explicit opt-in of app and workers to fakes on loopback (off by default, never in production). */
 const LOOPBACK_FAKES = { EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', HUBSPOT_ALLOW_TENANT_BASE_PATH: 'true' } as const;
 
@@ -210,13 +219,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
       const job = await waitFor(tenant, id, finished);
       expect(job.status).toBe('completed');
       expect(job.error).toBeNull();
-      expect(job.progress).toMatchObject({
-        processed: COMPANIES + CONTACTS,
-        created: COMPANIES + EXPECTED.contactsCreated,
-        merged: EXPECTED.merged,
-        skipped: EXPECTED.skipped,
-        failed: 0,
-      });
+      expect(job.progress).toMatchObject(FIRST_IMPORT_PROGRESS);
       expect(await counts(tenant.orgId)).toEqual({ leads: EXPECTED.contactsCreated, companies: COMPANIES });
       const rateLimited = hubspot.requests.filter((r) => r.status === 429);
       expect(rateLimited.filter((r) => r.retryAfter === 2)).toHaveLength(2);
@@ -275,12 +278,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
       runtime = await startRuntime();
       const job = await waitFor(tenant, id, finished);
       expect(job.status).toBe('completed');
-      expect(job.progress).toMatchObject({
-        processed: COMPANIES + CONTACTS,
-        created: COMPANIES + EXPECTED.contactsCreated,
-        merged: EXPECTED.merged,
-        skipped: EXPECTED.skipped,
-      });
+      expect(job.progress).toMatchObject(FIRST_IMPORT_PROGRESS);
       expect(await counts(tenant.orgId)).toEqual({ leads: EXPECTED.contactsCreated, companies: COMPANIES });
       expectEveryPageOnce(hubspot);
     },
@@ -320,13 +318,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
         workers.push(spawnWorker(env));
         const job = await waitFor(tenant, id, finished, 150_000);
         expect(job.status).toBe('completed');
-        expect(job.progress).toMatchObject({
-          processed: COMPANIES + CONTACTS,
-          created: COMPANIES + EXPECTED.contactsCreated,
-          merged: EXPECTED.merged,
-          skipped: EXPECTED.skipped,
-          failed: 0,
-        });
+        expect(job.progress).toMatchObject(FIRST_IMPORT_PROGRESS);
         expect(await counts(tenant.orgId)).toEqual({ leads: EXPECTED.contactsCreated, companies: COMPANIES });
         expect(hubspot.requests.filter((r) => r.status === 499).map((r) => r.after)).toEqual(['10299']);
         expectEveryPageOnce(hubspot);
