@@ -99,6 +99,7 @@ async function main() {
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? temporal!.address,
       TEMPORAL_TASK_QUEUE: `bench-import-${randomBytes(4).toString('hex')}`,
       STORAGE_DIR: path.join(dir, 'storage'),
+      JWT_SECRET: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'error',
     };
     const database = createDatabase(scratch.url, { max: 2 });

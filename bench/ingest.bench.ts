@@ -52,7 +52,7 @@ function baselineApp(pool: pg.Pool, orgId: number) {
 }
 
 async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
+  const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
   const database = createDatabase(databaseUrl, { max: POOL_SIZE });
   const fetch =
     target === 'lio' ? createApp({ config, database, logger: createLogger(config.LOG_LEVEL) }).fetch : baselineApp(database.pool, orgId).fetch;

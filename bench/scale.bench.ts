@@ -32,7 +32,7 @@ const WARMUP_RUNS = 2;
 const ORG_NAME = 'Scale bench';
 const ADMIN_EMAIL = 'admin@scale-bench.example';
 const ADMIN_PASSWORD = 'scale-bench-password';
-const JWT_SECRET = 'scale-bench-secret-0123456789';
+const JWT_SECRET = `scale-bench-${randomBytes(16).toString('hex')}`;
 
 /** How much of each record kind one organization gets. */
 interface Volume {

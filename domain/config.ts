@@ -1,6 +1,18 @@
-// Process configuration from the environment, parsed once. Every setting has
-// an embedded default so `npm run dev` needs nothing; production sets them.
+// Process configuration from the environment, parsed once. Every setting but
+// JWT_SECRET has an embedded default; `npm run dev` supplies that one.
 import { z } from 'zod';
+
+/** The shortest JWT_SECRET accepted: 32 characters, 256 bits if random, HS256's key size (RFC 7518 §3.2). */
+export const JWT_SECRET_MIN_LENGTH = 32;
+// secrets this repository published as defaults or examples: anyone could sign tokens with them
+const PUBLISHED_SECRETS = ['lio-dev-secret-change-me-in-production', 'change-me-to-a-long-random-secret'];
+const JWT_SECRET_HOW = `set a random value of at least ${JWT_SECRET_MIN_LENGTH} characters, e.g. \`openssl rand -base64 48\` (\`npm run dev\` generates one per data folder)`;
+
+// The one setting without a default: a default signing secret would be known to everyone.
+const jwtSecret = z
+  .string({ error: `is required: ${JWT_SECRET_HOW}` })
+  .min(JWT_SECRET_MIN_LENGTH, { error: `is too short: ${JWT_SECRET_HOW}` })
+  .refine((secret) => !PUBLISHED_SECRETS.includes(secret), { error: `is a value published with LIO: ${JWT_SECRET_HOW}` });
 
 const configSchema = z.object({
   DATABASE_URL: z.string().min(1),
@@ -16,7 +28,7 @@ const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('lio'),
-  JWT_SECRET: z.string().min(16).default('lio-dev-secret-change-me-in-production'),
+  JWT_SECRET: jwtSecret,
   PORT: z.coerce.number().int().positive().default(3000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -6,6 +6,7 @@
 // Ctrl-C. DATABASE_URL / TEMPORAL_ADDRESS point it at
 // running services instead.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { startTemporalDevServer } from './infra/temporal.js';
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const DEMO_KEY_FILE = '.data/demo-api-key';
+const JWT_SECRET_FILE = '.data/jwt-secret';
 const WORKER_ENTRY = fileURLToPath(new URL('../activities/worker.ts', import.meta.url));
 /** a worker that dies within this long of starting is crash-looping: each restart then waits longer (WORKER_RESTART_DELAYS_MS) */
 const WORKER_STABLE_AFTER_MS = 60_000;
@@ -81,6 +83,21 @@ function superviseWorker(env: NodeJS.ProcessEnv) {
   };
 }
 
+/**
+ * JWT_SECRET when the environment has none: a random one per data folder,
+ * made on the first start and reused after, so that sessions survive a
+ * restart and no two installations share a secret (there is no default one).
+ */
+function dataFolderJwtSecret(): string {
+  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+  if (existsSync(JWT_SECRET_FILE)) return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(path.dirname(JWT_SECRET_FILE), { recursive: true });
+  writeFileSync(JWT_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
+  step(`JWT secret: generated in ${JWT_SECRET_FILE}`);
+  return secret;
+}
+
 async function main() {
   const databaseUrl = await database();
   const prisma = (...args: string[]) => run('node_modules/.bin/prisma', args, { env: { ...process.env, DATABASE_URL: databaseUrl } });
@@ -97,7 +114,7 @@ async function main() {
   const { seedDemo, DEMO_LOGIN } = await import('../prisma/seed.js');
 
   // the worker process is configured by the same environment as the API
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, JWT_SECRET: dataFolderJwtSecret() };
   const config = loadConfig(env);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const db = createDatabase(config.DATABASE_URL, apiDatabaseOptions(config, logger));

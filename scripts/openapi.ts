@@ -1,11 +1,13 @@
 // Prints the OpenAPI document generated from the route definitions, without
 // a database or Temporal (nothing connects until a request is served).
+import { randomBytes } from 'node:crypto';
 import { createApp, openApiDocument } from '../api/app.js';
 import { loadConfig } from '../domain/config.js';
 import { createDatabase } from '../domain/db.js';
 import { createLogger } from '../domain/logger.js';
 
-const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', LOG_LEVEL: 'silent' });
+// nothing is signed: any strong secret will do
+const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });
 const database = createDatabase(config.DATABASE_URL);
 const app = createApp({ config, database, logger: createLogger('silent') });
 process.stdout.write(`${JSON.stringify(openApiDocument(app), null, 2)}\n`);
