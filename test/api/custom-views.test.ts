@@ -114,7 +114,7 @@ describe('POST /api/custom-view/update/:id', () => {
     const { owner, teammate, views } = await seedViews();
     const res = await t.call('POST', `/api/custom-view/update/${views.private.id}`, {
       token: owner.token,
-      body: { view_name: 'Shared now', visibility: 'team', columns: ['email'], filters: { status: '2' } },
+      body: { view_name: 'Shared now', visibility: 'team', columns: ['email'], filters: { status: '2' }, sorting: { order_by: 'email', order_in: 'ASC' } },
     });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
@@ -123,8 +123,12 @@ describe('POST /api/custom-view/update/:id', () => {
       visibility: 'team',
       columns: ['email'],
       filters: { status: '2' },
+      sorting: { order_by: 'email', order_in: 'ASC' },
     });
     expect(await viewNames(teammate.token)).toContain('Shared now');
+    const moved = await t.call('POST', `/api/custom-view/update/${views.private.id}`, { token: owner.token, body: { module_name: 'contact' } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.data).toMatchObject({ module_name: 'contact', view_name: 'Shared now' });
   });
 
   it('answers 403 to those who can see the view but do not own it, and 404 to those who cannot see it', async () => {

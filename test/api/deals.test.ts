@@ -204,13 +204,16 @@ describe('POST /api/lead/deal/update/:id', () => {
     });
 
     const enterprise = (await t.call('POST', '/api/pipelines/add', { token: sales.tenant.token, body: { name: 'Enterprise' } })).body.data;
+    const { lead: otherLead } = await createLead(t.database.pool, { orgId: sales.tenant.orgId, userId: sales.tenant.adminId }, { first_name: 'John', last_name: 'Roe' });
     const switched = await updateDeal(sales.tenant, deal.id, {
+      lead_id: otherLead.id,
       pipeline_id: enterprise.id,
       stage_id: enterprise.stages[1].id,
       expected_close_date: '2027-01-15',
     });
     expect(switched.status).toBe(200);
     expect(switched.body.data).toMatchObject({
+      lead_id: otherLead.id,
       pipeline_id: enterprise.id,
       pipeline_name: 'Enterprise',
       stage_name: 'Discovery',
