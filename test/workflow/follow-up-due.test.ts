@@ -63,6 +63,8 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
     const notifications = await followUpNotifications(tenant.orgId);
     expect(notifications.map((n) => n.user_id)).toEqual([tenant.adminId, rep.id].sort((x, y) => x - y));
     for (const notification of notifications) {
+      // written once the follow-up fell due, not before
+      expect(notification.created_at.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
       expect(notification).toMatchObject({
         title: 'Follow-up due',
         message: 'Your follow-up with Linus Lead is due',
