@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import { databaseExists, startPrivatePostgres, TEST_CLUSTER, withAdminClient, withDatabase } from '../scripts/infra/postgres.js';
 import { freePort, run } from '../scripts/infra/process.js';
 import { startTemporalDevServer } from '../scripts/infra/temporal.js';
+import { schemathesisCli } from '../scripts/infra/schemathesis.js';
 
 const prisma = (args: string[], databaseUrl: string) =>
   run(path.resolve('node_modules/.bin/prisma'), args, { env: { ...process.env, DATABASE_URL: databaseUrl } });
@@ -50,6 +51,8 @@ export default async function setup(project: TestProject) {
     // left running after the run: concurrent test runs share it, and the next run starts faster
     adminUrl = (await startPrivatePostgres(TEST_CLUSTER.dataDir, TEST_CLUSTER.port, { durable: false })).adminUrl;
   }
+  // the fuzz test needs the pinned schemathesis: installed here, once, so that a missing one fails the run instead of skipping
+  await schemathesisCli();
   await prisma(['generate'], adminUrl);
   const template = await ensureTemplate(adminUrl);
   const database = `lio_test_${randomBytes(4).toString('hex')}`;

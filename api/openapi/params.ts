@@ -42,9 +42,13 @@ export const dateOrDateTime = {
   example: '2026-06-15',
 };
 
+// Date.parse alone is lax ("0.5" is a date to it): the text must be ISO first.
+const isoDateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO date (YYYY-MM-DD) or date-time' });
+
 export const dateBound = z
   .string()
   .trim()
+  .pipe(isoDateOrDateTime)
   .refine((v) => !Number.isNaN(Date.parse(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v)), 'must be an ISO date (YYYY-MM-DD) or date-time')
   .transform((v): DateBound => (DATE_ONLY.test(v) ? { at: new Date(`${v}T00:00:00Z`), dateOnly: true } : { at: new Date(v), dateOnly: false }))
   .openapi({ ...dateOrDateTime, description: 'A date (YYYY-MM-DD, a whole UTC day) or an RFC 3339 date-time' });
@@ -75,12 +79,28 @@ export const idParam = z.object({
   id: recordIdParam.openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
 });
 
+/**
+ * A regex source matching the decimal numbers 0..max (leading zeros allowed),
+ * so that a documented `pattern` can say what a range check accepts.
+ */
+function decimalUpTo(max: number): string {
+  const digits = String(max);
+  const shorter = digits.length > 1 ? [`[0-9]{1,${digits.length - 1}}`] : [];
+  const sameLength = [...digits].flatMap((digit, i) => {
+    const rest = digits.length - i - 1;
+    return digit === '0' ? [] : [`${digits.slice(0, i)}[0-${Number(digit) - 1}]${rest > 0 ? `[0-9]{${rest}}` : ''}`];
+  });
+  return `0*(?:${[...shorter, ...sameLength, digits].join('|')})`;
+}
+
+const LISTED_NUMBER = decimalUpTo(PG_INT_MAX);
+
 /** "1,2,3" -> [1, 2, 3]; every element a whole number a PostgreSQL integer holds (0 is a state code, e.g. inactive). */
 export const csvIds = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of ids').transform(Number).pipe(boundedInt(0, PG_INT_MAX))).min(1))
-  .openapi({ type: 'string', pattern: '^ *[0-9]+ *(, *[0-9]+ *)*,? *$', description: `Comma-separated whole numbers (each at most ${PG_INT_MAX})`, example: '1,2' });
+  .openapi({ type: 'string', pattern: `^[\\s,]*${LISTED_NUMBER}(\\s*,[\\s,]*${LISTED_NUMBER})*[\\s,]*$`, description: `Comma-separated whole numbers (each at most ${PG_INT_MAX})`, example: '1,2' });
 
 /** "a,b" -> ["a", "b"], each one of `values`. */
 export const csvOf = <const V extends readonly [string, ...string[]]>(values: V) =>
