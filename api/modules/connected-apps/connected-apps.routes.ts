@@ -67,8 +67,9 @@ export const startHubspotImportRoute = defineRoute('bearer', {
   description:
     'Starts a durable job that imports companies, then contacts as leads, page by page. Companies are matched by name; leads by email ' +
     'or LinkedIn URL (then merged, never duplicated), or by the HubSpot id an earlier import kept in custom_fields.hubspot_id. ' +
-    'Unmapped properties are ignored. Answers 202 at once with the job; poll the status endpoint (or GET /api/jobs/{id}).',
-  request: { body: { required: true, content: json(hubspotImportBody) } },
+    'Unmapped properties are ignored. Answers 202 at once with the job; poll the status endpoint (or GET /api/jobs/{id}). ' +
+    'The body is optional: without one, everything is imported with the default mapping.',
+  request: { body: { required: false, content: json(hubspotImportBody) } },
   responses: { 202: { description: 'The queued job', content: json(okEnvelope(jobSchema)) } },
 });
 

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from '../jobs/job.schemas.js';
@@ -17,10 +17,8 @@ import {
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const jobResponse = (description: string) => ({ description, content: json(okEnvelope(jobSchema)) });
-const noCreditsResponse = {
-  description: 'The organization has no enrichment credits left (error.code no_enrichment_credits)',
-  content: json(errorEnvelopeSchema),
-};
+const noCreditsResponse = errorResponse('The organization has no enrichment credits left (error.code no_enrichment_credits)');
+const providerFailedResponse = errorResponse('An enrichment provider refused the request or its address is not an allowed destination');
 
 const PRECEDENCE =
   'Only empty columns are filled: a value already there (entered by a user or by an earlier enrichment) is never overwritten. ' +
@@ -45,6 +43,7 @@ export const enrichLeadRoute = defineRoute('bearer', {
     200: { description: 'The enriched lead', content: json(okEnvelope(enrichedLeadSchema)) },
     202: jobResponse('The providers did not answer in time: a job enriches the lead'),
     403: noCreditsResponse,
+    502: providerFailedResponse,
   },
 });
 
@@ -107,5 +106,6 @@ export const enrichCompanyRoute = defineRoute('bearer', {
     200: { description: 'The enriched company', content: json(okEnvelope(enrichedCompanySchema)) },
     202: jobResponse('The providers did not answer in time: a job enriches the company'),
     403: noCreditsResponse,
+    502: providerFailedResponse,
   },
 });
