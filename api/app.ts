@@ -7,7 +7,9 @@ import { HTTPException } from 'hono/http-exception';
 import { databaseSaturation } from '../domain/db.js';
 import { ApiError, errorStatus, type ErrorKind } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
+import { allowedMethodsOf } from './middleware/allowed-methods.js';
 import { requestContext } from './middleware/request-context.js';
+import { boundedRequestBody, pathOfNulCharacter } from './middleware/request-input.js';
 import { mountModules } from './modules/index.js';
 import { mountApiReference } from './pages/api-reference.js';
 
@@ -44,7 +46,16 @@ async function rawInput(c: Context, target: string): Promise<unknown> {
 // (400, as login's "email and password not both provided"); a present but
 // invalid value is a validation error (422).
 const validationHook: Hook<unknown, AppEnv, string, unknown> = async (result, c) => {
-  if (result.success) return;
+  if (result.success) {
+    // every query, path parameter, JSON body and form field passes here: the one place NUL is refused
+    const nulAt = pathOfNulCharacter(result.data);
+    if (nulAt === null) return;
+    const path = nulAt || result.target;
+    throw new ApiError('validation_error', `${path}: must not contain NUL characters (U+0000)`, {
+      code: 'nul_character',
+      details: [{ path, message: 'must not contain NUL characters (U+0000)' }],
+    });
+  }
   const issues = result.error.issues;
   const input = await rawInput(c, result.target);
   const missing = issues.filter((i) => valueAt(input, i.path) === undefined).map((i) => i.path.join('.') || result.target);
@@ -92,6 +103,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, getPath: routedPath });
 
   app.use('*', requestContext(deps));
+  app.use('*', boundedRequestBody);
 
   app.onError((err, c) => {
     const apiError = err instanceof ApiError ? err : databaseError(err);
@@ -109,7 +121,15 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal_error', 'Internal server error'), 500);
   });
 
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const route = `${c.req.method} ${new URL(c.req.url).pathname}`;
+    const allowed = allowedMethods(routedPath(c.req.raw));
+    // a route of this method that answers "not found" itself (c.notFound()) is a 404 too
+    if (allowed.length === 0 || allowed.includes(c.req.method)) return c.json(errorBody('not_found', `No route for ${route}`), 404);
+    c.header('Allow', allowed.join(', '));
+    return c.json(errorBody('method_not_allowed', `No route for ${route}; this path is served with ${allowed.join(', ')}`), 405);
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', { type: 'apiKey', in: 'header', name: 'x-api-key' });

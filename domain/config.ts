@@ -33,6 +33,8 @@ const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STORAGE_DIR: z.string().default('.data/storage'),
+  /** max size in bytes of every request body but multipart uploads (which have the two limits below); a larger one is a 413 before it is read */
+  JSON_BODY_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   /** max upload size in bytes for documents and images */
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** max size in bytes of a lead import file (CSV or XLSX); it is streamed to disk, never held in memory */

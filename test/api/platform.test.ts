@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import { createApp } from '../../api/app.js';
 import { createLogger } from '../../domain/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { logSink } from '../helpers/log-sink.js';
 import { seedTenant, TEST_PASSWORD } from '../helpers/tenants.js';
 
 let t: TestApp;
@@ -70,13 +70,7 @@ describe('envelopes, prefixes and request ids', () => {
 
 describe('structured logs', () => {
   it('log one JSON line per request with its id, and never passwords or tokens', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { stream: sink, lines } = logSink();
     const app = createApp({ ...t.deps, logger: createLogger('debug', 'lio-test', sink) });
     const tenant = await seedTenant(t);
     const login = await app.request('/api/auth/login', {
