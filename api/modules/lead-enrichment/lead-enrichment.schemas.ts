@@ -5,7 +5,7 @@ import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
 import { dedupeLinkedin } from '../../../domain/lead.service.js';
 import { companySchema } from '../companies/company.schemas.js';
 import { leadSchema } from '../leads/lead.schemas.js';
-import { listQuery } from '../../openapi/params.js';
+import { boundedInt, listQuery, PG_INT_MAX, recordId, recordIdParam } from '../../openapi/params.js';
 
 /** Bulk requests are cut into batches by the job; this bounds one request's size. */
 export const BULK_ENRICH_MAX_LEADS = 10_000;
@@ -30,7 +30,7 @@ const hasIdentifyingField = (input: Partial<Record<(typeof IDENTIFYING_FIELDS)[n
   IDENTIFYING_FIELDS.some((field) => input[field] !== undefined);
 
 export const enrichLeadBody = z
-  .object({ lead_id: z.number().int().positive().optional().openapi({ description: 'Enrich this lead; the other fields are then ignored' }), ...inputFields })
+  .object({ lead_id: recordId.optional().openapi({ description: 'Enrich this lead; the other fields are then ignored' }), ...inputFields })
   .refine((b) => b.lead_id !== undefined || hasIdentifyingField(b), 'give at least one of: lead_id, email, linkedin_url, name, company, domain')
   .openapi('EnrichLeadRequest');
 
@@ -42,13 +42,13 @@ export const bulkEnrichBody = z
   .object({
     leads: z.array(bulkLead).min(1).max(BULK_ENRICH_MAX_LEADS),
     group_id: z
-      .union([z.number().int(), z.string().trim().min(1).max(100)])
+      .union([boundedInt(-PG_INT_MAX, PG_INT_MAX), z.string().trim().min(1).max(100)])
       .optional()
       .openapi({ description: "Your label for this batch: kept in the job's params and in each lead's ai_information.enrichment.group_id" }),
   })
   .openapi('BulkEnrichRequest');
 
-export const enrichCompanyBody = z.object({ company_id: z.number().int().positive() }).openapi('EnrichCompanyRequest');
+export const enrichCompanyBody = z.object({ company_id: recordId }).openapi('EnrichCompanyRequest');
 
 export const enrichmentRecordSchema = z
   .object({
@@ -90,5 +90,5 @@ export const linkedinLeadsQuery = listQuery(LEAD_SORTABLE_FIELDS).extend({
 });
 
 export const jobIdParam = z.object({
-  jobId: z.coerce.number().int().positive().openapi({ param: { name: 'jobId', in: 'path' }, example: 1 }),
+  jobId: recordIdParam.openapi({ param: { name: 'jobId', in: 'path' }, example: 1 }),
 });
