@@ -145,6 +145,15 @@ describe('the OpenAPI document tells the truth', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   });
 
+  it('declares the HubSpot import body optional, and the server takes a request without one', async () => {
+    const document = (await t.call('GET', '/api/openapi.json')).body;
+    expect(document.paths['/api/connected-apps/hubspot/import'].post.requestBody.required).toBe(false);
+    // no connection in this organization: the request gets past validation to the connection check
+    const res = await t.call('POST', '/api/connected-apps/hubspot/import', { token: tenant.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.error.code).toBe('hubspot_not_connected');
+  });
+
   it('declares a format for every date and date-time parameter', async () => {
     const { operations } = await documentOperations();
     const dateParameters = operations.flatMap((op) =>
