@@ -25,7 +25,11 @@ let t: TestApp;
 let hubspot: FakeHubspot;
 beforeAll(async () => {
   hubspot = await startFakeHubspot({ token: HUBSPOT_TOKEN });
-  t = createTestApp({ HUBSPOT_BASE_PATH: hubspot.url });
+  const property = (name: string) => ({ name, label: name, type: 'string', fieldType: 'text', groupName: 'information' });
+  hubspot.properties.contacts.push(property('email'));
+  hubspot.properties.companies.push(property('name'));
+  // A's HubSpot is the local fake, which the egress check refuses unless private networks are allowed
+  t = createTestApp({ HUBSPOT_BASE_PATH: hubspot.url, EGRESS_ALLOW_PRIVATE_NETWORKS: 'true' });
 });
 afterAll(async () => {
   await t?.close();
