@@ -256,12 +256,15 @@ export function createEgress(settings: EgressSettings): Egress {
       const own: RequestBudget = { bytes: 0 };
       budget = own;
       budgets.set(socket, own);
-      socket.on('data', (chunk: Buffer) => {
-        own.bytes += chunk.length;
-        if (own.bytes > settings.maxResponseBytes) {
-          socket.destroy(new EgressError('too_large', `the answer exceeded ${settings.maxResponseBytes} bytes`));
-        }
-      });
+      // counted where the socket receives, not with a 'data' listener: node-fetch takes a 'data' listener left on a
+      // socket after the answer for a connection that did not end cleanly ("Premature close")
+      const push = socket.push.bind(socket);
+      socket.push = (chunk: unknown, encoding?: BufferEncoding) => {
+        own.bytes += (chunk as Buffer | null)?.length ?? 0;
+        if (own.bytes <= settings.maxResponseBytes) return push(chunk, encoding);
+        socket.destroy(new EgressError('too_large', `the answer exceeded ${settings.maxResponseBytes} bytes`));
+        return false;
+      };
       socket.once('close', () => clearTimeout(own.timer));
     }
     const current = budget;
