@@ -40,9 +40,9 @@ const config = loadConfig({
   ENRICHMENT_HTTP_API_KEY: fake.apiKey,
   // paced 5 % under the provider's hard limit, as one would configure it: arrivals jitter
   ENRICHMENT_HTTP_RATE_PER_SEC: String(RATE_PER_SECOND * 0.95),
-});
   // the fake provider listens on loopback: an explicit opt-in to private destinations (off by default)
   EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
+});
 const database = createDatabase(config.DATABASE_URL, { max: 20 });
 const logger = createLogger('silent');
 const runtime = await startWorkerRuntime({ config, database, logger });

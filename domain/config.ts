@@ -49,20 +49,6 @@ const configSchema = z.object({
   INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
   /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
-  /** client-side ceiling on HubSpot requests per 10 s per connected account (HubSpot allows 100–190 by plan) */
-  HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().positive().default(100),
-  /** enrichment providers in the order they are tried for every field (the waterfall); "derived" needs nothing, "http" its base URL */
-  ENRICHMENT_PROVIDERS: z.string().default('http,derived'),
-  /** per-field order overrides, e.g. "website:derived,http;job_title:http" (fields of leads and companies) */
-  ENRICHMENT_FIELD_PROVIDERS: z.string().default(''),
-  /** people/company enrichment API (PDL-shaped: /v5/person/enrich, /v5/company/enrich); the http provider is off when unset */
-  ENRICHMENT_HTTP_BASE_URL: z.string().url().optional(),
-  ENRICHMENT_HTTP_API_KEY: z.string().min(1).optional(),
-  /** client-side ceiling on requests per second to the http provider, shared by everything in one process */
-  ENRICHMENT_HTTP_RATE_PER_SEC: z.coerce.number().positive().default(100),
-  /** how long POST /lead-enrichment/enrich and /company/enrich wait for providers before handing the work to a job */
-  ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
-  /** leads per activity of a bulk enrichment job */
   /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */
   HUBSPOT_ALLOW_TENANT_BASE_PATH: z
     .enum(['true', 'false'])
@@ -79,6 +65,20 @@ const configSchema = z.object({
   EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** milliseconds one outbound request may take from connecting to the last byte of its answer */
   EGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** client-side ceiling on HubSpot requests per 10 s per connected account (HubSpot allows 100–190 by plan) */
+  HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().positive().default(100),
+  /** enrichment providers in the order they are tried for every field (the waterfall); "derived" needs nothing, "http" its base URL */
+  ENRICHMENT_PROVIDERS: z.string().default('http,derived'),
+  /** per-field order overrides, e.g. "website:derived,http;job_title:http" (fields of leads and companies) */
+  ENRICHMENT_FIELD_PROVIDERS: z.string().default(''),
+  /** people/company enrichment API (PDL-shaped: /v5/person/enrich, /v5/company/enrich); the http provider is off when unset */
+  ENRICHMENT_HTTP_BASE_URL: z.string().url().optional(),
+  ENRICHMENT_HTTP_API_KEY: z.string().min(1).optional(),
+  /** client-side ceiling on requests per second to the http provider, shared by everything in one process */
+  ENRICHMENT_HTTP_RATE_PER_SEC: z.coerce.number().positive().default(100),
+  /** how long POST /lead-enrichment/enrich and /company/enrich wait for providers before handing the work to a job */
+  ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
+  /** leads per activity of a bulk enrichment job */
   ENRICHMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
   TRUST_PROXY: z
