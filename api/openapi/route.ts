@@ -2,6 +2,8 @@
 // response schemas) feeds both validation and the OpenAPI document, and the
 // auth mode adds the middleware, `security` and the standard error responses.
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../domain/errors.js';
 import { requireAuth, type AuthMode } from '../middleware/auth.js';
 import { errorResponse } from './envelopes.js';
 
@@ -22,13 +24,24 @@ const authErrors = {
 
 type RouteInput = Omit<RouteConfig, 'security' | 'middleware'>;
 
+/**
+ * A route whose contract requires a body refuses a request without one (400).
+ * The validators see a request with neither a body nor a Content-Type as an
+ * empty object, which a schema of optional fields (the update routes)
+ * accepts: an update without a body would answer 200 and change nothing.
+ */
+const requireBody: MiddlewareHandler = async (c, next) => {
+  if (!c.req.header('content-type') && !c.req.raw.body) throw new ApiError('bad_request', 'A request body is required', { code: 'missing_body' });
+  await next();
+};
+
 export function defineRoute<const R extends RouteInput>(auth: AuthMode | 'public', config: R) {
   const security: Record<string, string[]>[] =
     auth === 'public' ? [] : auth === 'bearer' ? [{ bearerAuth: [] }] : [{ apiKeyAuth: [] }, { bearerAuth: [] }];
   return createRoute({
     ...config,
     security,
-    middleware: auth === 'public' ? [] : [requireAuth(auth)],
+    middleware: [...(auth === 'public' ? [] : [requireAuth(auth)]), ...(config.request?.body?.required ? [requireBody] : [])],
     responses: { ...standardErrors, ...(auth === 'public' ? {} : authErrors), ...config.responses },
   });
 }

@@ -71,6 +71,9 @@ describe('paging', () => {
 type Schema = Record<string, any>;
 interface Operation {
   label: string;
+  method: string;
+  path: string;
+  requestBody?: { required?: boolean; content: Record<string, unknown> };
   parameters: { name: string; in: string; schema: Schema }[];
   bodies: Schema[];
 }
@@ -82,7 +85,7 @@ async function documentOperations(): Promise<{ operations: Operation[]; componen
   for (const [path, methods] of Object.entries<Record<string, any>>(document.paths)) {
     for (const [method, op] of Object.entries<any>(methods)) {
       const bodies = Object.values<any>(op.requestBody?.content ?? {}).map((c) => c.schema);
-      operations.push({ label: `${method.toUpperCase()} ${path}`, parameters: op.parameters ?? [], bodies });
+      operations.push({ label: `${method.toUpperCase()} ${path}`, method, path, requestBody: op.requestBody, parameters: op.parameters ?? [], bodies });
     }
   }
   return { operations, components: document.components?.schemas ?? {} };
@@ -152,6 +155,22 @@ describe('the OpenAPI document tells the truth', () => {
     const res = await t.call('POST', '/api/connected-apps/hubspot/import', { token: tenant.token });
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error.code).toBe('hubspot_not_connected');
+  });
+
+  it('refuses a request without a body on every route whose body is required (an update without one changed nothing and answered 200)', async () => {
+    const { operations } = await documentOperations();
+    const required = operations.filter((op) => op.requestBody?.required && op.requestBody.content['application/json']);
+    expect(required.length).toBeGreaterThan(20);
+    const accepted: string[] = [];
+    for (const op of required) {
+      const res = await t.call(op.method.toUpperCase(), op.path.replace(/\{\w+\}/g, '1'), { token: tenant.token });
+      if (res.status !== 400 || res.body.error.code !== 'missing_body') accepted.push(`${op.label}: ${res.status}`);
+    }
+    expect(accepted).toEqual([]);
+    // the same update with a body is served
+    const lookup = await t.call('POST', '/api/custom-lookups/add', { token: tenant.token, body: { module_name: 'lead', type: 'tag', name: 'Fuzzed' } });
+    const updated = await t.call('POST', `/api/custom-lookups/update/${lookup.body.data.id}`, { token: tenant.token, body: { name: 'Renamed' } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
   });
 
   it('declares a format for every date and date-time parameter', async () => {
