@@ -95,20 +95,39 @@ function decimalUpTo(max: number): string {
 
 const LISTED_NUMBER = decimalUpTo(PG_INT_MAX);
 
+/**
+ * The documented pattern of a comma-separated list of `item`s: the server
+ * splits on commas, trims and drops empty elements, so stray commas and
+ * spaces are allowed but at least one element must remain (`status=,` is an
+ * empty list, a 422).
+ */
+const commaSeparated = (item: string) => `^[\\s,]*(?:${item})(?:\\s*,[\\s,]*(?:${item}))*[\\s,]*$`;
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const splitList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
 /** "1,2,3" -> [1, 2, 3]; every element a whole number a PostgreSQL integer holds (0 is a state code, e.g. inactive). */
 export const csvIds = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform(splitList)
   .pipe(z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of ids').transform(Number).pipe(boundedInt(0, PG_INT_MAX))).min(1))
-  .openapi({ type: 'string', pattern: `^[\\s,]*${LISTED_NUMBER}(\\s*,[\\s,]*${LISTED_NUMBER})*[\\s,]*$`, description: `Comma-separated whole numbers (each at most ${PG_INT_MAX})`, example: '1,2' });
+  .openapi({ type: 'string', pattern: commaSeparated(LISTED_NUMBER), description: `Comma-separated whole numbers (each at most ${PG_INT_MAX})`, example: '1,2' });
 
 /** "a,b" -> ["a", "b"], each one of `values`. */
 export const csvOf = <const V extends readonly [string, ...string[]]>(values: V) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform(splitList)
     .pipe(z.array(z.enum(values)).min(1))
-    .openapi({ type: 'string', description: `Comma-separated, among: ${values.join(', ')}`, example: values[0] });
+    .openapi({ type: 'string', pattern: commaSeparated(values.map(escapeRegex).join('|')), description: `Comma-separated, among: ${values.join(', ')}`, example: values[0] });
+
+/** "Software, Retail" -> ["Software", "Retail"]: free text values, each at most 100 characters. */
+export const csvText = z
+  .string()
+  .transform(splitList)
+  .pipe(z.array(z.string().max(100)).min(1))
+  .openapi({ type: 'string', pattern: commaSeparated('[^,]*[^\\s,][^,]*'), example: 'Software,Retail' });
 
 export const booleanQuery = z
   .enum(['true', 'false', '1', '0'])

@@ -173,6 +173,25 @@ describe('the OpenAPI document tells the truth', () => {
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
   });
 
+  it('declares comma-separated list parameters with a pattern that refuses an empty list, as the server does', async () => {
+    const { operations } = await documentOperations();
+    const lists = [
+      { route: 'GET /api/company/list', name: 'industry', good: 'Software, Retail', path: '/api/company/list' },
+      { route: 'GET /api/jobs', name: 'status', good: 'queued,running', path: '/api/jobs' },
+      { route: 'GET /api/lead/list', name: 'state_id', good: '1, 2', path: '/api/lead/list' },
+    ];
+    for (const list of lists) {
+      const parameter = operations.find((op) => op.label === list.route)!.parameters.find((p) => p.name === list.name)!;
+      const pattern = new RegExp(parameter.schema.pattern);
+      for (const empty of [',', ' , ,']) {
+        expect(pattern.test(empty), `${list.route} ${list.name}=${empty}`).toBe(false);
+        expect((await t.call('GET', list.path, { token: tenant.token, query: { [list.name]: empty } })).status).toBe(422);
+      }
+      expect(pattern.test(list.good)).toBe(true);
+      expect((await t.call('GET', list.path, { token: tenant.token, query: { [list.name]: list.good } })).status).toBe(200);
+    }
+  });
+
   it('declares a format for every date and date-time parameter', async () => {
     const { operations } = await documentOperations();
     const dateParameters = operations.flatMap((op) =>

@@ -3,7 +3,7 @@
 // fields; in both an empty value clears a field, like null.
 import { z } from '@hono/zod-openapi';
 import { COMPANY_SORTABLE_FIELDS, EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../../domain/company.service.js';
-import { booleanQuery, csvIds, limitParam, listQuery, phoneNumber } from '../../openapi/params.js';
+import { booleanQuery, csvIds, csvText, limitParam, listQuery, phoneNumber } from '../../openapi/params.js';
 import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 import { uploadedFile } from '../../openapi/uploads.js';
 
@@ -139,13 +139,6 @@ export const updateCompanyForm = blankAsNull(
     .object({ ...optionalFields, rating: formRating, company_logo: logoFile.nullable().optional().openapi({ description: 'A new logo; empty removes the logo' }) })
     .refine(atLeastOneField, 'give at least one field to update'),
 ).openapi('UpdateCompanyForm');
-
-/** "Software, Retail" -> ["Software", "Retail"]. */
-const csvText = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .pipe(z.array(z.string().max(100)).min(1))
-  .openapi({ type: 'string', example: 'Software,Retail' });
 
 export const companyListQuery = listQuery(COMPANY_SORTABLE_FIELDS).extend({
   my: booleanQuery.optional().openapi({ description: '`true`: only companies you created' }),
