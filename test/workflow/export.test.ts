@@ -3,15 +3,18 @@
 // (real Temporal), the CSV is streamed to storage and downloaded through the
 // API. Also the shared jobs API on a running job: pause holds it (progress
 // stops), resume finishes it, cancel ends it.
+import type { ChildProcess } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectTemporalClient, LIO_SEARCH_ATTRIBUTES } from '../../activities/temporal-connection.js';
+import { jobControlQuery, pauseJobSignal } from '../../workflows/job-control.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
+import { killGroup, spawnWorker, workerEnvOf } from '../helpers/worker-process.js';
 
 let system: TestSystem;
 let t: TestApp;
@@ -70,6 +73,41 @@ async function exportRows(tenant: Tenant, body: unknown) {
 
 const lead = (orgId: number, data: Record<string, unknown>) =>
   t.database.prisma.lead.create({ data: { org_id: orgId, ...data } as never });
+
+/**
+ * Sends a control to an export that is certainly mid-export, whatever the
+ * speed of this machine: once it has written a batch, the control is
+ * accepted, then the export's next progress write is held (a row lock on its
+ * job) until the relay has delivered the control, so the export cannot
+ * finish before its workflow has it.
+ */
+async function midExport(app: TestApp, tenant: Tenant, jobId: number, sendControl: () => Promise<void>) {
+  await vi.waitFor(
+    async () => {
+      const job = await app.database.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      expect(job.processed > 0 && job.status === 'running', JSON.stringify(job)).toBe(true);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  // the control locks the job row for a moment itself (it numbers the control there), so it goes first
+  await sendControl();
+  const client: pg.PoolClient = await app.database.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
+    await controlsDelivered(app, tenant);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** A control reached its workflow once the relay has delivered (deleted) its event. */
+const controlsDelivered = (app: TestApp, tenant: Tenant) =>
+  vi.waitFor(async () => expect(await app.database.prisma.outboxEvent.count({ where: { org_id: tenant.orgId, kind: 'job.control' } })).toBe(0), {
+    timeout: 20_000,
+    interval: 50,
+  });
 
 describe('export jobs through the outbox relay (real worker, real Temporal)', () => {
   it('exports the leads matching the lead list filters, with labels, custom fields and neutralised formulas', async () => {
@@ -259,32 +297,9 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       expect(new Set(rows.map((r) => r.id)).size).toBe(LEADS);
     }, 90_000);
 
-    /**
-     * Holds the export's next progress write (a row lock on its job) while
-     * `during` runs: the job is then certainly mid-export, whatever the speed
-     * of this machine.
-     */
-    async function whileHeldMidExport(jobId: number, during: () => Promise<void>) {
-      await waitForJob(tenant, jobId, (j) => j.progress.processed > 0 && j.status === 'running');
-      const client: pg.PoolClient = await t.database.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
-        await during();
-        // the control reached the workflow once the relay has delivered (deleted) its event
-        await vi.waitFor(
-          async () => expect(await t.database.prisma.outboxEvent.count({ where: { org_id: tenant.orgId, kind: 'job.control' } })).toBe(0),
-          { timeout: 20_000, interval: 50 },
-        );
-      } finally {
-        await client.query('ROLLBACK');
-        client.release();
-      }
-    }
-
-    it('pauses at a batch boundary (progress stops, across a worker restart), and completes every row exactly once after resume', async () => {
+    it('pauses at a batch boundary (progress stops), and completes every row exactly once after resume', async () => {
       const started = await startExport(tenant, { export_type: 'leads', filters: { state_id: '1,2' } });
-      await whileHeldMidExport(started.id, async () => {
+      await midExport(t, tenant, started.id, async () => {
         const res = await t.call('POST', `/api/jobs/${started.id}/pause`, { token: tenant.token });
         expect(res.status, JSON.stringify(res.body)).toBe(202);
       });
@@ -296,10 +311,6 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       const stillPaused = await jobOf(tenant, started.id);
       expect(stillPaused).toMatchObject({ status: 'paused', progress: { processed: paused.progress.processed } });
       expect((await t.call('GET', `/api/exports/download/${started.id}`, { token: tenant.token })).status).toBe(409);
-      // the pause is workflow state: a new worker (no cached workflow) rebuilds it from history and stays paused
-      await system.restartWorker();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(await jobOf(tenant, started.id)).toMatchObject({ status: 'paused', progress: { processed: paused.progress.processed } });
 
       const resumed = await t.call('POST', `/api/jobs/${started.id}/resume`, { token: tenant.token });
       expect(resumed.status).toBe(202);
@@ -315,7 +326,7 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
 
     it('cancels a running export: status cancelled, no download', async () => {
       const started = await startExport(tenant, { export_type: 'leads' });
-      await whileHeldMidExport(started.id, async () => {
+      await midExport(t, tenant, started.id, async () => {
         const res = await t.call('POST', `/api/jobs/${started.id}/cancel`, { token: tenant.token });
         expect(res.status, JSON.stringify(res.body)).toBe(202);
       });
@@ -329,4 +340,118 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
       expect((await t.call('POST', `/api/jobs/${started.id}/resume`, { token: tenant.token })).status).toBe(409);
     }, 60_000);
   });
+});
+
+describe('a paused export across killed worker processes (worker as its own process, SIGKILLed)', () => {
+  let crash: TestSystem;
+  let app: TestApp;
+  let tenant: Tenant;
+  let temporal: Awaited<ReturnType<typeof connectTemporalClient>>;
+  const workers: ChildProcess[] = [];
+  const LEADS = 20_000;
+
+  beforeAll(async () => {
+    // no in-process worker: only the spawned processes run this system's workflows and relay its outbox
+    crash = await createTestSystem('exportcrash', { worker: false });
+    app = crash.t;
+    temporal = await connectTemporalClient(app.deps.config);
+    tenant = await seedTenant(app);
+    await app.database.pool.query(
+      `INSERT INTO leads (org_id, first_name, last_name, email, status) SELECT $1, 'First' || g, 'Last' || g, 'lead' || g || '@crash.example', 1
+         FROM generate_series(1, $2::int) AS g`,
+      [tenant.orgId, LEADS],
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const worker of workers) killGroup(worker, 'SIGKILL');
+    await temporal?.connection.close();
+    await crash?.close();
+  });
+
+  const jobRow = (id: number) => app.database.prisma.job.findUniqueOrThrow({ where: { id } });
+  const control = (id: number, action: string) => app.call('POST', `/api/jobs/${id}/${action}`, { token: tenant.token });
+  const jobReaching = (id: number, status: string, timeout: number) =>
+    vi.waitFor(
+      async () => {
+        const job = await jobRow(id);
+        expect(job.status).toBe(status);
+        return job;
+      },
+      { timeout, interval: 100 },
+    );
+
+  async function startPausedExport() {
+    const res = await app.call('POST', '/api/exports/create', { token: tenant.token, body: { export_type: 'leads' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const id: number = res.body.data.id;
+    await midExport(app, tenant, id, async () => expect((await control(id, 'pause')).status).toBe(202));
+    const paused = await jobReaching(id, 'paused', 30_000);
+    expect(paused.processed).toBeGreaterThan(0);
+    expect(paused.processed).toBeLessThan(LEADS);
+    return { id, workflowId: res.body.data.workflow_id as string, processed: paused.processed };
+  }
+
+  /**
+   * The worker now running is made to run the workflow (a query, answered by
+   * replaying its history, and a signal that changes nothing but makes it
+   * take a workflow task): it must be paused, and stay so with no progress.
+   */
+  async function expectStillPaused(job: { id: number; workflowId: string; processed: number }, controlSeq: number) {
+    const handle = temporal.client.workflow.getHandle(job.workflowId);
+    expect(await handle.query(jobControlQuery)).toEqual({ paused: true, controlSeq });
+    await handle.signal(pauseJobSignal, { seq: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await handle.query(jobControlQuery)).toEqual({ paused: true, controlSeq });
+    expect(await jobRow(job.id)).toMatchObject({ status: 'paused', processed: job.processed });
+  }
+
+  async function resumeToCompletion(id: number) {
+    expect((await control(id, 'resume')).status).toBe(202);
+    const done = await jobReaching(id, 'completed', 60_000);
+    expect(done).toMatchObject({ total: LEADS, processed: LEADS });
+    const res = await app.call('GET', `/api/exports/download/${id}`, { token: tenant.token });
+    expect(res.status).toBe(200);
+    const ids = (parse(res.body, { columns: true, bom: true }) as { id: string }[]).map((r) => Number(r.id));
+    expect(ids).toHaveLength(LEADS);
+    expect(new Set(ids).size).toBe(LEADS);
+  }
+
+  it('stays paused when its worker process is SIGKILLed and another takes over, then resumes with every row exactly once', async () => {
+    workers.push(spawnWorker(workerEnvOf(app)));
+    const job = await startPausedExport();
+    killGroup(workers.at(-1)!, 'SIGKILL');
+    // the new process has no cached workflow: the pause must come back from history
+    workers.push(spawnWorker(workerEnvOf(app)));
+    await expectStillPaused(job, 1);
+    await resumeToCompletion(job.id);
+  }, 180_000);
+
+  it('applies a resume and a pause sent at once in the order accepted, even when the pause is delivered first', async () => {
+    workers.push(spawnWorker(workerEnvOf(app)));
+    const job = await startPausedExport();
+    // with no worker (and so no relay) running, both controls wait in the outbox
+    killGroup(workers.at(-1)!, 'SIGKILL');
+    expect((await control(job.id, 'resume')).status).toBe(202);
+    expect((await control(job.id, 'pause')).status).toBe(202);
+    const [resume, pause] = await app.database.prisma.outboxEvent.findMany({ where: { org_id: tenant.orgId, kind: 'job.control' }, orderBy: { id: 'asc' } });
+    expect([resume!.payload, pause!.payload]).toMatchObject([{ action: 'resume', seq: 2 }, { action: 'pause', seq: 3 }]);
+    // the resume is held back (a relay that claimed it and stalled, a failed delivery waiting for its retry): the pause overtakes it
+    const holder = await app.database.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM outbox_events WHERE id = $1 FOR UPDATE', [resume!.id]);
+      workers.push(spawnWorker(workerEnvOf(app)));
+      await vi.waitFor(async () => expect(await app.database.prisma.outboxEvent.count({ where: { id: pause!.id } })).toBe(0), {
+        timeout: 30_000,
+        interval: 100,
+      });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    await controlsDelivered(app, tenant);
+    await expectStillPaused(job, 3);
+    await resumeToCompletion(job.id);
+  }, 180_000);
 });
