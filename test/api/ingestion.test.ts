@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../domain/auth.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
+import { statementStamps } from '../helpers/statement-stamp.js';
 
 let t: TestApp;
 beforeAll(() => {
@@ -253,15 +254,11 @@ describe('POST /api/v1/lead (§8.1)', () => {
     const res = await t.call('POST', '/api/v1/lead', { apiKey: key, body: { email: uniqueEmail() } });
     const events = await t.database.prisma.outboxEvent.findMany({ where: { org_id: tenant.orgId } });
     expect(events.map((e) => ({ kind: e.kind, payload: e.payload }))).toEqual([{ kind: 'lead.score', payload: { leadId: res.body.data.id } }]);
-    // rows written by one statement carry its transaction id (xmin) and its command id within that transaction (cmin);
-    // a second statement, even in the same transaction, would have another cmin
-    const { rows } = await t.database.pool.query<{ table: string; xmin: string; cmin: string }>(
-      `SELECT 'leads' AS table, xmin::text, cmin::text FROM leads WHERE id = $1
-       UNION ALL SELECT 'outbox_events', xmin::text, cmin::text FROM outbox_events WHERE id = $2`,
-      [res.body.data.id, String(events[0]!.id)],
-    );
-    expect(rows).toHaveLength(2);
-    expect(rows[1]).toMatchObject({ xmin: rows[0]!.xmin, cmin: rows[0]!.cmin });
+    const [lead, event] = await statementStamps(t.database.pool, [
+      { table: 'leads', id: res.body.data.id },
+      { table: 'outbox_events', id: events[0]!.id },
+    ]);
+    expect(event).toEqual(lead);
   });
 
   it('accepts a bearer token instead of an API key', async () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, jobWorkflowId, type JobType } from '../../domain/job.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { statementStamps } from '../helpers/statement-stamp.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 
 let t: TestApp;
@@ -27,6 +28,11 @@ describe('jobs API', () => {
     expect(job.status).toBe('queued');
     const events = await outboxOf(tenant.orgId);
     expect(events.map((e) => [e.kind, e.payload])).toEqual([['job.start', { jobId: job.id, type: 'export' }]]);
+    const [jobRow, event] = await statementStamps(t.database.pool, [
+      { table: 'jobs', id: job.id },
+      { table: 'outbox_events', id: events[0]!.id },
+    ]);
+    expect(event).toEqual(jobRow);
   });
 
   it('lists jobs of every type with filters, and shows one with its progress', async () => {
