@@ -8,7 +8,7 @@ import { NativeConnection, Runtime, Worker, type Logger as TemporalLogger, type 
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../domain/config.js';
 import { xlsxInflationLimits } from '../domain/lead-import-file.js';
-import { createDatabase, type Database } from '../domain/db.js';
+import { createDatabase, workerDatabaseOptions, type Database } from '../domain/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/idempotency.service.js';
 import { createLogger } from '../domain/logger.js';
 import { pruneRateLimitWindows } from '../domain/rate-limit.service.js';
@@ -135,7 +135,8 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'lio-worker');
-  const database = createDatabase(config.DATABASE_URL);
+  // bounds of its own, wider than the API's: activities run long statements by design
+  const database = createDatabase(config.DATABASE_URL, workerDatabaseOptions(config, logger));
   const runtime = await startWorkerRuntime({ config, database, logger });
   let exiting = false;
   const shutdown = async (code: number) => {

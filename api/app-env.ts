@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthContext } from '../domain/auth-context.js';
 import type { Config } from '../domain/config.js';
 import type { Database } from '../domain/db.js';
+import type { OrganizationSlots } from './middleware/request-budget.js';
 
 /** What the HTTP layer needs from the process: built once by server.ts (or a test). */
 export interface AppDeps {
@@ -17,5 +18,7 @@ export interface AppEnv {
     logger: Logger;
     /** set by the auth middleware on every authenticated route */
     auth: AuthContext;
+    /** reads in progress per organization in this process (middleware/request-budget.ts) */
+    organizationReads: OrganizationSlots;
   };
 }

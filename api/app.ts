@@ -8,6 +8,7 @@ import { databaseSaturation } from '../domain/db.js';
 import { ApiError, errorStatus, type ErrorKind } from '../domain/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { allowedMethodsOf } from './middleware/allowed-methods.js';
+import { requestBudget } from './middleware/request-budget.js';
 import { requestContext } from './middleware/request-context.js';
 import { boundedRequestBody, pathOfNulCharacter } from './middleware/request-input.js';
 import { mountModules } from './modules/index.js';
@@ -80,6 +81,9 @@ function databaseError(err: unknown): ApiError | null {
   if (saturation === 'statement_timeout') {
     return new ApiError('service_unavailable', 'The query took too long and was cancelled; retry later or narrow it', { code: 'query_timeout', retryAfterSeconds: 5 });
   }
+  if (saturation === 'deadline_exceeded') {
+    return new ApiError('service_unavailable', 'The request could not be answered within its time limit; retry shortly', { code: 'request_timeout', retryAfterSeconds: 2 });
+  }
   return null;
 }
 
@@ -103,6 +107,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, getPath: routedPath });
 
   app.use('*', requestContext(deps));
+  app.use('*', requestBudget(deps.config));
   app.use('*', boundedRequestBody);
 
   app.onError((err, c) => {

@@ -25,6 +25,14 @@ const configSchema = z.object({
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   /** a request that waits longer for a free pooled connection answers 503 with Retry-After instead of queueing */
   DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(3_000),
+  /** one time budget per API request (multipart uploads excepted) for all its waits; past it the answer is 503 with Retry-After; 0: none */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /** GET requests one organization may have in progress at once in one API process (429 beyond); unset: half DATABASE_POOL_SIZE, rounded up */
+  ORG_CONCURRENT_READ_LIMIT: z.coerce.number().int().min(1).optional(),
+  /** the worker's statement_timeout: activities run long statements by design, this only ends runaway ones; 0: no limit */
+  WORKER_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(600_000),
+  /** the server closes a worker connection left idle inside a transaction this long, releasing its locks; 0: never */
+  WORKER_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('lio'),

@@ -5,15 +5,16 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../domain/errors.js';
 import { requireAuth, type AuthMode } from '../middleware/auth.js';
+import { limitOrganizationReads } from '../middleware/request-budget.js';
 import { errorResponse } from './envelopes.js';
 
 const standardErrors = {
   400: errorResponse('Bad request: malformed body or missing required parameters'),
   413: errorResponse('Request body larger than the limit (JSON_BODY_MAX_BYTES; uploads have their own limits)'),
   422: errorResponse('Validation error'),
-  429: errorResponse('Too many requests (see Retry-After)'),
+  429: errorResponse('Too many requests, or too many reads of the organization in progress (see Retry-After)'),
   500: errorResponse('Server error'),
-  503: errorResponse('The server is saturated (no database connection free in time, or a query ran too long); retry after Retry-After'),
+  503: errorResponse('The server is saturated (no database connection free in time, a query ran too long, or the request passed REQUEST_TIMEOUT_MS); retry after Retry-After'),
 };
 
 const authErrors = {
@@ -41,7 +42,7 @@ export function defineRoute<const R extends RouteInput>(auth: AuthMode | 'public
   return createRoute({
     ...config,
     security,
-    middleware: [...(auth === 'public' ? [] : [requireAuth(auth)]), ...(config.request?.body?.required ? [requireBody] : [])],
+    middleware: [...(auth === 'public' ? [] : [requireAuth(auth), limitOrganizationReads]), ...(config.request?.body?.required ? [requireBody] : [])],
     responses: { ...standardErrors, ...(auth === 'public' ? {} : authErrors), ...config.responses },
   });
 }
