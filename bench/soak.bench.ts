@@ -21,7 +21,7 @@
 //   BENCH_SECONDS      how long traffic is sent (default 180)
 //   BENCH_LEADS        leads of the big organization (default 300000)
 //   BENCH_RATE_SCALE   multiplies every rate (default 1: about 3.5 requests/s)
-//   BENCH_API_ENV      extra settings for the API process, e.g. "DB_ACQUIRE_TIMEOUT_MS=2000,DB_STATEMENT_TIMEOUT_MS=5000"
+//   BENCH_API_ENV      extra settings for the API process, e.g. "REQUEST_TIMEOUT_MS=3000,ORG_CONCURRENT_READ_LIMIT=2"
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
