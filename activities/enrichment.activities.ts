@@ -9,8 +9,8 @@
 // cache: nothing is paid for or debited twice.
 import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
-import { withActor } from '../domain/actor.js';
-import { EnrichmentProviderError, type EnrichmentEngine } from '../domain/enrichment.js';
+import { withActor } from '../domain/platform/actor.js';
+import { EnrichmentProviderError, type EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import {
   commitCompanyEnrichment,
   commitLeadEnrichments,
@@ -26,9 +26,9 @@ import {
   type CompanyEnrichmentPlan,
   type EnrichmentOutcome,
   type LeadEnrichmentPlan,
-} from '../domain/enrichment.service.js';
-import { ApiError } from '../domain/errors.js';
-import type { JobRef } from '../domain/job.service.js';
+} from '../domain/jobs/enrichment.service.js';
+import { ApiError } from '../domain/platform/errors.js';
+import type { JobRef } from '../domain/jobs/job.service.js';
 
 /** Provider lookups in flight at once within one batch (the rate limiter paces them further). */
 const LOOKUPS_PER_BATCH_IN_PARALLEL = 10;

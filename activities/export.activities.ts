@@ -1,12 +1,12 @@
-// The export job's I/O (domain/export.service.ts): one activity writes one
+// The export job's I/O (domain/jobs/export.service.ts): one activity writes one
 // slice of the CSV and records it; it heartbeats after every batch, so a
 // worker that dies mid-slice is noticed within the heartbeat timeout and the
 // slice is retried from the recorded checkpoint.
 import { Context } from '@temporalio/activity';
-import type { Database } from '../domain/db.js';
-import { writeExportSlice } from '../domain/export.service.js';
-import type { FileStorage } from '../domain/file-storage.js';
-import type { JobRef } from '../domain/job.service.js';
+import type { Database } from '../domain/platform/db.js';
+import { writeExportSlice } from '../domain/jobs/export.service.js';
+import type { FileStorage } from '../domain/platform/file-storage.js';
+import type { JobRef } from '../domain/jobs/job.service.js';
 
 export function createExportActivities(deps: { database: Database; storage: FileStorage }) {
   const { database, storage } = deps;

@@ -1,8 +1,8 @@
 // Follow-up reminder I/O: one call that judges the follow-up and writes the
-// due notifications (domain/notification.service.ts), scoped by the
+// due notifications (domain/notifications/notification.service.ts), scoped by the
 // follow-up's organization.
-import type { Db } from '../domain/db.js';
-import { remindOfFollowUpIfDue, type FollowUpReminder } from '../domain/notification.service.js';
+import type { Db } from '../domain/platform/db.js';
+import { remindOfFollowUpIfDue, type FollowUpReminder } from '../domain/notifications/notification.service.js';
 
 export interface FollowUpDueInput {
   orgId: number;

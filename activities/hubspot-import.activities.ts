@@ -1,6 +1,6 @@
 // One HubSpot import step per activity call: fetch the page the job's
 // checkpoint names, then commit its records with the next checkpoint in one
-// transaction (domain/hubspot-import.ts). The checkpoint is read from the
+// transaction (domain/jobs/hubspot-import.ts). The checkpoint is read from the
 // jobs row on every call, so a retried attempt — after a crash, a timeout or
 // a worker restart — continues from the last committed page. No database
 // connection is held while HubSpot is asked: the job and the connection are
@@ -11,11 +11,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
 import type { Egress } from '../connectors/egress.js';
 import { createHubspotConnector, HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError, HubspotRequestError } from '../connectors/hubspot/hubspot.connector.js';
-import type { Config } from '../domain/config.js';
-import { getHubspotConnection } from '../domain/connected-app.service.js';
-import { ApiError } from '../domain/errors.js';
-import { checkpointAfter, commitHubspotPage, pageRequestOf, readCheckpoint, type HubspotImportObject, type HubspotImportParams } from '../domain/hubspot-import.js';
-import type { JobRef } from '../domain/job.service.js';
+import type { Config } from '../domain/platform/config.js';
+import { getHubspotConnection } from '../domain/integrations/connected-app.service.js';
+import { ApiError } from '../domain/platform/errors.js';
+import { checkpointAfter, commitHubspotPage, pageRequestOf, readCheckpoint, type HubspotImportObject, type HubspotImportParams } from '../domain/jobs/hubspot-import.js';
+import type { JobRef } from '../domain/jobs/job.service.js';
 
 export interface HubspotImportStep {
   /** nothing is left to import */

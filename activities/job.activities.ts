@@ -3,7 +3,7 @@
 // A job that was cancelled or deleted before its workflow began is not
 // started; a finished job is never moved back.
 import type pg from 'pg';
-import type { JobRef, JobStatus } from '../domain/job.service.js';
+import type { JobRef, JobStatus } from '../domain/jobs/job.service.js';
 
 /** What a job workflow needs to do its work. */
 export interface StartedJob {

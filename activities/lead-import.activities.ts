@@ -1,16 +1,16 @@
 // Lead import I/O: read the stored file from the job's checkpoint, check each
 // row, and commit batches (leads, row errors, counters and the new checkpoint
-// in one transaction each: domain/lead-import.service.ts). One call works
+// in one transaction each: domain/jobs/lead-import.service.ts). One call works
 // for a bounded slice of time and returns, so the workflow can honour a
 // pause between slices; a call retried after its worker died picks up at
 // the checkpoint, which is exactly where committed work ends.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
-import type { Db } from '../domain/db.js';
-import type { FileStorage } from '../domain/file-storage.js';
-import { mapHeader, readLeadRow, type ColumnMapping, type LeadImportParams } from '../domain/lead-import.js';
-import { readImportRows, type ResumePoint, type SheetRow } from '../domain/lead-import-file.js';
-import type { InflationLimits } from '../domain/zip-archive.js';
+import type { Db } from '../domain/platform/db.js';
+import type { FileStorage } from '../domain/platform/file-storage.js';
+import { mapHeader, readLeadRow, type ColumnMapping, type LeadImportParams } from '../domain/jobs/lead-import.js';
+import { readImportRows, type ResumePoint, type SheetRow } from '../domain/jobs/lead-import-file.js';
+import type { InflationLimits } from '../domain/jobs/zip-archive.js';
 import {
   checkpointOf,
   commitImportBatch,
@@ -20,9 +20,9 @@ import {
   type ImportCounts,
   type ImportRow,
   type RowError,
-} from '../domain/lead-import.service.js';
-import type { JobRef } from '../domain/job.service.js';
-import { notifyImportFinished } from '../domain/notification.service.js';
+} from '../domain/jobs/lead-import.service.js';
+import type { JobRef } from '../domain/jobs/job.service.js';
+import { notifyImportFinished } from '../domain/notifications/notification.service.js';
 
 export interface LeadImportTuning {
   /** rows per transaction */

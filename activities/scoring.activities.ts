@@ -1,6 +1,6 @@
-// Lead scoring I/O for the scoring workflow (domain/lead-score.service.ts).
+// Lead scoring I/O for the scoring workflow (domain/leads/lead-score.service.ts).
 import type pg from 'pg';
-import { scoreStoredLead } from '../domain/lead-score.service.js';
+import { scoreStoredLead } from '../domain/leads/lead-score.service.js';
 
 export interface ScoreLeadInput {
   orgId: number;

@@ -5,7 +5,7 @@
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import type { Config } from '../domain/config.js';
+import type { Config } from '../domain/platform/config.js';
 
 export const LIO_SEARCH_ATTRIBUTES = {
   orgId: defineSearchAttributeKey('OrgId', SearchAttributeType.KEYWORD),

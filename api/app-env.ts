@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { AuthContext } from '../domain/auth-context.js';
-import type { Config } from '../domain/config.js';
-import type { Database } from '../domain/db.js';
+import type { AuthContext } from '../domain/platform/auth-context.js';
+import type { Config } from '../domain/platform/config.js';
+import type { Database } from '../domain/platform/db.js';
 import type { OrganizationSlots } from './middleware/request-budget.js';
 
 /** What the HTTP layer needs from the process: built once by server.ts (or a test). */

@@ -4,8 +4,8 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { databaseSaturation } from '../domain/db.js';
-import { ApiError, errorStatus, type ErrorKind } from '../domain/errors.js';
+import { databaseSaturation } from '../domain/platform/db.js';
+import { ApiError, errorStatus, type ErrorKind } from '../domain/platform/errors.js';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { allowedMethodsOf } from './middleware/allowed-methods.js';
 import { requestBudget } from './middleware/request-budget.js';

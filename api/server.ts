@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import type { AppDeps } from './app-env.js';
 import { createApp } from './app.js';
 import { describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
-import { loadConfig } from '../domain/config.js';
-import { apiDatabaseOptions, createDatabase } from '../domain/db.js';
-import { createLogger } from '../domain/logger.js';
+import { loadConfig } from '../domain/platform/config.js';
+import { apiDatabaseOptions, createDatabase } from '../domain/platform/db.js';
+import { createLogger } from '../domain/platform/logger.js';
 
 export function startApiServer(deps: AppDeps): Promise<ServerType> {
   const app = createApp(deps);

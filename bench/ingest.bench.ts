@@ -17,11 +17,11 @@ import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import pg from 'pg';
 import { createApp } from '../api/app.js';
-import { createApiKey } from '../domain/auth.service.js';
-import { loadConfig } from '../domain/config.js';
-import { createDatabase } from '../domain/db.js';
-import { createLogger } from '../domain/logger.js';
-import { createOrganization } from '../domain/organization.service.js';
+import { createApiKey } from '../domain/identity/auth.service.js';
+import { loadConfig } from '../domain/platform/config.js';
+import { createDatabase } from '../domain/platform/db.js';
+import { createLogger } from '../domain/platform/logger.js';
+import { createOrganization } from '../domain/identity/organization.service.js';
 import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js';
 import { createScratchDatabase } from '../test/helpers/scratch-database.js';
 

@@ -17,11 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { createApp, type App } from '../api/app.js';
-import { login } from '../domain/auth.service.js';
-import { loadConfig } from '../domain/config.js';
-import { createDatabase, type Database } from '../domain/db.js';
-import { createLogger } from '../domain/logger.js';
-import { createOrganization } from '../domain/organization.service.js';
+import { login } from '../domain/identity/auth.service.js';
+import { loadConfig } from '../domain/platform/config.js';
+import { createDatabase, type Database } from '../domain/platform/db.js';
+import { createLogger } from '../domain/platform/logger.js';
+import { createOrganization } from '../domain/identity/organization.service.js';
 import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js';
 import { createScratchDatabase } from '../test/helpers/scratch-database.js';
 

@@ -25,7 +25,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Config } from '../domain/config.js';
+import type { Config } from '../domain/platform/config.js';
 
 export interface ResolvedAddress {
   address: string;

@@ -1,9 +1,9 @@
 // The demo organization `npm run dev` starts with. Idempotent: a second run
 // finds the demo admin and changes nothing.
-import type { Database } from '../domain/db.js';
-import { createApiKey } from '../domain/auth.service.js';
-import { createLead } from '../domain/lead.service.js';
-import { createOrganization } from '../domain/organization.service.js';
+import type { Database } from '../domain/platform/db.js';
+import { createApiKey } from '../domain/identity/auth.service.js';
+import { createLead } from '../domain/leads/lead.service.js';
+import { createOrganization } from '../domain/identity/organization.service.js';
 
 export const DEMO_LOGIN = { email: 'demo@lio.local', password: 'demo-password' } as const;
 

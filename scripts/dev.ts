@@ -107,9 +107,9 @@ async function main() {
   const { address: temporalAddress, uiUrl } = await temporal();
 
   // imported after `prisma generate`: they load the generated client
-  const { loadConfig } = await import('../domain/config.js');
-  const { apiDatabaseOptions, createDatabase } = await import('../domain/db.js');
-  const { createLogger } = await import('../domain/logger.js');
+  const { loadConfig } = await import('../domain/platform/config.js');
+  const { apiDatabaseOptions, createDatabase } = await import('../domain/platform/db.js');
+  const { createLogger } = await import('../domain/platform/logger.js');
   const { startApiServer, closeServer } = await import('../api/server.js');
   const { seedDemo, DEMO_LOGIN } = await import('../prisma/seed.js');
 

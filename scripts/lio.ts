@@ -5,10 +5,10 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createApiKey, revokeApiKey } from '../domain/auth.service.js';
-import { createDatabase, type Db } from '../domain/db.js';
-import { ApiError } from '../domain/errors.js';
-import { createOrganization } from '../domain/organization.service.js';
+import { createApiKey, revokeApiKey } from '../domain/identity/auth.service.js';
+import { createDatabase, type Db } from '../domain/platform/db.js';
+import { ApiError } from '../domain/platform/errors.js';
+import { createOrganization } from '../domain/identity/organization.service.js';
 import { DEV_DATABASE_URL } from './infra/postgres.js';
 
 /** Wrong usage (unknown command or flag, invalid value): the shell convention for misuse. */

@@ -2,9 +2,9 @@
 // a database or Temporal (nothing connects until a request is served).
 import { randomBytes } from 'node:crypto';
 import { createApp, openApiDocument } from '../api/app.js';
-import { loadConfig } from '../domain/config.js';
-import { createDatabase } from '../domain/db.js';
-import { createLogger } from '../domain/logger.js';
+import { loadConfig } from '../domain/platform/config.js';
+import { createDatabase } from '../domain/platform/db.js';
+import { createLogger } from '../domain/platform/logger.js';
 
 // nothing is signed: any strong secret will do
 const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });

@@ -49,6 +49,29 @@ function importsOf(dir: string): ImportLine[] {
   );
 }
 
+/**
+ * The domain's feature folders and their layers: a folder may import its own
+ * files and those of lower layers, never a sibling of its layer or one above
+ * (ENGINEERING.md §2 "arrows point one way", issue 9).
+ */
+const DOMAIN_LAYERS: Record<string, number> = {
+  platform: 0,
+  identity: 1,
+  crm: 2,
+  leads: 3,
+  notifications: 4,
+  analytics: 4,
+  integrations: 4,
+  jobs: 5,
+};
+
+/** `crm` for domain/crm/company.service.ts; null outside domain/ (or for a file directly in it). */
+function domainFolderOf(file: string): string | null {
+  const parts = path.normalize(file).split(path.sep);
+  const at = parts.indexOf('domain');
+  return at >= 0 && parts.length > at + 2 ? parts[at + 1]! : null;
+}
+
 const describeImport = (i: ImportLine) => `${i.file}: ${i.typeOnly ? 'import type' : 'import'} '${i.from}'`;
 
 describe('layering (ENGINEERING.md §2)', () => {
@@ -62,6 +85,18 @@ describe('layering (ENGINEERING.md §2)', () => {
   it('domain/ imports neither Hono nor Temporal', () => {
     const offending = importsOf('domain').filter((i) => /^(hono|@hono\/|@temporalio\/)/.test(i.from));
     expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('domain/ folders import only folders below them (platform < identity < crm < leads < notifications, analytics, integrations < jobs)', () => {
+    const offending = importsOf('domain').filter((i) => {
+      const from = domainFolderOf(i.file);
+      const target = domainFolderOf(path.join(path.dirname(i.file), i.from));
+      return target !== null && target !== from && DOMAIN_LAYERS[target]! >= DOMAIN_LAYERS[from!]!;
+    });
+    expect(offending.map(describeImport)).toEqual([]);
+    // every domain file lives in one of the folders above
+    const loose = sourceFiles('domain').filter((file) => domainFolderOf(file) === null || !(domainFolderOf(file)! in DOMAIN_LAYERS));
+    expect(loose).toEqual([]);
   });
 
   it('connectors/ do not reach up into api/, activities/ or workflows/', () => {

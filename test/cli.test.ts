@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { authenticateApiKey } from '../domain/auth.service.js';
-import { ApiError } from '../domain/errors.js';
+import { authenticateApiKey } from '../domain/identity/auth.service.js';
+import { ApiError } from '../domain/platform/errors.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { seedTenant, uniqueEmail } from './helpers/tenants.js';
 

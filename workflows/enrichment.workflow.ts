@@ -9,7 +9,7 @@
 // pause (and the last control applied) travels along in the input.
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { EnrichmentActivities } from '../activities/enrichment.activities.js';
-import type { EnrichmentJobParams } from '../domain/enrichment.service.js';
+import type { EnrichmentJobParams } from '../domain/jobs/enrichment.service.js';
 import { runJob, type JobWorkflowInput } from './job-control.js';
 
 /** Batch activities in flight at once. */

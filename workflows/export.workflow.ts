@@ -1,5 +1,5 @@
 // An export job (§6.15): the CSV is written slice by slice by an activity
-// that records its checkpoint as it goes (domain/export.service.ts); between
+// that records its checkpoint as it goes (domain/jobs/export.service.ts); between
 // slices the job may be paused, and a cancellation stops the slice in flight
 // at its next batch.
 import { proxyActivities } from '@temporalio/workflow';

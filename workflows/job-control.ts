@@ -15,7 +15,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { JobActivities, StartedJob } from '../activities/job.activities.js';
-import type { JobRef } from '../domain/job.service.js';
+import type { JobRef } from '../domain/jobs/job.service.js';
 
 /**
  * A pause or resume as the API accepted it: `seq` numbers the job's controls

@@ -1,5 +1,5 @@
 // Which workflow runs each job type: the outbox relay starts jobs by type.
-import type { JobType } from '../domain/job.service.js';
+import type { JobType } from '../domain/jobs/job.service.js';
 import { enrichmentWorkflow } from './enrichment.workflow.js';
 import { exportWorkflow } from './export.workflow.js';
 import { hubspotImportWorkflow } from './hubspot-import.workflow.js';

@@ -1,6 +1,6 @@
 // A lead import job (§6.2 POST /api/lead/lead-imports): the file is imported
 // slice by slice by an activity that commits each batch with the job's
-// checkpoint (domain/lead-import.service.ts). Between slices the job may be
+// checkpoint (domain/jobs/lead-import.service.ts). Between slices the job may be
 // paused; a slice whose worker dies stops heartbeating and is retried on
 // another worker within seconds, from the checkpoint. At the end the job's
 // total and result are set and its creator is notified.

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { authenticateApiKey, authenticateBearer, type RequestOrigin } from '../../domain/auth.service.js';
-import { ApiError } from '../../domain/errors.js';
+import { authenticateApiKey, authenticateBearer, type RequestOrigin } from '../../domain/identity/auth.service.js';
+import { ApiError } from '../../domain/platform/errors.js';
 import type { AppEnv } from '../app-env.js';
 
 /** bearer: a user's token; bearer_or_api_key: ingestion endpoints (§2.3, §8) also take x-api-key. */

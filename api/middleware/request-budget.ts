@@ -4,9 +4,9 @@
 // with Retry-After, and its organization's share of concurrent reads, beyond
 // which it answers 429 at once instead of queueing for a connection.
 import type { MiddlewareHandler } from 'hono';
-import type { Config } from '../../domain/config.js';
-import { ApiError } from '../../domain/errors.js';
-import { DeadlineExceededError, withDeadline } from '../../domain/request-deadline.js';
+import type { Config } from '../../domain/platform/config.js';
+import { ApiError } from '../../domain/platform/errors.js';
+import { DeadlineExceededError, withDeadline } from '../../domain/platform/request-deadline.js';
 import type { AppEnv } from '../app-env.js';
 
 /** Requests in progress per organization, in this process, against one limit. */
@@ -40,7 +40,7 @@ const isMultipart = (contentType: string | undefined) => contentType?.toLowerCas
  * Gives every request its organization's read slots (counted by
  * limitOrganizationReads once the caller is known) and a deadline of
  * REQUEST_TIMEOUT_MS: the database pool takes each wait out of what is left
- * (domain/db.ts), and a request still unanswered at the deadline answers 503
+ * (domain/platform/db.ts), and a request still unanswered at the deadline answers 503
  * `request_timeout` then, whatever it waits for. Its remaining database work
  * stops at its next query, or by statement_timeout. Multipart uploads have no
  * deadline: they last as long as the client takes to send the file (bounded

@@ -3,7 +3,7 @@
 // PostgreSQL a string it cannot store (which would answer 500).
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../../domain/errors.js';
+import { ApiError } from '../../domain/platform/errors.js';
 import type { AppEnv } from '../app-env.js';
 
 /**

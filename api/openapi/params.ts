@@ -1,7 +1,7 @@
 // Query and path parameter schemas shared by every resource (spec §5).
 import { z } from '@hono/zod-openapi';
-import type { DateBound } from '../../domain/list-query.js';
-import { PHONE_NUMBER_PATTERN, PHONE_NUMBER_RULE } from '../../domain/phone-number.js';
+import type { DateBound } from '../../domain/platform/list-query.js';
+import { PHONE_NUMBER_PATTERN, PHONE_NUMBER_RULE } from '../../domain/platform/phone-number.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 

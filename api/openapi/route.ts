@@ -3,7 +3,7 @@
 // auth mode adds the middleware, `security` and the standard error responses.
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from '../../domain/errors.js';
+import { ApiError } from '../../domain/platform/errors.js';
 import { requireAuth, type AuthMode } from '../middleware/auth.js';
 import { limitOrganizationReads } from '../middleware/request-budget.js';
 import { errorResponse } from './envelopes.js';

@@ -6,8 +6,8 @@ import { z } from '@hono/zod-openapi';
 import busboy from 'busboy';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../../domain/errors.js';
-import { createFileStorage } from '../../domain/file-storage.js';
+import { ApiError } from '../../domain/platform/errors.js';
+import { createFileStorage } from '../../domain/platform/file-storage.js';
 import type { AppEnv } from '../app-env.js';
 
 /** A file field of a multipart/form-data body. */

@@ -12,8 +12,8 @@
 // egress (connectors/egress.ts): a base URL it refuses is a configuration
 // mistake (the job fails at once), an answer over its size bound a refused
 // lookup, and its time bound a retryable failure like any timeout.
-import { EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../domain/company.service.js';
-import { canonicalLinkedinUrl } from '../../domain/enrichment-derived.js';
+import { EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../domain/crm/company.service.js';
+import { canonicalLinkedinUrl } from '../../domain/jobs/enrichment-derived.js';
 import {
   EnrichmentProviderError,
   type CompanyFields,
@@ -21,7 +21,7 @@ import {
   type EnrichmentProvider,
   type PersonFields,
   type PersonQuery,
-} from '../../domain/enrichment.js';
+} from '../../domain/jobs/enrichment.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Egress, EgressFailure } from '../egress.js';
 import { retryAfterMs, type RateLimiter } from '../rate-limiter.js';
@@ -56,7 +56,7 @@ const EGRESS_DISPOSITION: Record<EgressFailure, EnrichmentProviderError['disposi
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
 
-/** "5001-10000" or "10001+" -> "5001+"; the bands LIO stores are those of domain/company.service.ts. */
+/** "5001-10000" or "10001+" -> "5001+"; the bands LIO stores are those of domain/crm/company.service.ts. */
 function employeeBand(size: unknown): string | undefined {
   const value = text(size);
   if (!value) return undefined;

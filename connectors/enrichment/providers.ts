@@ -5,9 +5,9 @@
 // it at start, so that a provider left out is never a silent surprise. Build
 // the engine once per process: its rate limiter is shared by every
 // enrichment the process runs.
-import type { Config } from '../../domain/config.js';
-import { derivedProvider } from '../../domain/enrichment-derived.js';
-import { parseFieldOrder, type EnrichmentEngine, type EnrichmentProvider } from '../../domain/enrichment.js';
+import type { Config } from '../../domain/platform/config.js';
+import { derivedProvider } from '../../domain/jobs/enrichment-derived.js';
+import { parseFieldOrder, type EnrichmentEngine, type EnrichmentProvider } from '../../domain/jobs/enrichment.js';
 import type { Egress } from '../egress.js';
 import { createHttpEnrichmentProvider } from './http.provider.js';
 import { createRateLimiter } from '../rate-limiter.js';

@@ -1,9 +1,9 @@
 // §6.15 activity feed: entries written by the database triggers of migration
 // *_activity_feed for every write to leads, deals, contacts and companies,
-// with the actor set by domain/actor.ts. Each test seeds its own organizations.
+// with the actor set by domain/platform/actor.ts. Each test seeds its own organizations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withActor } from '../../domain/actor.js';
-import { createLead } from '../../domain/lead.service.js';
+import { withActor } from '../../domain/platform/actor.js';
+import { createLead } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 

@@ -1,13 +1,13 @@
 // §6.15 exports over HTTP: validation of the export request (the filters of
 // each type are its list endpoint's), the list of export jobs, and download
 // rules (same organization only, completed only). The file itself is
-// written by domain/export.service.ts here, without Temporal; the workflow,
+// written by domain/jobs/export.service.ts here, without Temporal; the workflow,
 // CSV contents, pause/resume/cancel and scale are in test/workflow/export.test.ts.
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeExportSlice } from '../../domain/export.service.js';
-import { createFileStorage } from '../../domain/file-storage.js';
-import { createJob } from '../../domain/job.service.js';
+import { writeExportSlice } from '../../domain/jobs/export.service.js';
+import { createFileStorage } from '../../domain/platform/file-storage.js';
+import { createJob } from '../../domain/jobs/job.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 
@@ -161,7 +161,7 @@ describe('GET /api/exports/download/{id}', () => {
   });
 });
 
-describe('writing the file (domain/export.service.ts)', () => {
+describe('writing the file (domain/jobs/export.service.ts)', () => {
   it('resumes an interrupted slice from its recorded checkpoint: no row written or counted twice', async () => {
     const tenant = await seedTenant(t);
     for (let i = 1; i <= 5; i++) {

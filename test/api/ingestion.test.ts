@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeApiKey } from '../../domain/auth.service.js';
+import { revokeApiKey } from '../../domain/identity/auth.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 import { statementStamps } from '../helpers/statement-stamp.js';

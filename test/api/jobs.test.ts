@@ -3,7 +3,7 @@
 // in one statement; controls become job.control events for the relay (their
 // delivery to a running workflow is tested in test/workflow/export.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob, jobWorkflowId, type JobType } from '../../domain/job.service.js';
+import { createJob, jobWorkflowId, type JobType } from '../../domain/jobs/job.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { statementStamps } from '../helpers/statement-stamp.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLead } from '../../domain/lead.service.js';
+import { createLead } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 

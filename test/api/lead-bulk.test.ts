@@ -1,7 +1,7 @@
 // §7.1 bulk actions: status change, assignment and tagging, by ids or by
 // select_all + filters, each changing exactly the caller's matching leads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLead, type LeadInput } from '../../domain/lead.service.js';
+import { createLead, type LeadInput } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEnrichmentProviders } from '../../connectors/enrichment/providers.js';
-import { parsePersonName, canonicalLinkedinUrl, companyDomainOfEmail } from '../../domain/enrichment-derived.js';
+import { parsePersonName, canonicalLinkedinUrl, companyDomainOfEmail } from '../../domain/jobs/enrichment-derived.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeEnrichmentServer, type FakeEnrichmentServer } from '../helpers/fake-enrichment-server.js';
 import { seedTenant, seedTwoTenants } from '../helpers/tenants.js';
 
 const hex = () => randomBytes(4).toString('hex');
 
-describe('derived enrichment (domain/enrichment-derived.ts)', () => {
+describe('derived enrichment (domain/jobs/enrichment-derived.ts)', () => {
   it('splits names, keeping surname particles with the last name', () => {
     expect(parsePersonName('Jane van der Berg')).toEqual({ first_name: 'Jane', last_name: 'van der Berg' });
     expect(parsePersonName('Berg, Jane')).toEqual({ first_name: 'Jane', last_name: 'Berg' });

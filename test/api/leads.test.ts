@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createLead, OUTBOX_LEAD_SCORE } from '../../domain/lead.service.js';
+import { createLead, OUTBOX_LEAD_SCORE } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 

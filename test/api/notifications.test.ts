@@ -3,8 +3,8 @@
 // test/workflow/follow-up-due.test.ts), listed and marked read by their user
 // only. Each test seeds its own organizations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLead } from '../../domain/lead.service.js';
-import { NOTIFICATION_TYPES, notifyImportFinished } from '../../domain/notification.service.js';
+import { createLead } from '../../domain/leads/lead.service.js';
+import { NOTIFICATION_TYPES, notifyImportFinished } from '../../domain/notifications/notification.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 
@@ -100,7 +100,7 @@ describe('lead_assigned notifications', () => {
 
     const ingested = await t.call('POST', '/api/v1/lead', { apiKey: await tenant.apiKey(), body: { email: uniqueEmail('api') } });
     expect(ingested.status, JSON.stringify(ingested.body)).toBe(201);
-    // a write outside domain/actor.ts (a workflow's, a script's) has no actor, and notifies the assignee all the same
+    // a write outside domain/platform/actor.ts (a workflow's, a script's) has no actor, and notifies the assignee all the same
     await t.database.pool.query('UPDATE leads SET assigned_to = $1 WHERE id = $2 AND org_id = $3', [rep.id, ingested.body.data.id, tenant.orgId]);
     const [latest] = await notificationsOf(rep);
     expect(latest).toMatchObject({ type: 'lead_assigned', data: { model_id: ingested.body.data.id, assigned_by: null } });
@@ -143,7 +143,7 @@ describe('deal_stage_changed notifications', () => {
   });
 });
 
-describe('notifyImportFinished (domain/notification.service.ts)', () => {
+describe('notifyImportFinished (domain/notifications/notification.service.ts)', () => {
   it('notifies the user who started the import once per job, with its counts', async () => {
     const tenant = await seedTenant(t);
     const job = { orgId: tenant.orgId, userId: tenant.adminId, jobId: 77, summary: { created: 120, updated: 4, failed: 2 } };

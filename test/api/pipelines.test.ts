@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLead } from '../../domain/lead.service.js';
+import { createLead } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 

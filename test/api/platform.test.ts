@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { createLogger } from '../../domain/logger.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createLogger } from '../../domain/platform/logger.js';
+import { createTestApp, type CallResult, type TestApp } from '../helpers/app.js';
 import { logSink } from '../helpers/log-sink.js';
 import { seedTenant, TEST_PASSWORD } from '../helpers/tenants.js';
 
@@ -92,12 +92,11 @@ describe('envelopes, prefixes and request ids', () => {
       // any id will do: both prefixes must give the same answer to the same anonymous request
       const concrete = path.replace(/\{\w+\}/g, '1').slice('/api'.length);
       for (const method of Object.keys(ops)) {
-        const [plain, versioned] = await Promise.all(
-          ['/api', '/api/v1'].map((prefix) => t.call(method.toUpperCase(), `${prefix}${concrete}`, method === 'get' ? {} : { body: {} })),
-        );
-        const noRoute = (r: typeof plain) => r.status === 404 && String(r.body?.error?.message).startsWith('No route');
-        if (plain!.status !== versioned!.status || noRoute(plain!) || noRoute(versioned!)) {
-          differing.push(`${method.toUpperCase()} ${path}: /api ${plain!.status}, /api/v1 ${versioned!.status}`);
+        const ask = (prefix: string) => t.call(method.toUpperCase(), `${prefix}${concrete}`, method === 'get' ? {} : { body: {} });
+        const [plain, versioned] = await Promise.all([ask('/api'), ask('/api/v1')]);
+        const noRoute = (r: CallResult) => r.status === 404 && String(r.body?.error?.message).startsWith('No route');
+        if (plain.status !== versioned.status || noRoute(plain) || noRoute(versioned)) {
+          differing.push(`${method.toUpperCase()} ${path}: /api ${plain.status}, /api/v1 ${versioned.status}`);
         }
       }
     }

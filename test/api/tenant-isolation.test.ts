@@ -10,9 +10,9 @@
 // table is covered without editing this file.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStorage } from '../../domain/file-storage.js';
-import { createLead } from '../../domain/lead.service.js';
-import { createPipeline } from '../../domain/pipeline.service.js';
+import { createFileStorage } from '../../domain/platform/file-storage.js';
+import { createLead } from '../../domain/leads/lead.service.js';
+import { createPipeline } from '../../domain/crm/pipeline.service.js';
 import { createTestApp, type CallResult, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
 import { fillPath, routeTable, type RouteEntry } from '../helpers/routes.js';

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../api/app.js';
 import type { AppDeps } from '../../api/app-env.js';
-import { loadConfig, type Config } from '../../domain/config.js';
-import { createDatabase, type Database } from '../../domain/db.js';
-import { createLogger } from '../../domain/logger.js';
+import { loadConfig, type Config } from '../../domain/platform/config.js';
+import { createDatabase, type Database } from '../../domain/platform/db.js';
+import { createLogger } from '../../domain/platform/logger.js';
 
 export interface TestApp {
   app: App;

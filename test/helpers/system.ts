@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
-import type { Config } from '../../domain/config.js';
-import { createLogger } from '../../domain/logger.js';
+import type { Config } from '../../domain/platform/config.js';
+import { createLogger } from '../../domain/platform/logger.js';
 import { createTestApp, type TestApp } from './app.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 

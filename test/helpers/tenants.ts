@@ -1,9 +1,9 @@
 // Each test seeds its own organizations: tests never depend on order or on each other's data.
 import { randomBytes } from 'node:crypto';
-import { createApiKey, login } from '../../domain/auth.service.js';
-import type { Database } from '../../domain/db.js';
-import { createOrganization } from '../../domain/organization.service.js';
-import { hashPassword } from '../../domain/passwords.js';
+import { createApiKey, login } from '../../domain/identity/auth.service.js';
+import type { Database } from '../../domain/platform/db.js';
+import { createOrganization } from '../../domain/identity/organization.service.js';
+import { hashPassword } from '../../domain/identity/passwords.js';
 import type { TestApp } from './app.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';

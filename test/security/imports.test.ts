@@ -8,8 +8,8 @@
 // (the inflated text is never held by the test either).
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createFileStorage } from '../../domain/file-storage.js';
-import { classifyImportFile, readXlsxRows, xlsxInflationLimits } from '../../domain/lead-import-file.js';
+import { createFileStorage } from '../../domain/platform/file-storage.js';
+import { classifyImportFile, readXlsxRows, xlsxInflationLimits } from '../../domain/jobs/lead-import-file.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';

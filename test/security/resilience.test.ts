@@ -7,9 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import type { Config } from '../../domain/config.js';
-import { apiDatabaseOptions, createDatabase, type Database } from '../../domain/db.js';
-import { createLogger } from '../../domain/logger.js';
+import type { Config } from '../../domain/platform/config.js';
+import { apiDatabaseOptions, createDatabase, type Database } from '../../domain/platform/db.js';
+import { createLogger } from '../../domain/platform/logger.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';

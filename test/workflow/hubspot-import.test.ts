@@ -13,8 +13,8 @@ import { createHubspotImportActivities } from '../../activities/hubspot-import.a
 import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
 import { egressFor } from '../../connectors/egress.js';
 import { createRateLimiter } from '../../connectors/rate-limiter.js';
-import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/hubspot-import.js';
-import { createLogger } from '../../domain/logger.js';
+import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/jobs/hubspot-import.js';
+import { createLogger } from '../../domain/platform/logger.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';

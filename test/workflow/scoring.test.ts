@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { connectTemporalClient, ensureSearchAttributes, LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../activities/temporal-connection.js';
-import { scoreLead, type ScoringInput } from '../../domain/lead-scoring.js';
+import { scoreLead, type ScoringInput } from '../../domain/leads/lead-scoring.js';
 import { scoreLeadWorkflow, scoreLeadWorkflowId } from '../../workflows/score-lead.workflow.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
@@ -22,7 +22,7 @@ const blankLead: ScoringInput = {
 
 const FACTORS = ['contact_completeness', 'name', 'job_seniority', 'company', 'email_domain', 'lead_source', 'estimated_value'];
 
-describe('lead scoring model rules-v1 (domain/lead-scoring.ts)', () => {
+describe('lead scoring model rules-v1 (domain/leads/lead-scoring.ts)', () => {
   it('scores an empty lead 0 and still explains every factor', () => {
     const { score, breakdown } = scoreLead(blankLead);
     expect(score).toBe(0);

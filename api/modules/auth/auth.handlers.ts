@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { login, revokeSession } from '../../../domain/auth.service.js';
-import { enforceRateLimit } from '../../../domain/rate-limit.service.js';
+import { login, revokeSession } from '../../../domain/identity/auth.service.js';
+import { enforceRateLimit } from '../../../domain/platform/rate-limit.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { clientIp } from '../../middleware/auth.js';
 import { okMessage } from '../../openapi/envelopes.js';

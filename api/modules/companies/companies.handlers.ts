@@ -10,8 +10,8 @@ import {
   similarCompanies,
   updateCompany,
   type LogoChange,
-} from '../../../domain/company.service.js';
-import { ApiError } from '../../../domain/errors.js';
+} from '../../../domain/crm/company.service.js';
+import { ApiError } from '../../../domain/platform/errors.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { deletionOf } from '../../openapi/selection.js';

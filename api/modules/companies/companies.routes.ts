@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { IMAGE_TYPES } from '../../../domain/file-storage.js';
+import { IMAGE_TYPES } from '../../../domain/platform/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,18 +1,18 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { EgressError, egressFor } from '../../../connectors/egress.js';
 import { createHubspotConnector, HubspotAuthError, HubspotRequestError, type HubspotObject } from '../../../connectors/hubspot/hubspot.connector.js';
-import type { Config } from '../../../domain/config.js';
-import { connectHubspot, disconnectHubspot, getHubspotConnection, listConnectedApps } from '../../../domain/connected-app.service.js';
-import { ApiError } from '../../../domain/errors.js';
+import type { Config } from '../../../domain/platform/config.js';
+import { connectHubspot, disconnectHubspot, getHubspotConnection, listConnectedApps } from '../../../domain/integrations/connected-app.service.js';
+import { ApiError } from '../../../domain/platform/errors.js';
 import {
   COMMON_HUBSPOT_PROPERTIES,
   COMPANY_IMPORT_FIELDS,
   DEFAULT_HUBSPOT_MAPPING,
   LEAD_IMPORT_FIELDS,
   type HubspotImportParams,
-} from '../../../domain/hubspot-import.js';
-import { createJob, getJob, presentJob } from '../../../domain/job.service.js';
-import { dateRangeFilter } from '../../../domain/list-query.js';
+} from '../../../domain/jobs/hubspot-import.js';
+import { createJob, getJob, presentJob } from '../../../domain/jobs/job.service.js';
+import { dateRangeFilter } from '../../../domain/platform/list-query.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type {

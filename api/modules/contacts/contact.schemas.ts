@@ -2,7 +2,7 @@
 // are declared once: as query parameters of the list and as the `filters`
 // object of the bulk update and the bulk delete.
 import { z } from '@hono/zod-openapi';
-import { CONTACT_SORTABLE_FIELDS } from '../../../domain/contact.service.js';
+import { CONTACT_SORTABLE_FIELDS } from '../../../domain/crm/contact.service.js';
 import { booleanQuery, csvIds, idList, listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { tagRefs } from '../leads/lead.schemas.js';
 import { deletionBody, listFiltersBody } from '../../openapi/selection.js';

@@ -6,7 +6,7 @@ import {
   getContact,
   listContacts,
   updateContact,
-} from '../../../domain/contact.service.js';
+} from '../../../domain/crm/contact.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type {

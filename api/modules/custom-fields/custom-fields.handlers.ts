@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { listCustomFields, setLeadCustomField } from '../../../domain/custom-field.service.js';
+import { listCustomFields, setLeadCustomField } from '../../../domain/crm/custom-field.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { listCustomFieldsRoute, setLeadCustomFieldRoute } from './custom-fields.routes.js';

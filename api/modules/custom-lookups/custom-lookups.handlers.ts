@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { addLookup, listLookups, updateLookup } from '../../../domain/custom-lookup.service.js';
+import { addLookup, listLookups, updateLookup } from '../../../domain/crm/custom-lookup.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { addLookupRoute, listLookupsRoute, updateLookupRoute } from './custom-lookups.routes.js';

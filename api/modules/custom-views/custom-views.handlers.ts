@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AuthContext } from '../../../domain/auth-context.js';
-import { addView, deleteView, listViews, updateView, type ViewerScope } from '../../../domain/custom-view.service.js';
-import { ApiError } from '../../../domain/errors.js';
+import type { AuthContext } from '../../../domain/platform/auth-context.js';
+import { addView, deleteView, listViews, updateView, type ViewerScope } from '../../../domain/crm/custom-view.service.js';
+import { ApiError } from '../../../domain/platform/errors.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList, okMessage } from '../../openapi/envelopes.js';
 import type { addViewRoute, deleteViewRoute, listViewsRoute, updateViewRoute } from './custom-views.routes.js';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { VIEW_VISIBILITIES } from '../../../domain/custom-view.service.js';
+import { VIEW_VISIBILITIES } from '../../../domain/crm/custom-view.service.js';
 import { listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { dashboardLeadAging, dashboardOverview, dashboardStats, dashboardTopAccounts } from '../../../domain/dashboard.service.js';
+import { dashboardLeadAging, dashboardOverview, dashboardStats, dashboardTopAccounts } from '../../../domain/analytics/dashboard.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok } from '../../openapi/envelopes.js';
 import type { leadAgingRoute, overviewRoute, statsRoute, topAccountsRoute } from './dashboard.routes.js';

@@ -7,7 +7,7 @@ import {
   TOP_ACCOUNTS_DEFAULT,
   TOP_ACCOUNTS_MAX,
   TOP_ASSIGNEES,
-} from '../../../domain/dashboard.service.js';
+} from '../../../domain/analytics/dashboard.service.js';
 import { okEnvelope } from '../../openapi/envelopes.js';
 import { dateBound, limitParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { createDeal, deleteDeals, listDeals, updateDeal } from '../../../domain/deal.service.js';
+import { createDeal, deleteDeals, listDeals, updateDeal } from '../../../domain/crm/deal.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { addDealRoute, deleteDealsRoute, listDealsRoute, updateDealRoute } from './deals.routes.js';

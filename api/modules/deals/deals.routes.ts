@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MAX_AMOUNT } from '../../../domain/pipeline.service.js';
+import { MAX_AMOUNT } from '../../../domain/crm/pipeline.service.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { dateBound, idList, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

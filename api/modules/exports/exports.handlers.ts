@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { listExports, openExportFile, presentExport, startExport } from '../../../domain/export.service.js';
-import { presentJob } from '../../../domain/job.service.js';
+import { listExports, openExportFile, presentExport, startExport } from '../../../domain/jobs/export.service.js';
+import { presentJob } from '../../../domain/jobs/job.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { attachmentDisposition, fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { JOB_SORTABLE_FIELDS } from '../../../domain/job.service.js';
+import { JOB_SORTABLE_FIELDS } from '../../../domain/jobs/job.service.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

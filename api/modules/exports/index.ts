@@ -1,5 +1,5 @@
 // Exports (§6.15): CSV export jobs of leads, companies, contacts and clients
-// (domain/export.service.ts, workflows/export.workflow.ts).
+// (domain/jobs/export.service.ts, workflows/export.workflow.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
 import { createExportHandler, downloadExportHandler, listExportsHandler } from './exports.handlers.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { attachFile, listAttachments, openStoredFile, storeUploadedFile } from '../../../domain/file-attachment.service.js';
+import { attachFile, listAttachments, openStoredFile, storeUploadedFile } from '../../../domain/crm/file-attachment.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { attachmentDisposition, fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';

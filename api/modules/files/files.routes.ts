@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ATTACHMENT_SORTABLE_FIELDS, ATTACHMENT_SUBJECTS, FILE_PROVIDERS } from '../../../domain/file-attachment.service.js';
-import { DOCUMENT_TYPES } from '../../../domain/file-storage.js';
+import { ATTACHMENT_SORTABLE_FIELDS, ATTACHMENT_SUBJECTS, FILE_PROVIDERS } from '../../../domain/crm/file-attachment.service.js';
+import { DOCUMENT_TYPES } from '../../../domain/platform/file-storage.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { RouteHandler } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify';
-import { ApiError } from '../../../domain/errors.js';
-import { createJob } from '../../../domain/job.service.js';
-import type { LeadImportParams } from '../../../domain/lead-import.js';
-import { classifyImportFile, IMPORT_MIME_TYPES, inspectImportFile, xlsxInflationLimits } from '../../../domain/lead-import-file.js';
-import { importErrorRows, listImportJobs, presentImportJob } from '../../../domain/lead-import.service.js';
+import { ApiError } from '../../../domain/platform/errors.js';
+import { createJob } from '../../../domain/jobs/job.service.js';
+import type { LeadImportParams } from '../../../domain/jobs/lead-import.js';
+import { classifyImportFile, IMPORT_MIME_TYPES, inspectImportFile, xlsxInflationLimits } from '../../../domain/jobs/lead-import-file.js';
+import { importErrorRows, listImportJobs, presentImportJob } from '../../../domain/jobs/lead-import.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { attachmentDisposition, fileStorageOf, receiveStreamedUpload, sendStoredFile } from '../../openapi/uploads.js';

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { JOB_SORTABLE_FIELDS, JOB_STATUSES } from '../../../domain/job.service.js';
-import { IMPORT_COLUMN_GUIDE, IMPORT_DUPLICATE_POLICIES } from '../../../domain/lead-import.js';
-import { IMPORT_JOB_TYPES } from '../../../domain/lead-import.service.js';
+import { JOB_SORTABLE_FIELDS, JOB_STATUSES } from '../../../domain/jobs/job.service.js';
+import { IMPORT_COLUMN_GUIDE, IMPORT_DUPLICATE_POLICIES } from '../../../domain/jobs/lead-import.js';
+import { IMPORT_JOB_TYPES } from '../../../domain/jobs/lead-import.service.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { csvOf, idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AuthContext } from '../../../domain/auth-context.js';
-import { requestFingerprint, runIdempotently } from '../../../domain/idempotency.service.js';
-import { createLead, presentLead, type LeadView } from '../../../domain/lead.service.js';
-import { enforceRateLimit } from '../../../domain/rate-limit.service.js';
+import type { AuthContext } from '../../../domain/platform/auth-context.js';
+import { requestFingerprint, runIdempotently } from '../../../domain/platform/idempotency.service.js';
+import { createLead, presentLead, type LeadView } from '../../../domain/leads/lead.service.js';
+import { enforceRateLimit } from '../../../domain/platform/rate-limit.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok } from '../../openapi/envelopes.js';
 import { respondWithLeadPage } from '../leads/leads.handlers.js';

@@ -1,8 +1,8 @@
 // Lead ingestion (spec §8.1, §8.2): external systems push leads with an API
 // key (or a bearer token) and list the key's organization's leads.
 import { z } from '@hono/zod-openapi';
-import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
-import type { DuplicatePolicy, LeadInput } from '../../../domain/lead.service.js';
+import { LEAD_SORTABLE_FIELDS } from '../../../domain/leads/lead-query.service.js';
+import type { DuplicatePolicy, LeadInput } from '../../../domain/leads/lead.service.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,7 +1,7 @@
 // The job as every job endpoint shows it (jobs API, import jobs, exports,
 // enrichment and HubSpot import status): one shape, from presentJob().
 import { z } from '@hono/zod-openapi';
-import { JOB_STATUSES, JOB_TYPES } from '../../../domain/job.service.js';
+import { JOB_STATUSES, JOB_TYPES } from '../../../domain/jobs/job.service.js';
 
 export const jobSchema = z
   .object({

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { getJob, listJobs, presentJob, requestJobControl, type JobControlAction } from '../../../domain/job.service.js';
+import { getJob, listJobs, presentJob, requestJobControl, type JobControlAction } from '../../../domain/jobs/job.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { jobControlRoutes, listJobsRoute, viewJobRoute } from './jobs.routes.js';

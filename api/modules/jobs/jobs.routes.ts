@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { JOB_CONTROL_ACTIONS, JOB_SORTABLE_FIELDS, JOB_STATUSES, JOB_TYPES, type JobControlAction } from '../../../domain/job.service.js';
+import { JOB_CONTROL_ACTIONS, JOB_SORTABLE_FIELDS, JOB_STATUSES, JOB_TYPES, type JobControlAction } from '../../../domain/jobs/job.service.js';
 import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { csvOf, idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

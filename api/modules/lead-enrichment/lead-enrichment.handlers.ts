@@ -2,8 +2,8 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { egressFor } from '../../../connectors/egress.js';
 import { createEnrichmentEngine } from '../../../connectors/enrichment/providers.js';
-import type { Config } from '../../../domain/config.js';
-import type { EnrichmentEngine } from '../../../domain/enrichment.js';
+import type { Config } from '../../../domain/platform/config.js';
+import type { EnrichmentEngine } from '../../../domain/jobs/enrichment.js';
 import {
   createLeadEnrichmentJob,
   creditsLeft,
@@ -14,10 +14,10 @@ import {
   listLinkedinLeads,
   noCreditsError,
   outOfCredits,
-} from '../../../domain/enrichment.service.js';
-import { getJob, presentJob } from '../../../domain/job.service.js';
-import { loadLeadLabels } from '../../../domain/lead-lookups.js';
-import { getLead, presentLead } from '../../../domain/lead.service.js';
+} from '../../../domain/jobs/enrichment.service.js';
+import { getJob, presentJob } from '../../../domain/jobs/job.service.js';
+import { loadLeadLabels } from '../../../domain/crm/lead-lookups.js';
+import { getLead, presentLead } from '../../../domain/leads/lead.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type {

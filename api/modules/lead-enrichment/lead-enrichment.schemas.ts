@@ -1,8 +1,8 @@
 // Request and response schemas of lead and company enrichment (§6.3, §6.4).
 import { z } from '@hono/zod-openapi';
-import { bareDomain } from '../../../domain/enrichment-derived.js';
-import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
-import { dedupeLinkedin } from '../../../domain/lead.service.js';
+import { bareDomain } from '../../../domain/jobs/enrichment-derived.js';
+import { LEAD_SORTABLE_FIELDS } from '../../../domain/leads/lead-query.service.js';
+import { dedupeLinkedin } from '../../../domain/leads/lead.service.js';
 import { companySchema } from '../companies/company.schemas.js';
 import { leadSchema } from '../leads/lead.schemas.js';
 import { boundedInt, listQuery, PG_INT_MAX, recordId, recordIdParam } from '../../openapi/params.js';

@@ -9,7 +9,7 @@ import {
   listFollowUps,
   listNotes,
   openDocument,
-} from '../../../domain/lead-activity.service.js';
+} from '../../../domain/leads/lead-activity.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { attachmentDisposition, fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';

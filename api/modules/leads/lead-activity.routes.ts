@@ -4,8 +4,8 @@ import {
   FOLLOW_UP_SORTABLE_FIELDS,
   FOLLOW_UP_STATUSES,
   NOTE_SORTABLE_FIELDS,
-} from '../../../domain/lead-activity.service.js';
-import { DOCUMENT_TYPES } from '../../../domain/file-storage.js';
+} from '../../../domain/leads/lead-activity.service.js';
+import { DOCUMENT_TYPES } from '../../../domain/platform/file-storage.js';
 import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { boundedInt, boundedIntParam, dateOrDateTime, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

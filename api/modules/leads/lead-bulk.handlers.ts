@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { addLeadTags, assignLeads, changeLeadStatus, replaceLeadTags, type LeadSelection } from '../../../domain/lead-bulk.service.js';
-import type { LeadFilters } from '../../../domain/lead-query.service.js';
+import { addLeadTags, assignLeads, changeLeadStatus, replaceLeadTags, type LeadSelection } from '../../../domain/leads/lead-bulk.service.js';
+import type { LeadFilters } from '../../../domain/leads/lead-query.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok } from '../../openapi/envelopes.js';
 import type { addTagsRoute, assignUserRoute, changeStatusRoute, replaceTagsRoute } from './lead-bulk.routes.js';

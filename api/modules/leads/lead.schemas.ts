@@ -2,8 +2,8 @@
 // bulk-action and activity routes. The list filters are declared once: as
 // query parameters of the list and as the `filters` object of select_all.
 import { z } from '@hono/zod-openapi';
-import { LEAD_SORTABLE_FIELDS } from '../../../domain/lead-query.service.js';
-import { SYSTEM_AI_INFORMATION_KEYS } from '../../../domain/lead.service.js';
+import { LEAD_SORTABLE_FIELDS } from '../../../domain/leads/lead-query.service.js';
+import { SYSTEM_AI_INFORMATION_KEYS } from '../../../domain/leads/lead.service.js';
 import { booleanQuery, boundedIntParam, csvIds, dateBound, idList, listQuery, phoneNumber, recordId } from '../../openapi/params.js';
 import { listFiltersBody } from '../../openapi/selection.js';
 

@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Lead } from '../../../generated/prisma/client.js';
-import { loadLeadLabels } from '../../../domain/lead-lookups.js';
-import { listLeads } from '../../../domain/lead-query.service.js';
+import { loadLeadLabels } from '../../../domain/crm/lead-lookups.js';
+import { listLeads } from '../../../domain/leads/lead-query.service.js';
 import {
   createLead,
   deleteLeads,
@@ -11,7 +11,7 @@ import {
   presentLead,
   setLeadProfileImage,
   updateLead,
-} from '../../../domain/lead.service.js';
+} from '../../../domain/leads/lead.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import { fileStorageOf, sendStoredFile } from '../../openapi/uploads.js';

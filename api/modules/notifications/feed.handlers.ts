@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { listActivityFeed } from '../../../domain/activity-feed.service.js';
+import { listActivityFeed } from '../../../domain/notifications/activity-feed.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { okList } from '../../openapi/envelopes.js';
 import type { listFeedRoute } from './feed.routes.js';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { FEED_ACTIONS, FEED_MODEL_TYPES, FEED_SORTABLE_FIELDS } from '../../../domain/activity-feed.service.js';
+import { FEED_ACTIONS, FEED_MODEL_TYPES, FEED_SORTABLE_FIELDS } from '../../../domain/notifications/activity-feed.service.js';
 import { listEnvelope } from '../../openapi/envelopes.js';
 import { listQuery, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,5 +1,5 @@
 // §6.15: the caller's notifications and the organization's activity feed,
-// both produced by real events (see domain/notification.service.ts).
+// both produced by real events (see domain/notifications/notification.service.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
 import { listFeedHandler } from './feed.handlers.js';

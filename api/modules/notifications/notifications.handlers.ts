@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { listNotifications, markNotificationsRead } from '../../../domain/notification.service.js';
+import { listNotifications, markNotificationsRead } from '../../../domain/notifications/notification.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { listNotificationsRoute, markReadRoute } from './notifications.routes.js';

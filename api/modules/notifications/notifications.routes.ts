@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { NOTIFICATION_SORTABLE_FIELDS, NOTIFICATION_TYPE_IDS, NOTIFICATION_TYPES } from '../../../domain/notification.service.js';
+import { NOTIFICATION_SORTABLE_FIELDS, NOTIFICATION_TYPE_IDS, NOTIFICATION_TYPES } from '../../../domain/notifications/notification.service.js';
 import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { booleanQuery, csvIds, idList, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { createPipeline, deletePipelines, listPipelines, pipelineStages, updatePipeline } from '../../../domain/pipeline.service.js';
+import { createPipeline, deletePipelines, listPipelines, pipelineStages, updatePipeline } from '../../../domain/crm/pipeline.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type {

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { addRole, listRoles } from '../../../domain/role.service.js';
+import { addRole, listRoles } from '../../../domain/identity/role.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type { addRoleRoute, listRolesRoute } from './roles.routes.js';

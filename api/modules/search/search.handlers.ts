@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { globalSearch } from '../../../domain/global-search.service.js';
+import { globalSearch } from '../../../domain/crm/global-search.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok } from '../../openapi/envelopes.js';
 import type { globalSearchRoute } from './search.routes.js';

@@ -1,5 +1,5 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
-import { addUser, changePassword, deleteUser, getProfile, listUsers, updateUser, type UserWithRole } from '../../../domain/user.service.js';
+import { addUser, changePassword, deleteUser, getProfile, listUsers, updateUser, type UserWithRole } from '../../../domain/identity/user.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList, okMessage } from '../../openapi/envelopes.js';
 import type {

@@ -1,0 +1,107 @@
+// Process configuration from the environment, parsed once. Every setting but
+// JWT_SECRET has an embedded default; `npm run dev` supplies that one.
+import { z } from 'zod';
+
+/** The shortest JWT_SECRET accepted: 32 characters, 256 bits if random, HS256's key size (RFC 7518 §3.2). */
+export const JWT_SECRET_MIN_LENGTH = 32;
+// secrets this repository published as defaults or examples: anyone could sign tokens with them
+const PUBLISHED_SECRETS = ['lio-dev-secret-change-me-in-production', 'change-me-to-a-long-random-secret'];
+const JWT_SECRET_HOW = `set a random value of at least ${JWT_SECRET_MIN_LENGTH} characters, e.g. \`openssl rand -base64 48\` (\`npm run dev\` generates one per data folder)`;
+
+// The one setting without a default: a default signing secret would be known to everyone.
+const jwtSecret = z
+  .string({ error: `is required: ${JWT_SECRET_HOW}` })
+  .min(JWT_SECRET_MIN_LENGTH, { error: `is too short: ${JWT_SECRET_HOW}` })
+  .refine((secret) => !PUBLISHED_SECRETS.includes(secret), { error: `is a value published with LIO: ${JWT_SECRET_HOW}` });
+
+const configSchema = z.object({
+  DATABASE_URL: z.string().min(1),
+  // The API process's database limits (domain/platform/db.ts apiDatabaseOptions); 0 turns a timeout off.
+  /** PostgreSQL connections per API process */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  /** the server cancels an API statement running longer; the request answers 503 with Retry-After */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** the server closes an API connection left idle inside a transaction this long, releasing its locks */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /** a request that waits longer for a free pooled connection answers 503 with Retry-After instead of queueing */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(3_000),
+  /** one time budget per API request (multipart uploads excepted) for all its waits; past it the answer is 503 with Retry-After; 0: none */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /** GET requests one organization may have in progress at once in one API process (429 beyond); unset: half DATABASE_POOL_SIZE, rounded up */
+  ORG_CONCURRENT_READ_LIMIT: z.coerce.number().int().min(1).optional(),
+  /** the worker's statement_timeout: activities run long statements by design, this only ends runaway ones; 0: no limit */
+  WORKER_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(600_000),
+  /** the server closes a worker connection left idle inside a transaction this long, releasing its locks; 0: never */
+  WORKER_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('lio'),
+  JWT_SECRET: jwtSecret,
+  PORT: z.coerce.number().int().positive().default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STORAGE_DIR: z.string().default('.data/storage'),
+  /** max size in bytes of every request body but multipart uploads (which have the two limits below); a larger one is a 413 before it is read */
+  JSON_BODY_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** max upload size in bytes for documents and images */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** max size in bytes of a lead import file (CSV or XLSX); it is streamed to disk, never held in memory */
+  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  /** max bytes all parts of an XLSX import may inflate to (decompression bombs); unset: 5 × IMPORT_MAX_BYTES */
+  IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES: z.coerce.number().int().positive().optional(),
+  /** max compression ratio of any XLSX part larger than 1 MiB inflated (ordinary sheets compress 5–30-fold) */
+  IMPORT_XLSX_MAX_RATIO: z.coerce.number().positive().default(100),
+  /** requests per minute per client IP on POST /auth/login */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  /** requests per minute per API key on the ingestion endpoints */
+  INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
+  /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
+  HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
+  /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */
+  HUBSPOT_ALLOW_TENANT_BASE_PATH: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** outbound requests may reach loopback, private, link-local and CGNAT addresses: for tests and labs only, never in production */
+  EGRESS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** "host:port" destinations (comma-separated) exempt from the private-address refusal, e.g. one local fake or proxy */
+  EGRESS_ALLOWED_HOSTS: z.string().default(''),
+  /** bytes an outside service's answer (headers included) may have; a larger one is cut off and the call fails */
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** milliseconds one outbound request may take from connecting to the last byte of its answer */
+  EGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** client-side ceiling on HubSpot requests per 10 s per connected account (HubSpot allows 100–190 by plan) */
+  HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().positive().default(100),
+  /** enrichment providers in the order they are tried for every field (the waterfall); "derived" needs nothing, "http" its base URL */
+  ENRICHMENT_PROVIDERS: z.string().default('http,derived'),
+  /** per-field order overrides, e.g. "website:derived,http;job_title:http" (fields of leads and companies) */
+  ENRICHMENT_FIELD_PROVIDERS: z.string().default(''),
+  /** people/company enrichment API (PDL-shaped: /v5/person/enrich, /v5/company/enrich); the http provider is off when unset */
+  ENRICHMENT_HTTP_BASE_URL: z.string().url().optional(),
+  ENRICHMENT_HTTP_API_KEY: z.string().min(1).optional(),
+  /** client-side ceiling on requests per second to the http provider, shared by everything in one process */
+  ENRICHMENT_HTTP_RATE_PER_SEC: z.coerce.number().positive().default(100),
+  /** how long POST /lead-enrichment/enrich and /company/enrich wait for providers before handing the work to a job */
+  ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
+  /** leads per activity of a bulk enrichment job */
+  ENRICHMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
+  /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
