@@ -1,4 +1,4 @@
-# One image for both processes: `node ... api/server.ts` or `activities/worker.ts`.
+# One image for both processes: `node ... api/server.ts` or `worker/worker.ts`.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./

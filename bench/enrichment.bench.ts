@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../api/app.js';
-import { startWorkerRuntime } from '../activities/worker.js';
+import { startWorkerRuntime } from '../worker/worker.js';
 import { login } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase } from '../domain/platform/db.js';

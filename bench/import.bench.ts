@@ -8,7 +8,7 @@
 // should grow with the file.
 //
 // API and worker run as child processes (this file with --serve api, and
-// activities/worker.ts), so the figures are theirs alone.
+// worker/worker.ts), so the figures are theirs alone.
 //   DATABASE_URL      superuser URL of a running PostgreSQL; else the private test cluster
 //   TEMPORAL_ADDRESS  a running Temporal server; else a dev server is started
 //   BENCH_ROWS        rows in the file (default 100000)
@@ -117,7 +117,7 @@ async function main() {
 
     const api = child([fileURLToPath(import.meta.url), '--serve'], env);
     // info: the worker says when it runs (its start-up, bundling the workflows, is not the import's time)
-    const worker = child([fileURLToPath(new URL('../activities/worker.ts', import.meta.url))], { ...env, LOG_LEVEL: 'info' });
+    const worker = child([fileURLToPath(new URL('../worker/worker.ts', import.meta.url))], { ...env, LOG_LEVEL: 'info' });
     processes.push(api, worker);
     const port = await new Promise<number>((resolve) => api.stdout!.once('data', (line) => resolve((JSON.parse(String(line)) as { port: number }).port)));
     await new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@
 // stop answering). Requests go out on a fixed schedule whatever the answers
 // do, so a stalled server shows as a growing backlog, not as fewer requests.
 //
-// API and worker run as child processes (api/server.ts, activities/worker.ts,
+// API and worker run as child processes (api/server.ts, worker/worker.ts,
 // each with its own pool), so a CPU-heavy job cannot borrow the API's event
 // loop and the load generator does not share one either. One organization
 // has many leads (seeded in PostgreSQL with generate_series), a second a few;
@@ -225,7 +225,7 @@ async function main() {
     const { rows: smallLeads } = await database.pool.query<{ id: number }>('SELECT id FROM leads WHERE org_id = $1 ORDER BY id', [small.org.id]);
 
     const api = tsxChild('../api/server.ts', { ...env, ...extraApiEnv, PORT: String(port), HOST: '127.0.0.1' });
-    const worker = tsxChild('../activities/worker.ts', env);
+    const worker = tsxChild('../worker/worker.ts', env);
     children.push(api, worker);
     const base = `http://127.0.0.1:${port}`;
     await waitUntil('the API answering', async () => (await fetch(`${base}/health`)).ok);

@@ -19,7 +19,7 @@ const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const DEMO_KEY_FILE = '.data/demo-api-key';
 const JWT_SECRET_FILE = '.data/jwt-secret';
-const WORKER_ENTRY = fileURLToPath(new URL('../activities/worker.ts', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker.ts', import.meta.url));
 /** a worker that dies within this long of starting is crash-looping: each restart then waits longer (WORKER_RESTART_DELAYS_MS) */
 const WORKER_STABLE_AFTER_MS = 60_000;
 const WORKER_RESTART_DELAYS_MS = [1_000, 5_000, 30_000];

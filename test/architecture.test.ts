@@ -99,6 +99,11 @@ describe('layering (ENGINEERING.md §2)', () => {
     expect(loose).toEqual([]);
   });
 
+  it('activities/ reach neither workflows/ nor worker/ (the worker process above them starts workflows)', () => {
+    const offending = importsOf('activities').filter((i) => /(^|\/)(workflows|worker)\//.test(i.from));
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
   it('connectors/ do not reach up into api/, activities/ or workflows/', () => {
     const offending = importsOf('connectors').filter((i) => /(^|\/)(api|activities|workflows)\//.test(i.from));
     expect(offending.map(describeImport)).toEqual([]);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { LIO_SEARCH_ATTRIBUTES } from '../../activities/temporal-connection.js';
+import { LIO_SEARCH_ATTRIBUTES } from '../../worker/temporal-connection.js';
 import { run, sleep } from './process.js';
 
 export const TEMPORAL_CLI_VERSION = '1.9.1';

@@ -3,7 +3,7 @@
 // queue of its own, and the in-process worker runtime when asked for.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../worker/worker.js';
 import type { Config } from '../../domain/platform/config.js';
 import { createLogger } from '../../domain/platform/logger.js';
 import { createTestApp, type TestApp } from './app.js';

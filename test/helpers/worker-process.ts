@@ -1,4 +1,4 @@
-// The worker as its own process (`tsx activities/worker.ts`), for tests that
+// The worker as its own process (`tsx worker/worker.ts`), for tests that
 // kill it as a crash would (SIGKILL: no shutdown, no cleanup) and start
 // another: what survives is what Temporal's history and the database hold.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,7 +19,7 @@ export function workerEnvOf(t: TestApp): Record<string, string> {
 
 /** A worker process with `env` (over this process's), in its own process group so SIGKILL takes it whole. */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'activities/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/worker.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTemporalClient, type TemporalClient } from '../../activities/temporal-connection.js';
+import { connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import type { TestApp } from '../helpers/app.js';
 import { startFakeEnrichmentServer, type FakeEnrichmentServer } from '../helpers/fake-enrichment-server.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectTemporalClient, LIO_SEARCH_ATTRIBUTES } from '../../activities/temporal-connection.js';
+import { connectTemporalClient, LIO_SEARCH_ATTRIBUTES } from '../../worker/temporal-connection.js';
 import { jobControlQuery, pauseJobSignal } from '../../workflows/job-control.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';

@@ -4,7 +4,7 @@
 // lead's assignee, unless the follow-up was completed first. A real worker
 // against the real Temporal dev server, on a database of its own.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectTemporalClient, type TemporalClient } from '../../activities/temporal-connection.js';
+import { connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import { NOTIFICATION_TYPES } from '../../domain/notifications/notification.service.js';
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../../workflows/follow-up-due.workflow.js';
 import type { TestApp } from '../helpers/app.js';

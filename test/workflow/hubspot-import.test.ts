@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHubspotImportActivities } from '../../activities/hubspot-import.activities.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../activities/worker.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../worker/worker.js';
 import { egressFor } from '../../connectors/egress.js';
 import { createRateLimiter } from '../../connectors/rate-limiter.js';
 import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/jobs/hubspot-import.js';

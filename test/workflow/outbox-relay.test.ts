@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { connectTemporalClient, type TemporalClient } from '../../activities/temporal-connection.js';
+import { connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
 import { seedTenant, uniqueEmail, type Tenant } from '../helpers/tenants.js';
@@ -33,7 +33,7 @@ afterAll(async () => {
 /** `npm run worker` as its own OS process (one process: node with tsx's loader, so a signal reaches the worker itself). */
 function spawnWorker() {
   const { config } = t.deps;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'activities/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/worker.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: config.DATABASE_URL,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { connectTemporalClient, ensureSearchAttributes, LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../activities/temporal-connection.js';
+import { connectTemporalClient, ensureSearchAttributes, LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../worker/temporal-connection.js';
 import { scoreLead, type ScoringInput } from '../../domain/leads/lead-scoring.js';
 import { scoreLeadWorkflow, scoreLeadWorkflowId } from '../../workflows/score-lead.workflow.js';
 import type { TestApp } from '../helpers/app.js';
@@ -228,7 +228,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
   });
 });
 
-describe('search attributes (activities/temporal-connection.ts)', () => {
+describe('search attributes (worker/temporal-connection.ts)', () => {
   it('registers them on a namespace that lacks them, and does nothing the second time', async () => {
     const { connection } = await connectTemporalClient({ TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' });
     try {

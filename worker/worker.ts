@@ -15,14 +15,14 @@ import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js'
 import { createFileStorage } from '../domain/platform/file-storage.js';
 import { egressFor } from '../connectors/egress.js';
 import { createEnrichmentEngine, describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
-import { createEnrichmentActivities } from './enrichment.activities.js';
-import { createExportActivities } from './export.activities.js';
-import { createFollowUpActivities } from './follow-up.activities.js';
-import { createHubspotImportActivities } from './hubspot-import.activities.js';
-import { createJobActivities } from './job.activities.js';
-import { createLeadImportActivities } from './lead-import.activities.js';
+import { createEnrichmentActivities } from '../activities/enrichment.activities.js';
+import { createExportActivities } from '../activities/export.activities.js';
+import { createFollowUpActivities } from '../activities/follow-up.activities.js';
+import { createHubspotImportActivities } from '../activities/hubspot-import.activities.js';
+import { createJobActivities } from '../activities/job.activities.js';
+import { createLeadImportActivities } from '../activities/lead-import.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
-import { createScoringActivities } from './scoring.activities.js';
+import { createScoringActivities } from '../activities/scoring.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
 
 export interface WorkerDeps {
