@@ -12,7 +12,8 @@
 // egress (connectors/egress.ts): a base URL it refuses is a configuration
 // mistake (the job fails at once), an answer over its size bound a refused
 // lookup, and its time bound a retryable failure like any timeout.
-import { EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../domain/crm/company.service.js';
+import { EMPLOYEE_SIZE_BANDS } from '../../domain/crm/company-fields.js';
+import { normaliseWebsite } from '../../domain/platform/web-address.js';
 import { canonicalLinkedinUrl } from '../../domain/jobs/enrichment-derived.js';
 import {
   EnrichmentProviderError,

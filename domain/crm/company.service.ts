@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client.js';
 import { withActor, type SqlClient } from '../platform/actor.js';
 import type { Scope } from '../platform/auth-context.js';
+import { EMPLOYEE_SIZE_BANDS } from './company-fields.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
 import type { Db } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
@@ -43,9 +44,6 @@ export async function findOrCreateCompanyByName(client: pg.PoolClient, orgId: nu
   );
   return rows[0]!.id;
 }
-
-/** Headcount bands, smallest first: employee_size is one of these, and sorts in this order. */
-export const EMPLOYEE_SIZE_BANDS = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
 
 /** Columns a company list may be sorted by; order_by reaches SQL only through companyOrder. */
 export const COMPANY_SORTABLE_FIELDS = ['id', 'company_name', 'industry_type', 'employee_size', 'rating', 'created_at'] as const;
@@ -133,29 +131,6 @@ export function presentCompany(row: CompanyRow) {
 }
 
 export type CompanyView = ReturnType<typeof presentCompany>;
-
-/**
- * A website as entered ("Acme.com", "http://acme.com/about/") in one form
- * ("https://acme.com", "http://acme.com/about"): http(s) only, the scheme
- * defaulting to https, host lower-cased, no credentials, query, fragment or
- * trailing slash. Null when it is not a web address with a domain name.
- */
-export function normaliseWebsite(input: string): string | null {
-  const text = input.trim();
-  const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^:/]+:\d+(\/|$)/.test(text);
-  let url: URL;
-  try {
-    url = new URL(hasScheme ? text : `https://${text}`);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password) return null;
-  // a domain name: dot-separated labels ending in an alphabetic (or punycode) top-level domain
-  if (!/^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/.test(url.hostname)) return null;
-  const path = url.pathname.replace(/\/+$/, '');
-  return `${url.protocol}//${url.host}${path}`;
-}
 
 /** The organization's companies (as `c`) matching every given filter. */
 export function companyFilterCondition(scope: CompanyScope, filters: CompanyFilters): Prisma.Sql {

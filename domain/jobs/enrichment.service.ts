@@ -13,7 +13,8 @@ import type pg from 'pg';
 import type { Lead } from '../../generated/prisma/client.js';
 import { withActor, type SqlClient } from '../platform/actor.js';
 import type { Scope } from '../platform/auth-context.js';
-import { getCompany, normaliseWebsite } from '../crm/company.service.js';
+import { getCompany } from '../crm/company.service.js';
+import { normaliseWebsite } from '../platform/web-address.js';
 import type { Db } from '../platform/db.js';
 import { bareDomain, parsePersonName } from './enrichment-derived.js';
 import {

@@ -8,7 +8,8 @@
 // duplicates.
 import type pg from 'pg';
 import { withActor } from '../platform/actor.js';
-import { findOrCreateCompanyByName, lockCompanyName, normaliseWebsite, type CompanyInput } from '../crm/company.service.js';
+import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
+import { normaliseWebsite } from '../platform/web-address.js';
 import { advanceJob, lockJobForStep, type JobCounts } from './job.service.js';
 import { scoreStoredLead } from '../leads/lead-score.service.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from '../leads/lead.service.js';

@@ -2,7 +2,9 @@
 // as JSON or, to carry a logo file, as multipart/form-data with the same
 // fields; in both an empty value clears a field, like null.
 import { z } from '@hono/zod-openapi';
-import { COMPANY_SORTABLE_FIELDS, EMPLOYEE_SIZE_BANDS, normaliseWebsite } from '../../../domain/crm/company.service.js';
+import { EMPLOYEE_SIZE_BANDS } from '../../../domain/crm/company-fields.js';
+import { COMPANY_SORTABLE_FIELDS } from '../../../domain/crm/company.service.js';
+import { normaliseWebsite } from '../../../domain/platform/web-address.js';
 import { booleanQuery, csvIds, csvText, limitParam, listQuery, phoneNumber } from '../../openapi/params.js';
 import { deletionBody, listFiltersBody } from '../../openapi/selection.js';
 import { uploadedFile } from '../../openapi/uploads.js';
