@@ -7,9 +7,14 @@ import { DeadlineExceededError, remainingBudgetMs } from './request-deadline.js'
 
 export type Db = PrismaClient;
 
+/**
+ * The one database handle a domain function takes (first, as `db`): it picks
+ * Prisma or raw SQL per statement itself, and opens transactions with
+ * transaction.ts. When raw SQL is the right tool: docs/database.md.
+ */
 export interface Database {
   prisma: PrismaClient;
-  /** the same pool Prisma uses, for the few hot paths measured to need raw SQL */
+  /** the same pool Prisma uses, for raw SQL where docs/database.md says it is the right tool */
   pool: pg.Pool;
   close(): Promise<void>;
 }
