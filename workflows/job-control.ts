@@ -14,8 +14,8 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { JobActivities, StartedJob } from '../activities/job.activities.js';
-import type { JobRef } from '../domain/jobs/job.service.js';
+import type { JobActivities } from '../activities/job.activities.js';
+import type { JobRef, StartedJob } from '../domain/jobs/job.service.js';
 
 /**
  * A pause or resume as the API accepted it: `seq` numbers the job's controls

@@ -22,7 +22,19 @@ import { contactWhere, presentContact, withCompanyName, type ContactFilters } fr
 import type { Database, Db } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import type { FileStorage } from '../platform/file-storage.js';
-import { createJob, getJob, listJobs, type JobRef, type JOB_SORTABLE_FIELDS, type PresentedJob } from './job.service.js';
+import {
+  claimJobOutputKey,
+  createJob,
+  getJob,
+  listJobs,
+  loadJobForStep,
+  recordJobProgress,
+  UNFINISHED_JOB_STATUSES,
+  type JobRef,
+  type JobStepOptions,
+  type JOB_SORTABLE_FIELDS,
+  type PresentedJob,
+} from './job.service.js';
 import { leadFilterCondition, type LeadFilters } from '../leads/lead-query.service.js';
 import { loadLeadLabels } from '../crm/lead-lookups.js';
 import { presentLead } from '../leads/lead.service.js';
@@ -242,18 +254,7 @@ const headerOf = (source: ExportSource, checkpoint: Pick<ExportCheckpoint, 'cust
   ...checkpoint.custom_keys.map((key) => `custom.${key}`),
 ];
 
-interface ExportJobRow {
-  params: Record<string, unknown>;
-  checkpoint: Partial<ExportCheckpoint>;
-  output_key: string | null;
-  created_by: number | null;
-}
-
-export interface ExportSliceOptions {
-  /** after each batch is recorded (to heartbeat) */
-  onBatch?: (rowsWritten: number) => void;
-  /** asked before each batch: true stops the slice where it is (its work so far is recorded) */
-  stopRequested?: () => boolean;
+export interface ExportSliceOptions extends JobStepOptions<number> {
   batchRows?: number;
   sliceBatches?: number;
 }
@@ -273,36 +274,22 @@ export async function writeExportSlice(
 ): Promise<{ done: boolean }> {
   const { pool } = database;
   const { batchRows = EXPORT_BATCH_ROWS, sliceBatches = EXPORT_SLICE_BATCHES } = options;
-  const { rows: jobs } = await pool.query<ExportJobRow>(
-    `SELECT params, checkpoint, output_key, created_by FROM jobs
-      WHERE id = $1 AND org_id = $2 AND type = 'export' AND status NOT IN ('completed', 'failed', 'cancelled')`,
-    [ref.jobId, ref.orgId],
-  );
-  const job = jobs[0];
+  const job = await loadJobForStep<Record<string, unknown>, Partial<ExportCheckpoint>>(pool, ref, 'export', UNFINISHED_JOB_STATUSES);
   if (!job) return { done: true };
   // `my` and `assigned_to=true` mean the user who asked for the export
-  const source = sourceOf(database, { orgId: ref.orgId, userId: job.created_by }, job.params);
+  const source = sourceOf(database, { orgId: ref.orgId, userId: job.createdBy }, job.params);
 
   /** Records the checkpoint (and what goes with it); false when the job has meanwhile finished or gone. */
-  const record = async (checkpoint: ExportCheckpoint, extra: { total?: number; result?: Record<string, unknown> } = {}) => {
-    const { rowCount } = await pool.query(
-      `UPDATE jobs SET checkpoint = $3, processed = $4, total = coalesce($5, total), result = coalesce($6, result), updated_at = now()
-        WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
-      [ref.jobId, ref.orgId, JSON.stringify(checkpoint), checkpoint.rows, extra.total ?? null, extra.result ? JSON.stringify(extra.result) : null],
-    );
-    return rowCount === 1;
-  };
+  const record = (checkpoint: ExportCheckpoint, extra: { total?: number; result?: Record<string, unknown> } = {}) =>
+    recordJobProgress(pool, ref, { checkpoint, processed: checkpoint.rows, ...extra });
 
   let checkpoint: ExportCheckpoint;
-  let outputKey = job.output_key;
+  let outputKey = job.outputKey;
   if (job.checkpoint.max_id === undefined || !outputKey) {
     // the key is recorded before the file is written, so a retry rewrites the same file
-    const { rows: keyed } = await pool.query<{ output_key: string }>(
-      'UPDATE jobs SET output_key = coalesce(output_key, $3) WHERE id = $1 AND org_id = $2 RETURNING output_key',
-      [ref.jobId, ref.orgId, storage.newKey(ref.orgId, 'csv')],
-    );
-    if (!keyed[0]) return { done: true };
-    outputKey = keyed[0].output_key;
+    const claimed = await claimJobOutputKey(pool, ref, storage.newKey(ref.orgId, 'csv'));
+    if (!claimed) return { done: true };
+    outputKey = claimed;
     const extent = await source.extent();
     const writer = await storage.openForWriting(outputKey, 0);
     let bytes: number;

@@ -136,6 +136,97 @@ export interface JobCounts {
 }
 
 /**
+ * What every job's domain step takes from its activity, which adapts them to
+ * Temporal (see activities/export.activities.ts): `onBatch` after each batch
+ * is recorded (to heartbeat), `stopRequested` asked between batches (true
+ * stops the step where it is; what it did so far is recorded).
+ */
+export interface JobStepOptions<Progress> {
+  onBatch?: (progress: Progress) => void;
+  stopRequested?: () => boolean;
+}
+
+/** What a job workflow needs to do its work. */
+export interface StartedJob {
+  params: Record<string, unknown>;
+  checkpoint: Record<string, unknown>;
+  inputKey: string | null;
+  createdBy: number | null;
+}
+
+export type JobTransition = Extract<JobStatus, 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'>;
+
+/** Marks the job running; null when it is gone or already finished (then its workflow does nothing). */
+export async function markJobStarted(pool: pg.Pool, { orgId, jobId }: JobRef): Promise<StartedJob | null> {
+  const { rows } = await pool.query<{ params: Record<string, unknown>; checkpoint: Record<string, unknown>; input_key: string | null; created_by: number | null }>(
+    `UPDATE jobs SET status = CASE WHEN status = 'paused' THEN status ELSE 'running' END,
+                     started_at = coalesce(started_at, now()), updated_at = now()
+      WHERE id = $1 AND org_id = $2 AND status IN ('queued', 'running', 'paused')
+      RETURNING params, checkpoint, input_key, created_by`,
+    [jobId, orgId],
+  );
+  const job = rows[0];
+  return job ? { params: job.params, checkpoint: job.checkpoint, inputKey: job.input_key, createdBy: job.created_by } : null;
+}
+
+/** Records a state the workflow reached; `error` only for failed. Finished jobs keep their final state. */
+export async function setJobStatus(pool: pg.Pool, { orgId, jobId }: JobRef, status: JobTransition, error?: string): Promise<void> {
+  const finished = FINISHED_JOB_STATUSES.includes(status);
+  await pool.query(
+    `UPDATE jobs SET status = $3, error = $4, updated_at = now(), finished_at = CASE WHEN $5 THEN now() ELSE finished_at END
+      WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
+    [jobId, orgId, status, error ?? null, finished],
+  );
+}
+
+/** What one step of a job reads from its row. */
+export interface JobForStep<Params, Checkpoint> {
+  params: Params;
+  checkpoint: Checkpoint;
+  inputKey: string | null;
+  outputKey: string | null;
+  createdBy: number | null;
+}
+
+/** The job of this organization and type, if it is in one of `statuses` (any by default); undefined otherwise. */
+export async function loadJobForStep<Params, Checkpoint = Record<string, unknown>>(
+  pool: pg.Pool,
+  { orgId, jobId }: JobRef,
+  type: JobType,
+  statuses: readonly JobStatus[] = JOB_STATUSES,
+): Promise<JobForStep<Params, Checkpoint> | undefined> {
+  const { rows } = await pool.query<{ params: Params; checkpoint: Checkpoint; input_key: string | null; output_key: string | null; created_by: number | null }>(
+    `SELECT params, checkpoint, input_key, output_key, created_by FROM jobs
+      WHERE id = $1 AND org_id = $2 AND type = $3 AND status = ANY($4::text[])`,
+    [jobId, orgId, type, statuses],
+  );
+  const job = rows[0];
+  return job && { params: job.params, checkpoint: job.checkpoint, inputKey: job.input_key, outputKey: job.output_key, createdBy: job.created_by };
+}
+
+/** Statuses of a job that has not ended. */
+export const UNFINISHED_JOB_STATUSES = JOB_STATUSES.filter((status) => !FINISHED_JOB_STATUSES.includes(status));
+
+/**
+ * One numbered batch of a job whose input items (jobs.items) are cut into
+ * batches of params.batch_size: only that batch's items are read, and
+ * whether the checkpoint already counts it done (checkpoint.done).
+ */
+export async function loadJobBatch<Params, Item>(pool: pg.Pool, { orgId, jobId }: JobRef, type: JobType, batch: number) {
+  // items [batch * size, (batch + 1) * size - 1]
+  const { rows } = await pool.query<{ params: Params; items: Item[] | null; done: boolean; created_by: number | null }>(
+    `SELECT params,
+            jsonb_path_query_array(items, '$[$from to $to]',
+              jsonb_build_object('from', $4::int * (params->>'batch_size')::int, 'to', ($4::int + 1) * (params->>'batch_size')::int - 1)) AS items,
+            coalesce(checkpoint->'done', '[]'::jsonb) @> to_jsonb($4::int) AS done, created_by
+       FROM jobs WHERE id = $1 AND org_id = $2 AND type = $3`,
+    [jobId, orgId, type, batch],
+  );
+  const job = rows[0];
+  return job && { params: job.params, items: job.items ?? [], done: job.done, createdBy: job.created_by };
+}
+
+/**
  * In the caller's transaction: locks the job row, so that the step about to
  * be committed is judged against the checkpoint as it stands; undefined when
  * the organization has no such job.
@@ -156,6 +247,93 @@ export async function advanceJob(client: pg.PoolClient, { orgId, jobId }: JobRef
       WHERE id = $1 AND org_id = $2`,
     [jobId, orgId, counts.processed, counts.created, counts.merged, counts.skipped, counts.failed, JSON.stringify(checkpoint)],
   );
+}
+
+/**
+ * Records where an unfinished job stands, for a job that counts its work
+ * itself (processed is set, not added to), with its total and result when
+ * known; false when the job has meanwhile finished or gone.
+ */
+export async function recordJobProgress(
+  pool: pg.Pool,
+  { orgId, jobId }: JobRef,
+  progress: { checkpoint: unknown; processed: number; total?: number; result?: Record<string, unknown> },
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE jobs SET checkpoint = $3, processed = $4, total = coalesce($5, total), result = coalesce($6, result), updated_at = now()
+      WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
+    [jobId, orgId, JSON.stringify(progress.checkpoint), progress.processed, progress.total ?? null, progress.result ? JSON.stringify(progress.result) : null],
+  );
+  return rowCount === 1;
+}
+
+/** The job's output file key: the one recorded, else `key` (recorded now); undefined when the job is gone. */
+export async function claimJobOutputKey(pool: pg.Pool, { orgId, jobId }: JobRef, key: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ output_key: string }>(
+    'UPDATE jobs SET output_key = coalesce(output_key, $3) WHERE id = $1 AND org_id = $2 RETURNING output_key',
+    [jobId, orgId, key],
+  );
+  return rows[0]?.output_key;
+}
+
+/** In the caller's transaction: the job's result. */
+export async function setJobResult(client: pg.PoolClient, { orgId, jobId }: JobRef, result: Record<string, unknown>): Promise<void> {
+  await client.query('UPDATE jobs SET result = $3 WHERE id = $1 AND org_id = $2', [jobId, orgId, JSON.stringify(result)]);
+}
+
+/** The job's counters become its result, and its total what it processed; undefined when the job is gone. */
+export async function settleCountsAsResult(pool: pg.Pool, { orgId, jobId }: JobRef) {
+  const { rows } = await pool.query<Omit<JobCounts, 'processed'> & { total: number; created_by: number | null }>(
+    `UPDATE jobs SET total = processed,
+                     result = jsonb_build_object('created', created, 'merged', merged, 'skipped', skipped, 'failed', failed),
+                     updated_at = now()
+      WHERE id = $1 AND org_id = $2
+      RETURNING processed AS total, created, merged, skipped, failed, created_by`,
+    [jobId, orgId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { created_by: createdBy, ...summary } = row;
+  return { summary, createdBy };
+}
+
+/** Why one input row (a file's row, a batch's input, a HubSpot record) of a job failed. */
+export interface JobRowError {
+  row: number;
+  /** the input's column at fault, when one is */
+  column?: string | null;
+  reason: string;
+}
+
+/** In the step's transaction: records its rows' errors (the job's error report). */
+export async function recordRowErrors(client: pg.PoolClient, { orgId, jobId }: JobRef, errors: readonly JobRowError[]): Promise<void> {
+  if (errors.length === 0) return;
+  await client.query(
+    `INSERT INTO job_row_errors (org_id, job_id, row_number, "column", reason)
+     SELECT $1, $2, r, c, m FROM unnest($3::int[], $4::text[], $5::text[]) AS e(r, c, m)`,
+    [orgId, jobId, errors.map((e) => e.row), errors.map((e) => e.column ?? null), errors.map((e) => e.reason)],
+  );
+}
+
+/** One page of a job's row errors in row order, after `after` (keyset on row_number, id). */
+export async function rowErrorsAfter(pool: pg.Pool, { orgId, jobId }: JobRef, after: { row: number; id: string }, limit: number) {
+  const { rows } = await pool.query<{ row_number: number; column: string | null; reason: string; id: string }>(
+    `SELECT row_number, "column", reason, id::text FROM job_row_errors
+      WHERE org_id = $1 AND job_id = $2 AND (row_number, id) > ($3, $4::bigint)
+      ORDER BY row_number, id LIMIT $5`,
+    [orgId, jobId, after.row, after.id, limit],
+  );
+  return rows;
+}
+
+/** What the outbox relay needs to steer a job's workflow: the id it was started under, and whether it has ended. */
+export async function jobWorkflowOf(pool: pg.Pool, { orgId, jobId }: JobRef) {
+  const { rows } = await pool.query<{ workflow_id: string; type: JobType; status: JobStatus }>(
+    'SELECT workflow_id, type, status FROM jobs WHERE id = $1 AND org_id = $2',
+    [jobId, orgId],
+  );
+  const job = rows[0];
+  return job && { workflowId: job.workflow_id, type: job.type, finished: FINISHED_JOB_STATUSES.includes(job.status) };
 }
 
 /** What a job is in, as the controls judge it: its status, and a pause or resume asked for but not yet in effect. */

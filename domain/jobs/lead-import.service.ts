@@ -11,7 +11,22 @@ import type { Job } from '../../generated/prisma/client.js';
 import { withActor } from '../platform/actor.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Db } from '../platform/db.js';
-import { advanceJob, getJob, listJobs, lockJobForStep, type JobCounts, presentJob, type JobStatus, type JobType, type PresentedJob, type JOB_SORTABLE_FIELDS } from './job.service.js';
+import {
+  advanceJob,
+  getJob,
+  listJobs,
+  lockJobForStep,
+  presentJob,
+  recordRowErrors,
+  rowErrorsAfter,
+  settleCountsAsResult,
+  type JobCounts,
+  type JobRef,
+  type JobStatus,
+  type JobType,
+  type PresentedJob,
+  type JOB_SORTABLE_FIELDS,
+} from './job.service.js';
 import type { ImportDuplicatePolicy, ImportedLead, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from '../crm/lead-lookups.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../leads/lead-scoring.js';
@@ -357,31 +372,18 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
     // rows, not problems: a row may have several (one per column)
     counts.failed = new Set(errors.map((e) => e.row)).size;
 
-    if (errors.length > 0) {
-      await client.query(
-        `INSERT INTO job_row_errors (org_id, job_id, row_number, "column", reason)
-         SELECT $1, $2, r, c, m FROM unnest($3::int[], $4::text[], $5::text[]) AS e(r, c, m)`,
-        [orgId, jobId, errors.map((e) => e.row), errors.map((e) => e.column), errors.map((e) => e.reason)],
-      );
-    }
+    await recordRowErrors(client, { orgId, jobId }, errors);
     const processed = counts.created + counts.merged + counts.skipped + counts.failed;
     await advanceJob(client, { orgId, jobId }, { processed, ...counts }, batch.to);
     return counts;
   });
 }
 
-/** The job's counters become its result, and its total what it processed; answers the counts. */
-export async function finishImportJob(pool: pg.Pool, { orgId, jobId }: { orgId: number; jobId: number }): Promise<ImportCounts & { total: number }> {
-  const { rows } = await pool.query<ImportCounts & { total: number }>(
-    `UPDATE jobs SET total = processed,
-                     result = jsonb_build_object('created', created, 'merged', merged, 'skipped', skipped, 'failed', failed),
-                     updated_at = now()
-      WHERE id = $1 AND org_id = $2
-      RETURNING processed AS total, created, merged, skipped, failed`,
-    [jobId, orgId],
-  );
-  if (!rows[0]) throw new Error(`import job ${jobId} of organization ${orgId} is gone`);
-  return rows[0];
+/** The job's counters become its result, and its total what it processed; answers the counts and who started the job. */
+export async function finishImportJob(pool: pg.Pool, ref: JobRef) {
+  const settled = await settleCountsAsResult(pool, ref);
+  if (!settled) throw new Error(`import job ${ref.jobId} of organization ${ref.orgId} is gone`);
+  return settled;
 }
 
 /** Where an import job's per-row error report is downloaded (null while it has none). */
@@ -415,12 +417,7 @@ export async function importErrorRows(db: Db, pool: pg.Pool, scope: Pick<Scope, 
   async function* rows(): AsyncGenerator<[number, string | null, string]> {
     let after = { row: 0, id: '0' };
     for (;;) {
-      const { rows: page } = await pool.query<{ row_number: number; column: string | null; reason: string; id: string }>(
-        `SELECT row_number, "column", reason, id::text FROM job_row_errors
-          WHERE org_id = $1 AND job_id = $2 AND (row_number, id) > ($3, $4::bigint)
-          ORDER BY row_number, id LIMIT ${REPORT_PAGE}`,
-        [scope.orgId, job.id, after.row, after.id],
-      );
+      const page = await rowErrorsAfter(pool, { orgId: scope.orgId, jobId: job.id }, after, REPORT_PAGE);
       // the column is the header as the uploaded file spelled it: it must not run as a formula
       for (const r of page) yield [r.row_number, r.column === null ? null : spreadsheetCell(r.column), r.reason];
       if (page.length < REPORT_PAGE) return;
