@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { withActor } from '../platform/actor.js';
 import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
-import { advanceJob, lockJobForStep, type JobCounts } from './job.service.js';
+import { advanceJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
 import { scoreStoredLead } from '../leads/lead-score.service.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from '../leads/lead.service.js';
 
@@ -302,6 +302,7 @@ export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promis
     const live = job?.status === 'running' || job?.status === 'paused';
     if (!job || !live || !sameCheckpoint(readCheckpoint(page.params, job.checkpoint), page.from)) return null;
     const outcome: PageOutcome = { created: 0, merged: 0, skipped: 0, failed: 0 };
+    const rowErrors: JobRowError[] = [];
     const keylessMatches =
       page.from.object === 'contacts' ? await keylessLeadsByHubspotId(client, page.orgId, page.records, page.params.mapping.lead) : new Map<string, number>();
     for (const [index, record] of page.records.entries()) {
@@ -316,15 +317,49 @@ export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promis
       } catch (err) {
         await client.query('ROLLBACK TO SAVEPOINT hubspot_record');
         outcome.failed++;
-        await client.query('INSERT INTO job_row_errors (org_id, job_id, row_number, reason) VALUES ($1, $2, $3, $4)', [
-          page.orgId,
-          page.jobId,
-          job.processed + index + 1,
-          `HubSpot ${page.from.object === 'companies' ? 'company' : 'contact'} ${record.id}: ${(err as Error).message}`,
-        ]);
+        rowErrors.push({
+          row: job.processed + index + 1,
+          reason: `HubSpot ${page.from.object === 'companies' ? 'company' : 'contact'} ${record.id}: ${(err as Error).message}`,
+        });
       }
     }
+    await recordRowErrors(client, page, rowErrors);
     await advanceJob(client, page, { processed: page.records.length, ...outcome }, page.to);
     return outcome;
   });
+}
+
+/** Where a HubSpot import's pages come from: the organization's HubSpot account, asked page by page. */
+export interface HubspotPageSource {
+  maxPageSize: number;
+  fetchPage(object: HubspotImportObject, request: ReturnType<typeof pageRequestOf>): Promise<{ records: ImportedRecord[]; nextAfter: string | null }>;
+}
+
+export interface HubspotImportStep {
+  /** nothing is left to import */
+  done: boolean;
+  object: HubspotImportObject | 'done';
+  /** records this step committed (0 when an earlier attempt had committed the page) */
+  committed: number;
+}
+
+/**
+ * One step of a HubSpot import: fetches the page the job's checkpoint names
+ * and commits it with the next checkpoint (commitHubspotPage). The checkpoint
+ * is read from the job row on every step, so a step run again — after a
+ * crash, a timeout or a worker restart — continues from the last committed
+ * page. No database connection is held while HubSpot is asked: the page's
+ * transaction starts once the page has arrived.
+ */
+export async function importNextHubspotPage(pool: pg.Pool, source: HubspotPageSource, ref: JobRef): Promise<HubspotImportStep> {
+  const job = await loadJobForStep<HubspotImportParams>(pool, ref, 'hubspot_import', ['running', 'paused']);
+  // a job deleted or finished meanwhile has nothing left to import
+  if (!job) return { done: true, object: 'done', committed: 0 };
+  const checkpoint = readCheckpoint(job.params, job.checkpoint);
+  if (checkpoint.object === 'done') return { done: true, object: 'done', committed: 0 };
+  const at = { ...checkpoint, object: checkpoint.object };
+  const page = await source.fetchPage(at.object, pageRequestOf(job.params, at, source.maxPageSize));
+  const next = checkpointAfter(job.params, at, page.records.length, page.nextAfter);
+  const outcome = await commitHubspotPage(pool, { ...ref, actorId: job.createdBy, params: job.params, from: at, to: next, records: page.records });
+  return { done: next.object === 'done', object: next.object, committed: outcome ? page.records.length : 0 };
 }
