@@ -2,7 +2,8 @@
 // the only functions handlers use to answer.
 import { z } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
 
 export const errorEnvelopeSchema = z
   .object({
@@ -37,19 +38,33 @@ export const listEnvelope = <T extends z.ZodType>(item: T) =>
 
 export const messageEnvelope = z.object({ success: z.literal(true), message: z.string() });
 
-// Handlers build their bodies through presenters whose types the route
-// schemas describe; the OpenAPI document is generated from those schemas and
-// API tests check the bodies, so the typed-response generics are not repeated here.
-type AnyJson = TypedResponse<any, any, 'json'>;
+// Typed by what they are given: a handler typed `RouteHandler<typeof route,
+// AppEnv>` may only return a body whose type the route declares for that
+// status, so the compiler checks every answer against its schema (and
+// test/helpers/app.ts checks the bodies the tests see at run time). The
+// status is a literal of the call, never inferred from the handler's type.
 
-export function ok(c: Context, data: unknown, message = 'Success', status: ContentfulStatusCode = 200): AnyJson {
-  return c.json({ success: true, message, data }, status) as AnyJson;
+/** What `c.json(body, status)` returns, for a body that is not yet known. */
+type JsonAnswer<B, S extends SuccessStatusCode> = Response & TypedResponse<JSONParsed<B>, S, 'json'>;
+
+type SuccessStatus = 200 | 201 | 202;
+
+export function ok<T>(c: Context, data: T, message?: string): JsonAnswer<{ success: true; message: string; data: T }, 200>;
+export function ok<T, S extends SuccessStatus>(
+  c: Context,
+  data: T,
+  message: string,
+  status: S,
+): JsonAnswer<{ success: true; message: string; data: T }, S>;
+export function ok(c: Context, data: unknown, message = 'Success', status: SuccessStatus = 200) {
+  return c.json({ success: true, message, data }, status);
 }
 
-export function okMessage(c: Context, message: string, extra: Record<string, unknown> = {}): AnyJson {
-  return c.json({ success: true, message, ...extra }, 200) as AnyJson;
+export function okMessage<X extends Record<string, unknown> = {}>(c: Context, message: string, extra?: X) {
+  return c.json({ success: true, message, ...extra }, 200) as JsonAnswer<{ success: true; message: string } & X, 200>;
 }
 
-export function okList(c: Context, page: { data: unknown[]; total: number; page: number; limit: number }, message = 'Success'): AnyJson {
-  return c.json({ success: true, message, ...page }, 200) as AnyJson;
+/** A page of a list, with what else the list answers beside it (e.g. notifications' `unread`). */
+export function okList<P extends { data: unknown[]; total: number; page: number; limit: number }>(c: Context, page: P, message = 'Success') {
+  return c.json({ success: true, message, ...page }, 200) as JsonAnswer<{ success: true; message: string } & P, 200>;
 }

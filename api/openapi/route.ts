@@ -36,13 +36,28 @@ const requireBody: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
-export function defineRoute<const R extends RouteInput>(auth: AuthMode | 'public', config: R) {
+/**
+ * The responses a route of this auth mode declares, as one definite type: a
+ * spread of `auth === 'public' ? {} : authErrors` would type 401/403/404 as
+ * optional, and a route with an optional response lets its handler return any
+ * Response, which would switch off the compiler's check of handler bodies.
+ */
+type DeclaredResponses<A extends AuthMode | 'public', R extends RouteInput> = typeof standardErrors &
+  (A extends 'public' ? unknown : typeof authErrors) &
+  R['responses'];
+
+function declaredResponses<A extends AuthMode | 'public', R extends RouteInput>(auth: A, config: R) {
+  // TypeScript cannot narrow the conditional type by the value of `auth`
+  return { ...standardErrors, ...(auth === 'public' ? {} : authErrors), ...config.responses } as DeclaredResponses<A, R>;
+}
+
+export function defineRoute<const A extends AuthMode | 'public', const R extends RouteInput>(auth: A, config: R) {
   const security: Record<string, string[]>[] =
     auth === 'public' ? [] : auth === 'bearer' ? [{ bearerAuth: [] }] : [{ apiKeyAuth: [] }, { bearerAuth: [] }];
   return createRoute({
     ...config,
     security,
     middleware: [...(auth === 'public' ? [] : [requireAuth(auth), limitOrganizationReads]), ...(config.request?.body?.required ? [requireBody] : [])],
-    responses: { ...standardErrors, ...(auth === 'public' ? {} : authErrors), ...config.responses },
+    responses: declaredResponses(auth, config),
   });
 }

@@ -140,7 +140,8 @@ export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: D
       new_in_period: period.count,
       average_score: period.average_score === null ? null : Number(period.average_score),
       by_status: labelled(groups(1).map((g) => ({ code: g.status, count: g.count })), labels.code.status).map((r) => ({
-        status: r.code,
+        // leads.status is NOT NULL: the rows grouped by it never have a null code
+        status: r.code!,
         status_text: r.text,
         count: r.count,
       })),

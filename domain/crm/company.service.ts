@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client.js';
 import { withActor, type SqlClient } from '../platform/actor.js';
 import type { Scope } from '../platform/auth-context.js';
-import { EMPLOYEE_SIZE_BANDS } from './company-fields.js';
+import { EMPLOYEE_SIZE_BANDS, type EmployeeSizeBand } from './company-fields.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
 import type { Db } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
@@ -90,7 +90,8 @@ interface CompanyRow {
   address: string | null;
   city: string | null;
   country: string | null;
-  employee_size: string | null;
+  /** written only through the request schema or employeeSizeBand */
+  employee_size: EmployeeSizeBand | null;
   rating: number | null;
   contact_email: string | null;
   phone_number: string | null;

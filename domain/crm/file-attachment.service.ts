@@ -76,8 +76,9 @@ type AttachmentRow = Awaited<ReturnType<Db['fileAttachment']['create']>>;
 export function presentAttachment(row: AttachmentRow) {
   return {
     id: row.id,
-    provider: row.provider,
-    subject_type: row.subject_type,
+    // text columns written only from FILE_PROVIDERS and ATTACHMENT_SUBJECTS (attachFile's validated input)
+    provider: row.provider as FileProvider,
+    subject_type: row.subject_type as AttachmentSubject,
     subject_id: row.subject_id,
     category: row.category,
     file: { id: row.external_id, name: row.name, mime_type: row.mime_type, web_url: row.web_url },

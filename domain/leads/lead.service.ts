@@ -422,9 +422,10 @@ export function presentLead(lead: Lead, labels: LeadLabels) {
     linkedin_url: lead.linkedin_url,
     tags: lead.tags,
     tag_names: lead.tags.map((id) => labels.tags.get(id) ?? null).filter((n): n is string => n !== null),
-    custom_fields: lead.custom_fields,
+    // jsonb columns that hold an object by construction (default '{}', written only as `||` merges of objects)
+    custom_fields: lead.custom_fields as Record<string, Prisma.JsonValue>,
     notes: lead.notes,
-    ai_information: lead.ai_information,
+    ai_information: lead.ai_information as Record<string, Prisma.JsonValue>,
     profile_image: lead.profile_image,
     duplicate_of: lead.duplicate_of,
     created_by: lead.created_by,
