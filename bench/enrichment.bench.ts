@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../api/app.js';
+import { createServices } from '../services/services.js';
 import { startWorkerRuntime } from '../worker/worker.js';
 import { login } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
@@ -46,17 +47,17 @@ const config = loadConfig({
 const database = createDatabase(config.DATABASE_URL, { max: 20 });
 const logger = createLogger('silent');
 const runtime = await startWorkerRuntime({ config, database, logger });
-const app = createApp({ config, database, logger });
+const app = createApp({ config, database, logger, services: createServices(config) });
 
 try {
   const email = `bench-${randomBytes(4).toString('hex')}@bench.example`;
   const password = 'bench-password-123';
-  const { org } = await createOrganization(database.prisma, {
+  const { org } = await createOrganization(database, {
     name: 'Bench',
     admin: { email, password, first_name: 'Bench', last_name: 'Admin' },
   });
   await database.prisma.organization.update({ where: { id: org.id }, data: { enrichment_credits: LEADS } });
-  const token = (await login(database.prisma, config.JWT_SECRET, email, password)).access_token;
+  const token = (await login(database, config.JWT_SECRET, email, password)).access_token;
   const leads = Array.from({ length: LEADS }, (_, i) => ({ email: `person${i}.lead@company${i % 1000}.example` }));
 
   const started = performance.now();

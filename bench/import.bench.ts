@@ -23,6 +23,7 @@ import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app.js';
+import { createServices } from '../services/services.js';
 import { login } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase } from '../domain/platform/db.js';
@@ -81,7 +82,7 @@ const stop = (proc: ChildProcess) =>
 async function serveApi() {
   const config = loadConfig();
   const database = createDatabase(config.DATABASE_URL);
-  const server = serve({ fetch: createApp({ config, database, logger: createLogger(config.LOG_LEVEL) }).fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+  const server = serve({ fetch: createApp({ config, database, logger: createLogger(config.LOG_LEVEL), services: createServices(config) }).fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
     process.stdout.write(`${JSON.stringify({ port: info.port })}\n`),
   );
   process.once('SIGTERM', () => server.close(() => void database.close().then(() => process.exit(0))));
@@ -105,12 +106,12 @@ async function main() {
     const database = createDatabase(scratch.url, { max: 2 });
     const password = randomBytes(12).toString('hex');
     const email = `bench-${randomBytes(4).toString('hex')}@bench.example`;
-    const { org } = await createOrganization(database.prisma, { name: 'Bench', admin: { email, password, first_name: 'Bench' } });
-    const { org: copyOrg } = await createOrganization(database.prisma, {
+    const { org } = await createOrganization(database, { name: 'Bench', admin: { email, password, first_name: 'Bench' } });
+    const { org: copyOrg } = await createOrganization(database, {
       name: 'Bench COPY',
       admin: { email: `copy-${email}`, password, first_name: 'Bench' },
     });
-    const token = (await login(database.prisma, loadConfig(env).JWT_SECRET, email, password)).access_token;
+    const token = (await login(database, loadConfig(env).JWT_SECRET, email, password)).access_token;
     const run = randomBytes(3).toString('hex');
     const csvFile = path.join(dir, 'leads.csv');
     await writeCsv(csvFile, run);

@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import pg from 'pg';
 import { createApp } from '../api/app.js';
+import { createServices } from '../services/services.js';
 import { createApiKey } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase } from '../domain/platform/db.js';
@@ -55,7 +56,7 @@ async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
   const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
   const database = createDatabase(databaseUrl, { max: POOL_SIZE });
   const fetch =
-    target === 'lio' ? createApp({ config, database, logger: createLogger(config.LOG_LEVEL) }).fetch : baselineApp(database.pool, orgId).fetch;
+    target === 'lio' ? createApp({ config, database, logger: createLogger(config.LOG_LEVEL), services: createServices(config) }).fetch : baselineApp(database.pool, orgId).fetch;
   const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write(`${JSON.stringify({ port: info.port })}\n`));
   process.once('SIGTERM', () => server.close(() => void database.close().then(() => process.exit(0))));
 }
@@ -125,11 +126,11 @@ async function main() {
   const scratch = await createScratchDatabase(adminUrl, 'bench');
   try {
     const database = createDatabase(scratch.url, { max: 2 });
-    const { org } = await createOrganization(database.prisma, {
+    const { org } = await createOrganization(database, {
       name: 'Bench',
       admin: { email: `bench-${randomBytes(4).toString('hex')}@bench.example`, password: randomBytes(12).toString('hex'), first_name: 'Bench' },
     });
-    const { key } = await createApiKey(database.prisma, { orgId: org.id, name: 'bench' });
+    const { key } = await createApiKey(database, { orgId: org.id, name: 'bench' });
     await database.pool.query(BASELINE_TABLE);
     await database.close();
 

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { createApp, type App } from '../api/app.js';
+import { createServices } from '../services/services.js';
 import { login } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase, type Database } from '../domain/platform/db.js';
@@ -153,11 +154,11 @@ async function seedDealsAndContacts(pool: pg.Pool, { orgId, volume }: SeededOrga
 }
 
 async function seed(database: Database) {
-  const measured = await createOrganization(database.prisma, {
+  const measured = await createOrganization(database, {
     name: ORG_NAME,
     admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, first_name: 'Bench', last_name: 'Admin' },
   });
-  const noise = await createOrganization(database.prisma, {
+  const noise = await createOrganization(database, {
     name: 'Noise',
     admin: { email: `noise-${randomBytes(4).toString('hex')}@scale-bench.example`, password: ADMIN_PASSWORD, first_name: 'Noise' },
   });
@@ -286,9 +287,9 @@ async function main() {
   try {
     if (!reuseUrl) await timed('seeding', () => seed(database));
     await tableSizes(database.pool);
-    const session = await login(database.prisma, JWT_SECRET, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const session = await login(database, JWT_SECRET, ADMIN_EMAIL, ADMIN_PASSWORD);
     const orgId = (await database.prisma.user.findUniqueOrThrow({ where: { email: ADMIN_EMAIL } })).org_id;
-    const app = createApp({ config, database, logger: createLogger('silent') });
+    const app = createApp({ config, database, logger: createLogger('silent'), services: createServices(config) });
     await measure(app, session.access_token, await casesFor(database.pool, orgId));
   } finally {
     await database.close();

@@ -211,17 +211,17 @@ async function main() {
     };
     const config = loadConfig(env);
 
-    const big = await createOrganization(database.prisma, { name: 'Big', admin: { email: 'admin@big-soak.example', password: PASSWORD, first_name: 'Big' } });
-    const small = await createOrganization(database.prisma, { name: 'Small', admin: { email: 'admin@small-soak.example', password: PASSWORD, first_name: 'Small' } });
+    const big = await createOrganization(database, { name: 'Big', admin: { email: 'admin@big-soak.example', password: PASSWORD, first_name: 'Big' } });
+    const small = await createOrganization(database, { name: 'Small', admin: { email: 'admin@small-soak.example', password: PASSWORD, first_name: 'Small' } });
     await database.prisma.organization.update({ where: { id: big.org.id }, data: { enrichment_credits: ENRICH_LEADS } });
     let started = performance.now();
     await seedLeads(database.pool, big.org.id, BIG_ORG_LEADS, 'lead');
     await seedLeads(database.pool, small.org.id, SMALL_ORG_LEADS, 'small');
     await database.pool.query('VACUUM ANALYZE leads');
     console.log(`seeded ${BIG_ORG_LEADS} + ${SMALL_ORG_LEADS} leads in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const bigToken = (await login(database.prisma, config.JWT_SECRET, 'admin@big-soak.example', PASSWORD)).access_token;
-    const smallToken = (await login(database.prisma, config.JWT_SECRET, 'admin@small-soak.example', PASSWORD)).access_token;
-    const apiKey = (await createApiKey(database.prisma, { orgId: small.org.id, name: 'soak' })).key;
+    const bigToken = (await login(database, config.JWT_SECRET, 'admin@big-soak.example', PASSWORD)).access_token;
+    const smallToken = (await login(database, config.JWT_SECRET, 'admin@small-soak.example', PASSWORD)).access_token;
+    const apiKey = (await createApiKey(database, { orgId: small.org.id, name: 'soak' })).key;
     const { rows: smallLeads } = await database.pool.query<{ id: number }>('SELECT id FROM leads WHERE org_id = $1 ORDER BY id', [small.org.id]);
 
     const api = tsxChild('../api/server.ts', { ...env, ...extraApiEnv, PORT: String(port), HOST: '127.0.0.1' });

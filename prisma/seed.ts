@@ -18,11 +18,11 @@ const DEMO_LEADS = [
 export async function seedDemo(database: Database): Promise<{ created: boolean; apiKey: string | null }> {
   const existing = await database.prisma.user.findUnique({ where: { email: DEMO_LOGIN.email } });
   if (existing) return { created: false, apiKey: null };
-  const { org, admin } = await createOrganization(database.prisma, {
+  const { org, admin } = await createOrganization(database, {
     name: 'Demo Company',
     admin: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password, first_name: 'Demo', last_name: 'Admin' },
   });
   for (const lead of DEMO_LEADS) await createLead(database.pool, { orgId: org.id, userId: admin.id }, lead);
-  const { key } = await createApiKey(database.prisma, { orgId: org.id, name: 'Demo ingestion key' });
+  const { key } = await createApiKey(database, { orgId: org.id, name: 'Demo ingestion key' });
   return { created: true, apiKey: key };
 }

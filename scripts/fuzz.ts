@@ -77,8 +77,8 @@ try {
   const identities = [];
   for (const name of PEERS) {
     const email = `admin@${name}.fuzz.example`;
-    await createOrganization(database.prisma, { name, admin: { email, password: PASSWORD, first_name: 'Fuzz', last_name: name } });
-    const { access_token } = await login(database.prisma, config.JWT_SECRET, email, PASSWORD);
+    await createOrganization(database, { name, admin: { email, password: PASSWORD, first_name: 'Fuzz', last_name: name } });
+    const { access_token } = await login(database, config.JWT_SECRET, email, PASSWORD);
     identities.push({ name, fixedHeaders: [{ name: 'Authorization', value: `Bearer ${access_token}` }] });
   }
   // Web Fuzzing Commons auth document: schemathesis's way to name several users

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createApiKey, revokeApiKey } from '../domain/identity/auth.service.js';
-import { createDatabase, type Db } from '../domain/platform/db.js';
+import { createDatabase, type Database } from '../domain/platform/db.js';
 import { ApiError } from '../domain/platform/errors.js';
 import { createOrganization } from '../domain/identity/organization.service.js';
 import { DEV_DATABASE_URL } from './infra/postgres.js';
@@ -23,7 +23,7 @@ interface Command<S extends z.ZodType> {
   /** every flag takes a string value; the schema validates and converts them */
   flags: readonly string[];
   schema: S;
-  run(db: Db, input: z.output<S>): Promise<string[]>;
+  run(db: Database, input: z.output<S>): Promise<string[]>;
 }
 
 const command = <S extends z.ZodType>(c: Command<S>) => c;
@@ -49,8 +49,8 @@ const futureDate = z
   .transform((v) => new Date(v))
   .refine((d) => d.getTime() > Date.now(), 'must be in the future');
 
-async function organizationByPublicId(db: Db, publicId: string) {
-  const org = await db.organization.findUnique({ where: { public_id: publicId } });
+async function organizationByPublicId(db: Database, publicId: string) {
+  const org = await db.prisma.organization.findUnique({ where: { public_id: publicId } });
   if (!org) throw new ApiError('not_found', `No organization ${publicId}`);
   return org;
 }
@@ -119,7 +119,7 @@ const commands = {
     schema: z.object({ org: orgPublicId }),
     async run(db, input) {
       const org = await organizationByPublicId(db, input.org);
-      const keys = await db.apiKey.findMany({
+      const keys = await db.prisma.apiKey.findMany({
         where: { org_id: org.id },
         orderBy: { id: 'asc' },
         select: { id: true, name: true, prefix: true, allowed_ips: true, allowed_domains: true, expires_at: true, revoked_at: true, created_at: true },
@@ -214,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const input = parseInput(name, spec, args);
     database = createDatabase(databaseUrl, { max: 2 });
-    for (const line of await spec.run(database.prisma, input)) console.log(line);
+    for (const line of await spec.run(database, input)) console.log(line);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -79,9 +79,9 @@ describe('lio apikey:*', () => {
     const key = field(created.stdout, 'api_key');
     const keyId = Number(field(created.stdout, 'id'));
 
-    const auth = await authenticateApiKey(t.database.pool, key, { ip: '203.0.113.7', domain: 'www.example.com' });
+    const auth = await authenticateApiKey(t.database, key, { ip: '203.0.113.7', domain: 'www.example.com' });
     expect(auth).toMatchObject({ orgId: tenant.orgId, orgPublicId: tenant.orgPublicId, via: 'api_key', apiKeyId: keyId });
-    await expect(authenticateApiKey(t.database.pool, key, { ip: '198.51.100.1', domain: 'example.com' })).rejects.toMatchObject({
+    await expect(authenticateApiKey(t.database, key, { ip: '198.51.100.1', domain: 'example.com' })).rejects.toMatchObject({
       kind: 'forbidden',
       options: { code: 'ip_not_allowed' },
     });
@@ -96,7 +96,7 @@ describe('lio apikey:*', () => {
 
     const revoked = await lio('apikey:revoke', '--org', tenant.orgPublicId, '--id', String(keyId));
     expect(revoked.code).toBe(0);
-    const rejection = await authenticateApiKey(t.database.pool, key, { ip: '203.0.113.7', domain: 'example.com' }).catch((err: unknown) => err);
+    const rejection = await authenticateApiKey(t.database, key, { ip: '203.0.113.7', domain: 'example.com' }).catch((err: unknown) => err);
     expect(rejection).toBeInstanceOf(ApiError);
     expect(rejection).toMatchObject({ kind: 'forbidden', status: 403 });
 
@@ -112,7 +112,7 @@ describe('lio apikey:*', () => {
     expect(created.code).toBe(0);
     const key = field(created.stdout, 'api_key');
     const keyId = field(created.stdout, 'id');
-    await expect(authenticateApiKey(t.database.pool, key, noOrigin)).resolves.toMatchObject({ orgId: a.orgId });
+    await expect(authenticateApiKey(t.database, key, noOrigin)).resolves.toMatchObject({ orgId: a.orgId });
 
     const listedA = await lio('apikey:list', '--org', a.orgPublicId);
     expect(listedA.stdout).toContain(expiresAt);
@@ -121,7 +121,7 @@ describe('lio apikey:*', () => {
 
     const crossRevoke = await lio('apikey:revoke', '--org', b.orgPublicId, '--id', keyId);
     expect(crossRevoke.code).toBe(1);
-    await expect(authenticateApiKey(t.database.pool, key, noOrigin)).resolves.toMatchObject({ orgId: a.orgId });
+    await expect(authenticateApiKey(t.database, key, noOrigin)).resolves.toMatchObject({ orgId: a.orgId });
   });
 
   it('rejects invalid flags with exit code 2 and unknown organizations with exit code 1', async () => {

@@ -37,18 +37,17 @@ export function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | 
 export const requireAuth =
   (mode: AuthMode): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    const { prisma } = c.var.deps.database;
     const apiKey = mode === 'bearer_or_api_key' ? c.req.header('x-api-key') : undefined;
     if (apiKey) {
       const origin: RequestOrigin = { ip: clientIp(c), domain: hostOf(c.req.header('origin') ?? c.req.header('referer')) };
-      c.set('auth', await authenticateApiKey(c.var.deps.database.pool, apiKey, origin));
+      c.set('auth', await authenticateApiKey(c.var.deps.database, apiKey, origin));
       return next();
     }
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
       throw new ApiError('unauthorized', mode === 'bearer' ? 'Missing bearer token' : 'API key or bearer token missing');
     }
-    const auth = await authenticateBearer(prisma, c.var.deps.config.JWT_SECRET, token);
+    const auth = await authenticateBearer(c.var.deps.database, c.var.deps.config.JWT_SECRET, token);
     if (!auth) throw new ApiError('unauthorized', 'Invalid or expired token');
     c.set('auth', auth);
     c.set('logger', c.var.logger.child({ orgId: auth.orgId, userId: auth.userId }));

@@ -1,7 +1,6 @@
 // Login, bearer tokens (JWT + a session row so logout can revoke), API keys.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { signJwt, verifyJwt } from './jwt.js';
 import { verifyPassword } from './passwords.js';
@@ -9,20 +8,20 @@ import type { AuthContext } from '../platform/auth-context.js';
 
 export const TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 
-export async function login(db: Db, jwtSecret: string, email: string, password: string, now = new Date()) {
-  const user = await db.user.findFirst({
+export async function login(db: Database, jwtSecret: string, email: string, password: string, now = new Date()) {
+  const user = await db.prisma.user.findFirst({
     where: { email: email.trim().toLowerCase(), deleted_at: null },
     include: { role: true },
   });
   if (!user) throw new ApiError('not_found', 'No LIO account exists for this email');
   if (!(await verifyPassword(password, user.password_hash))) throw new ApiError('unauthorized', 'Invalid credentials');
-  const org = await db.organization.findUnique({ where: { id: user.org_id } });
+  const org = await db.prisma.organization.findUnique({ where: { id: user.org_id } });
   if (user.state_id !== 1 || !org || !org.is_active) {
     throw new ApiError('forbidden', 'Account inactive or no organization assigned');
   }
   const sessionId = randomUUID();
   const expiresAt = new Date(now.getTime() + TOKEN_TTL_SECONDS * 1000);
-  await db.session.create({ data: { id: sessionId, org_id: org.id, user_id: user.id, expires_at: expiresAt } });
+  await db.prisma.session.create({ data: { id: sessionId, org_id: org.id, user_id: user.id, expires_at: expiresAt } });
   const accessToken = signJwt(
     { sub: String(user.id), org: org.public_id, jti: sessionId, iat: Math.floor(now.getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000) },
     jwtSecret,
@@ -43,16 +42,16 @@ export async function login(db: Db, jwtSecret: string, email: string, password: 
 }
 
 /** Resolves a bearer token to its caller, or null when missing, malformed, expired or revoked. */
-export async function authenticateBearer(db: Db, jwtSecret: string, token: string): Promise<AuthContext | null> {
+export async function authenticateBearer(db: Database, jwtSecret: string, token: string): Promise<AuthContext | null> {
   const payload = verifyJwt(token, jwtSecret);
   if (typeof payload?.jti !== 'string') return null;
-  const session = await db.session.findUnique({ where: { id: payload.jti } });
+  const session = await db.prisma.session.findUnique({ where: { id: payload.jti } });
   if (!session || session.revoked_at || session.expires_at <= new Date()) return null;
-  const user = await db.user.findFirst({
+  const user = await db.prisma.user.findFirst({
     where: { id: session.user_id, org_id: session.org_id, deleted_at: null, state_id: 1 },
     include: { role: true },
   });
-  const org = user && (await db.organization.findFirst({ where: { id: user.org_id, is_active: true } }));
+  const org = user && (await db.prisma.organization.findFirst({ where: { id: user.org_id, is_active: true } }));
   if (!user || !org) return null;
   return {
     orgId: org.id,
@@ -65,18 +64,18 @@ export async function authenticateBearer(db: Db, jwtSecret: string, token: strin
   };
 }
 
-export async function revokeSession(db: Db, sessionId: string): Promise<void> {
-  await db.session.updateMany({ where: { id: sessionId, revoked_at: null }, data: { revoked_at: new Date() } });
+export async function revokeSession(db: Database, sessionId: string): Promise<void> {
+  await db.prisma.session.updateMany({ where: { id: sessionId, revoked_at: null }, data: { revoked_at: new Date() } });
 }
 
 const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export async function createApiKey(
-  db: Db,
+  db: Database,
   input: { orgId: number; name: string; allowedIps?: string[]; allowedDomains?: string[]; expiresAt?: Date | null },
 ) {
   const key = `lio_${randomBytes(24).toString('base64url')}`;
-  const row = await db.apiKey.create({
+  const row = await db.prisma.apiKey.create({
     data: {
       org_id: input.orgId,
       name: input.name,
@@ -90,8 +89,8 @@ export async function createApiKey(
   return { key, apiKey: row };
 }
 
-export async function revokeApiKey(db: Db, orgId: number, id: number): Promise<boolean> {
-  const { count } = await db.apiKey.updateMany({ where: { id, org_id: orgId, revoked_at: null }, data: { revoked_at: new Date() } });
+export async function revokeApiKey(db: Database, orgId: number, id: number): Promise<boolean> {
+  const { count } = await db.prisma.apiKey.updateMany({ where: { id, org_id: orgId, revoked_at: null }, data: { revoked_at: new Date() } });
   return count === 1;
 }
 
@@ -114,12 +113,12 @@ function domainAllowed(allowed: string[], domain: string | null): boolean {
 }
 
 /** Resolves an x-api-key value, or throws 403 when it is invalid, expired, revoked or not allowed from here. */
-export async function authenticateApiKey(pool: pg.Pool, key: string, origin: RequestOrigin): Promise<AuthContext> {
+export async function authenticateApiKey(db: Database, key: string, origin: RequestOrigin): Promise<AuthContext> {
   // key and organization in one round trip on the raw pool: this runs on every
   // ingestion request, where Prisma's per-query overhead measured ~20% of CPU (bench/ingest.bench.ts)
   const {
     rows: [row],
-  } = await pool.query<{
+  } = await db.pool.query<{
     id: number; org_id: number; public_id: string; allowed_ips: string[]; allowed_domains: string[]; expires_at: Date | null; revoked_at: Date | null;
   }>(
     `SELECT k.id, k.org_id, o.public_id, k.allowed_ips, k.allowed_domains, k.expires_at, k.revoked_at

@@ -1,7 +1,8 @@
 // Creating an organization seeds what every organization starts with: system
 // roles, the lookup codes §7.1 documents, and a default pipeline.
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
 import { ApiError } from '../platform/errors.js';
 import { hashPassword } from './passwords.js';
 
@@ -28,10 +29,10 @@ export interface NewOrganization {
   admin: { email: string; password: string; first_name: string; last_name?: string };
 }
 
-export async function createOrganization(db: Db, input: NewOrganization) {
+export async function createOrganization(db: Database, input: NewOrganization) {
   const passwordHash = await hashPassword(input.admin.password);
   const email = input.admin.email.trim().toLowerCase();
-  return db.$transaction(async (tx) => {
+  return transaction(db.prisma, { actorId: null }, async (tx) => {
     if (await tx.user.findUnique({ where: { email } })) throw new ApiError('conflict', 'A user with this email already exists');
     const org = await tx.organization.create({
       data: { name: input.name, public_id: `org_${randomBytes(9).toString('base64url')}` },

@@ -2,7 +2,8 @@
 // adding, managers) may make. Soft-deleted users are invisible everywhere.
 import { Prisma } from '../../generated/prisma/client.js';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -22,13 +23,13 @@ function callerId(scope: Pick<Scope, 'userId'>): number {
 
 const liveUser = (orgId: number, id: number) => ({ id, org_id: orgId, deleted_at: null });
 
-export async function findUser(db: Db, scope: { orgId: number }, id: number): Promise<UserWithRole> {
-  const user = await db.user.findFirst({ where: liveUser(scope.orgId, id), include: withRoleName });
+export async function findUser(db: Database, scope: { orgId: number }, id: number): Promise<UserWithRole> {
+  const user = await db.prisma.user.findFirst({ where: liveUser(scope.orgId, id), include: withRoleName });
   if (!user) throw notFound('User');
   return user;
 }
 
-export const getProfile = (db: Db, scope: Scope) => findUser(db, scope, callerId(scope));
+export const getProfile = (db: Database, scope: Scope) => findUser(db, scope, callerId(scope));
 
 export type UserSortField = 'id' | 'first_name' | 'email' | 'created_at';
 
@@ -37,7 +38,7 @@ export interface UserListParams extends ListParams<UserSortField> {
   state_id?: number[];
 }
 
-export async function listUsers(db: Db, scope: { orgId: number }, params: UserListParams) {
+export async function listUsers(db: Database, scope: { orgId: number }, params: UserListParams) {
   const where = {
     org_id: scope.orgId,
     deleted_at: null,
@@ -47,8 +48,8 @@ export async function listUsers(db: Db, scope: { orgId: number }, params: UserLi
     created_at: dateRangeFilter(params.start_date, params.end_date),
   };
   const [total, users] = await Promise.all([
-    db.user.count({ where }),
-    db.user.findMany({ where, include: withRoleName, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.user.count({ where }),
+    db.prisma.user.findMany({ where, include: withRoleName, orderBy: orderArgs(params), ...pageArgs(params) }),
   ]);
   return paged(users, total, params);
 }
@@ -76,8 +77,8 @@ export interface NewUser {
   role_id?: number;
 }
 
-async function roleForNewUser(db: Db, scope: Scope, roleId: number | undefined) {
-  const role = await db.role.findFirst({
+async function roleForNewUser(db: Database, scope: Scope, roleId: number | undefined) {
+  const role = await db.prisma.role.findFirst({
     where: { org_id: scope.orgId, ...(roleId === undefined ? { name: DEFAULT_USER_ROLE } : { id: roleId }) },
     select: { id: true, name: true },
   });
@@ -91,11 +92,11 @@ async function roleForNewUser(db: Db, scope: Scope, roleId: number | undefined) 
   return role;
 }
 
-export async function addUser(db: Db, scope: Scope, input: NewUser): Promise<UserWithRole> {
+export async function addUser(db: Database, scope: Scope, input: NewUser): Promise<UserWithRole> {
   requireRole(scope, ['Admin', 'Manager'], 'add users');
   const role = await roleForNewUser(db, scope, input.role_id);
   return withUniqueEmail(
-    db.user.create({
+    db.prisma.user.create({
       data: {
         org_id: scope.orgId,
         role_id: role.id,
@@ -119,14 +120,14 @@ export interface UserChanges {
   timezone?: string | null;
 }
 
-export async function updateUser(db: Db, scope: Scope, id: number, changes: UserChanges): Promise<UserWithRole> {
+export async function updateUser(db: Database, scope: Scope, id: number, changes: UserChanges): Promise<UserWithRole> {
   if (!isAdmin(scope) && id !== callerId(scope)) {
     // another organization's user stays a 404 for everyone
-    const exists = await db.user.count({ where: liveUser(scope.orgId, id) });
+    const exists = await db.prisma.user.count({ where: liveUser(scope.orgId, id) });
     throw exists ? new ApiError('forbidden', 'Only Admin users may update other users') : notFound('User');
   }
   const { count } = await withUniqueEmail(
-    db.user.updateMany({ where: liveUser(scope.orgId, id), data: { ...changes, email: normaliseEmail(changes.email) } }),
+    db.prisma.user.updateMany({ where: liveUser(scope.orgId, id), data: { ...changes, email: normaliseEmail(changes.email) } }),
   );
   if (count === 0) throw notFound('User');
   return findUser(db, scope, id);
@@ -134,12 +135,12 @@ export async function updateUser(db: Db, scope: Scope, id: number, changes: User
 
 /** Sets a new password and signs the user out everywhere except the session making the change. */
 export async function changePassword(
-  db: Db,
+  db: Database,
   scope: Scope & { sessionId?: string },
   input: { current_password: string; new_password: string },
 ): Promise<void> {
   const userId = callerId(scope);
-  const user = await db.user.findFirst({ where: liveUser(scope.orgId, userId), select: { password_hash: true } });
+  const user = await db.prisma.user.findFirst({ where: liveUser(scope.orgId, userId), select: { password_hash: true } });
   if (!user) throw notFound('User');
   if (!(await verifyPassword(input.current_password, user.password_hash))) {
     throw new ApiError('validation_error', 'The current password is incorrect', {
@@ -148,7 +149,7 @@ export async function changePassword(
   }
   const newHash = await hashPassword(input.new_password);
   const now = new Date();
-  await db.$transaction(async (tx) => {
+  await transaction(db.prisma, { actorId: null }, async (tx) => {
     // matching the verified hash makes a concurrent change fail instead of silently winning
     const { count } = await tx.user.updateMany({
       where: { ...liveUser(scope.orgId, userId), password_hash: user.password_hash },
@@ -163,13 +164,13 @@ export async function changePassword(
 }
 
 /** Soft-deletes a user of the organization and revokes every session they hold. */
-export async function deleteUser(db: Db, scope: Scope, id: number): Promise<void> {
+export async function deleteUser(db: Database, scope: Scope, id: number): Promise<void> {
   requireRole(scope, ['Admin'], 'delete users');
   if (id === callerId(scope)) {
     throw new ApiError('validation_error', 'You cannot delete your own account', { details: [{ path: 'user_id', message: 'is you' }] });
   }
   const now = new Date();
-  await db.$transaction(async (tx) => {
+  await transaction(db.prisma, { actorId: null }, async (tx) => {
     const { count } = await tx.user.updateMany({ where: liveUser(scope.orgId, id), data: { deleted_at: now } });
     if (count === 0) throw notFound('User');
     await tx.session.updateMany({ where: { org_id: scope.orgId, user_id: id, revoked_at: null }, data: { revoked_at: now } });

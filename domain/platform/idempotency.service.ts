@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ApiError } from './errors.js';
+import type { Database } from './db.js';
 
 /** Records are kept this long; the worker prunes older ones. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
@@ -40,8 +41,8 @@ export const requestFingerprint = (request: { method: string; path: string; body
   createHash('sha256').update(canonicalJson(request)).digest('hex');
 
 /** Claims the key; returns the claim's timestamp (its identity), or null when someone else holds the key. */
-async function claim(pool: pg.Pool, request: IdempotentRequest): Promise<Date | null> {
-  const { rows } = await pool.query<{ created_at: Date }>(
+async function claim(db: Database, request: IdempotentRequest): Promise<Date | null> {
+  const { rows } = await db.pool.query<{ created_at: Date }>(
     `INSERT INTO idempotency_records (org_id, key, request_hash) VALUES ($1, $2, $3)
      ON CONFLICT (org_id, key) DO UPDATE SET created_at = now()
        WHERE idempotency_records.status_code IS NULL
@@ -59,8 +60,8 @@ const stillInProgress = () =>
   });
 
 /** What the holder of the key has stored, or null when the key was released meanwhile. */
-async function storedOutcome(pool: pg.Pool, request: IdempotentRequest): Promise<StoredResponse | null> {
-  const { rows } = await pool.query<{ request_hash: string; status_code: number | null; response: unknown }>(
+async function storedOutcome(db: Database, request: IdempotentRequest): Promise<StoredResponse | null> {
+  const { rows } = await db.pool.query<{ request_hash: string; status_code: number | null; response: unknown }>(
     'SELECT request_hash, status_code, response FROM idempotency_records WHERE org_id = $1 AND key = $2',
     [request.orgId, request.key],
   );
@@ -83,15 +84,15 @@ async function storedOutcome(pool: pg.Pool, request: IdempotentRequest): Promise
  * claim is released so that a retry can act.
  */
 export async function runIdempotently(
-  pool: pg.Pool,
+  db: Database,
   request: IdempotentRequest,
   action: () => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   // a key released between our failed claim and the lookup is claimable again
   for (let attempt = 0; attempt < 3; attempt++) {
-    const claimedAt = await claim(pool, request);
+    const claimedAt = await claim(db, request);
     if (!claimedAt) {
-      const stored = await storedOutcome(pool, request);
+      const stored = await storedOutcome(db, request);
       if (stored) return { ...stored, replayed: true };
       continue;
     }
@@ -100,10 +101,10 @@ export async function runIdempotently(
     try {
       response = await action();
     } catch (err) {
-      await pool.query('DELETE FROM idempotency_records WHERE org_id = $1 AND key = $2 AND created_at = $3', ownClaim);
+      await db.pool.query('DELETE FROM idempotency_records WHERE org_id = $1 AND key = $2 AND created_at = $3', ownClaim);
       throw err;
     }
-    await pool.query(
+    await db.pool.query(
       'UPDATE idempotency_records SET status_code = $4, response = $5 WHERE org_id = $1 AND key = $2 AND created_at = $3',
       [...ownClaim, response.status, JSON.stringify(response.body)],
     );

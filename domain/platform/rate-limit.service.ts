@@ -5,6 +5,7 @@
 // test can read where the window stands from the same clock.
 import type pg from 'pg';
 import { ApiError } from './errors.js';
+import type { Database } from './db.js';
 
 export interface RateLimitRule {
   /** what is limited, e.g. "login:ip:10.0.0.1" or "ingest:key:42" */
@@ -13,8 +14,8 @@ export interface RateLimitRule {
   windowSeconds: number;
 }
 
-export async function enforceRateLimit(pool: pg.Pool, rule: RateLimitRule): Promise<void> {
-  const { rows } = await pool.query<{ hits: number; seconds_left: number }>(
+export async function enforceRateLimit(db: Database, rule: RateLimitRule): Promise<void> {
+  const { rows } = await db.pool.query<{ hits: number; seconds_left: number }>(
     `WITH clock AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / $2) * $2) AS window_start)
      INSERT INTO rate_limit_windows (bucket, window_start, hits)
      SELECT $1, window_start, 1 FROM clock

@@ -54,7 +54,7 @@ describe('POST /api/v1/lead (§8.1)', () => {
     const tenant = await seedTenant(t);
     const revoked = await tenant.apiKey();
     const row = await t.database.prisma.apiKey.findFirstOrThrow({ where: { org_id: tenant.orgId }, orderBy: { id: 'desc' } });
-    await revokeApiKey(t.database.prisma, tenant.orgId, row.id);
+    await revokeApiKey(t.database, tenant.orgId, row.id);
     const expired = await tenant.apiKey({ expiresAt: new Date(Date.now() - 1000) });
     for (const key of ['lio_unknown_key_000000000000', revoked, expired]) {
       const res = await t.call('POST', '/api/v1/lead', { apiKey: key, body: { email: uniqueEmail() } });

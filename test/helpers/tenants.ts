@@ -28,11 +28,11 @@ export async function seedTenant(t: TestApp, name = 'Acme'): Promise<Tenant> {
   const { prisma } = t.database;
   const secret = t.deps.config.JWT_SECRET;
   const adminEmail = uniqueEmail('admin');
-  const { org, admin } = await createOrganization(prisma, {
+  const { org, admin } = await createOrganization(t.database, {
     name: `${name} ${randomBytes(3).toString('hex')}`,
     admin: { email: adminEmail, password: TEST_PASSWORD, first_name: 'Ada', last_name: 'Admin' },
   });
-  const token = (await login(prisma, secret, adminEmail, TEST_PASSWORD)).access_token;
+  const token = (await login(t.database, secret, adminEmail, TEST_PASSWORD)).access_token;
   return {
     orgId: org.id,
     orgPublicId: org.public_id,
@@ -46,10 +46,10 @@ export async function seedTenant(t: TestApp, name = 'Acme'): Promise<Tenant> {
       const user = await prisma.user.create({
         data: { org_id: org.id, role_id: role.id, email, first_name: 'Rep', last_name: 'User', password_hash: await passwordHash },
       });
-      return { id: user.id, email, token: (await login(prisma, secret, email, TEST_PASSWORD)).access_token };
+      return { id: user.id, email, token: (await login(t.database, secret, email, TEST_PASSWORD)).access_token };
     },
     async apiKey(options = {}) {
-      return (await createApiKey(prisma, { orgId: org.id, name: 'test key', ...options })).key;
+      return (await createApiKey(t.database, { orgId: org.id, name: 'test key', ...options })).key;
     },
   };
 }

@@ -10,14 +10,14 @@ export const loginHandler: RouteHandler<typeof loginRoute, AppEnv> = async (c) =
   const { config, database } = c.var.deps;
   const { email, password } = c.req.valid('json');
   // per client IP and per account, so neither spraying nor guessing one password scales
-  await enforceRateLimit(database.pool, { bucket: `login:ip:${clientIp(c) ?? 'unknown'}`, limit: config.LOGIN_RATE_LIMIT, windowSeconds: 60 });
-  await enforceRateLimit(database.pool, { bucket: `login:email:${email.toLowerCase()}`, limit: config.LOGIN_RATE_LIMIT, windowSeconds: 60 });
-  const session = await login(database.prisma, config.JWT_SECRET, email, password);
+  await enforceRateLimit(database, { bucket: `login:ip:${clientIp(c) ?? 'unknown'}`, limit: config.LOGIN_RATE_LIMIT, windowSeconds: 60 });
+  await enforceRateLimit(database, { bucket: `login:email:${email.toLowerCase()}`, limit: config.LOGIN_RATE_LIMIT, windowSeconds: 60 });
+  const session = await login(database, config.JWT_SECRET, email, password);
   return c.json({ success: true as const, ...session }, 200);
 };
 
 export const logoutHandler: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
   const { sessionId } = c.var.auth;
-  if (sessionId) await revokeSession(c.var.deps.database.prisma, sessionId);
+  if (sessionId) await revokeSession(c.var.deps.database, sessionId);
   return okMessage(c, 'Logged out');
 };

@@ -20,7 +20,7 @@ interface IngestOutcome {
 export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = async (c) => {
   const { config, database } = c.var.deps;
   const { auth } = c.var;
-  await enforceRateLimit(database.pool, { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 });
+  await enforceRateLimit(database, { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 });
   const body = c.req.valid('json');
   const idempotencyKey = c.req.valid('header')['idempotency-key'];
 
@@ -34,7 +34,7 @@ export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = a
 
   const result = idempotencyKey
     ? await runIdempotently(
-        database.pool,
+        database,
         { orgId: auth.orgId, key: idempotencyKey, fingerprint: requestFingerprint({ method: 'POST', path: '/api/lead', body }) },
         ingest,
       )

@@ -32,33 +32,33 @@ function presentUser(user: UserWithRole, organizationId: string): z.infer<typeof
 
 export const myProfileHandler: RouteHandler<typeof myProfileRoute, AppEnv> = async (c) => {
   const { auth } = c.var;
-  return ok(c, presentUser(await getProfile(c.var.deps.database.prisma, auth), auth.orgPublicId));
+  return ok(c, presentUser(await getProfile(c.var.deps.database, auth), auth.orgPublicId));
 };
 
 export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
   const { auth } = c.var;
-  const page = await listUsers(c.var.deps.database.prisma, auth, c.req.valid('query'));
+  const page = await listUsers(c.var.deps.database, auth, c.req.valid('query'));
   return okList(c, { ...page, data: page.data.map((user) => presentUser(user, auth.orgPublicId)) });
 };
 
 export const addUserHandler: RouteHandler<typeof addUserRoute, AppEnv> = async (c) => {
   const { auth } = c.var;
-  const user = await addUser(c.var.deps.database.prisma, auth, c.req.valid('json'));
+  const user = await addUser(c.var.deps.database, auth, c.req.valid('json'));
   return ok(c, presentUser(user, auth.orgPublicId), 'User created successfully', 201);
 };
 
 export const updateUserHandler: RouteHandler<typeof updateUserRoute, AppEnv> = async (c) => {
   const { auth } = c.var;
-  const user = await updateUser(c.var.deps.database.prisma, auth, c.req.valid('param').id, c.req.valid('json'));
+  const user = await updateUser(c.var.deps.database, auth, c.req.valid('param').id, c.req.valid('json'));
   return ok(c, presentUser(user, auth.orgPublicId), 'User updated successfully');
 };
 
 export const changePasswordHandler: RouteHandler<typeof changePasswordRoute, AppEnv> = async (c) => {
-  await changePassword(c.var.deps.database.prisma, c.var.auth, c.req.valid('json'));
+  await changePassword(c.var.deps.database, c.var.auth, c.req.valid('json'));
   return okMessage(c, 'Password changed successfully; your other sessions were signed out');
 };
 
 export const deleteUserHandler: RouteHandler<typeof deleteUserRoute, AppEnv> = async (c) => {
-  await deleteUser(c.var.deps.database.prisma, c.var.auth, c.req.valid('json').user_id);
+  await deleteUser(c.var.deps.database, c.var.auth, c.req.valid('json').user_id);
   return okMessage(c, 'User removed successfully');
 };
