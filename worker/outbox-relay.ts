@@ -6,14 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { OUTBOX_FOLLOW_UP_DUE } from '../domain/leads/lead-activity.service.js';
-import { FINISHED_JOB_STATUSES, jobWorkflowId, OUTBOX_JOB_CONTROL, OUTBOX_JOB_START, type JobControlAction, type JobType } from '../domain/jobs/job.service.js';
-import { OUTBOX_LEAD_SCORE } from '../domain/leads/lead.service.js';
+import { jobWorkflowOf, type JobType } from '../domain/jobs/job.service.js';
 import { relayOutboxBatch, type OutboxEvent } from '../domain/jobs/outbox.service.js';
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-up-due.workflow.js';
 import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
 import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
+import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface OutboxRelayDeps {
@@ -30,84 +29,76 @@ export interface OutboxRelayDeps {
 // a failing database or Temporal connection is not hammered in a tight loop
 const ERROR_PAUSE_MS = 2000;
 
-type Delivery = (event: OutboxEvent, deps: OutboxRelayDeps) => Promise<void>;
+/** An event as a delivery sees it: of an organization that exists, its payload read as its kind's type. */
+type Delivery<K extends OutboxKind> = (
+  payload: OutboxPayloads[K],
+  event: OutboxEvent & { orgPublicId: string },
+  deps: OutboxRelayDeps,
+) => Promise<void>;
 
-function idInPayload(event: OutboxEvent, key: 'leadId' | 'followUpId' | 'jobId'): number {
-  const id = (event.payload as Record<string, unknown> | null)?.[key];
-  if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error(`outbox event ${event.id}: payload has no ${key}`);
-  return id;
+/** The job an event is about, with the workflow id stored on its row (never recomputed: older jobs keep theirs). */
+async function jobOf(pool: pg.Pool, event: OutboxEvent, jobId: number) {
+  const ref = { orgId: event.orgId, jobId };
+  return { ref, job: await jobWorkflowOf(pool, ref) };
 }
 
-function jobInPayload(event: OutboxEvent) {
-  const payload = event.payload as { type?: unknown; action?: unknown };
-  const ref = { orgId: event.orgId, jobId: idInPayload(event, 'jobId') };
-  return { ref, type: payload.type as JobType, action: payload.action as JobControlAction, workflowId: jobWorkflowId({ ...ref, type: String(payload.type) }) };
-}
-
-/** A pause/resume event's number (jobs.control_seq); none in an event written before controls were numbered. */
-function controlSeqOf(event: OutboxEvent): number | undefined {
-  const seq = (event.payload as { seq?: unknown }).seq;
-  return typeof seq === 'number' ? seq : undefined;
-}
-
-/** A control for a job whose workflow has ended has nothing left to act on. */
-async function jobHasFinished(pool: pg.Pool, { orgId, jobId }: { orgId: number; jobId: number }): Promise<boolean> {
-  const { rows } = await pool.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1 AND org_id = $2', [jobId, orgId]);
-  return !rows[0] || FINISHED_JOB_STATUSES.includes(rows[0].status as never);
-}
-
-const deliveries: Record<string, Delivery> = {
+/**
+ * One delivery per kind (the compiler checks none is missing). Workflow ids
+ * and the OrgId search attribute carry the organization's public id
+ * (org_…), the id the API, the CLI and the logs speak of.
+ */
+const deliveries: { [K in OutboxKind]: Delivery<K> } = {
   // Signal-with-start: a scoring run in progress scores again after its
   // current pass (it may have read the lead before this change), a finished
   // one is started anew (ALLOW_DUPLICATE), a missing one is started.
-  [OUTBOX_LEAD_SCORE]: async (event, { client, taskQueue }) => {
-    const input = { orgId: event.orgId, leadId: idInPayload(event, 'leadId') };
+  'lead.score': async ({ leadId }, { orgId, orgPublicId }, { client, taskQueue }) => {
     await client.workflow.signalWithStart(scoreLeadWorkflow, {
-      workflowId: scoreLeadWorkflowId(input),
+      workflowId: scoreLeadWorkflowId({ orgPublicId, leadId }),
       taskQueue,
-      args: [input],
+      args: [{ orgId, leadId }],
       signal: rescoreLeadSignal,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [
-        { key: LIO_SEARCH_ATTRIBUTES.orgId, value: String(input.orgId) },
-        { key: LIO_SEARCH_ATTRIBUTES.leadId, value: String(input.leadId) },
+        { key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId },
+        { key: LIO_SEARCH_ATTRIBUTES.leadId, value: String(leadId) },
       ],
     });
   },
   // One reminder per follow-up, ever: a redelivered event finds it running
   // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.
-  [OUTBOX_FOLLOW_UP_DUE]: async (event, { client, taskQueue }) => {
-    const input = { orgId: event.orgId, followUpId: idInPayload(event, 'followUpId') };
+  'follow_up.due': async ({ followUpId }, { orgId, orgPublicId }, { client, taskQueue }) => {
     try {
       await client.workflow.start(followUpDueWorkflow, {
-        workflowId: followUpDueWorkflowId(input),
+        workflowId: followUpDueWorkflowId({ orgPublicId, followUpId }),
         taskQueue,
-        args: [input],
+        args: [{ orgId, followUpId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: String(input.orgId) }],
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   },
   // One workflow per job, ever (REJECT_DUPLICATE): a redelivered start finds it running or finished.
-  [OUTBOX_JOB_START]: async (event, { client, taskQueue }) => {
-    const { ref, type, workflowId } = jobInPayload(event);
+  'job.start': async ({ jobId }, event, { client, pool, taskQueue }) => {
+    const { ref, job } = await jobOf(pool, event, jobId);
+    // a job removed before its workflow started has nothing to run
+    if (!job) return;
     // a type this worker does not know yet (a newer API during a rolling deploy) is retried, not dropped
-    const workflow = JOB_WORKFLOWS[type] as (typeof JOB_WORKFLOWS)[JobType] | undefined;
-    if (!workflow) throw new Error(`outbox event ${event.id}: no workflow runs jobs of type "${type}"`);
+    const workflow = (JOB_WORKFLOWS as Partial<Record<string, (typeof JOB_WORKFLOWS)[JobType]>>)[job.type];
+    if (!workflow) throw new Error(`outbox event ${event.id}: no workflow runs jobs of type "${job.type}"`);
     try {
       await client.workflow.start(workflow, {
-        workflowId,
+        workflowId: job.workflowId,
         taskQueue,
         args: [ref],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: LIO_SEARCH_ATTRIBUTES.orgId, value: String(ref.orgId) },
-          { key: LIO_SEARCH_ATTRIBUTES.jobType, value: type },
+          { key: LIO_SEARCH_ATTRIBUTES.orgId, value: event.orgPublicId },
+          { key: LIO_SEARCH_ATTRIBUTES.jobType, value: job.type },
         ],
       });
     } catch (err) {
@@ -116,26 +107,36 @@ const deliveries: Record<string, Delivery> = {
   },
   // A control may overtake its job's start (it is retried until the workflow
   // exists) or arrive after the job ended (then it is dropped).
-  [OUTBOX_JOB_CONTROL]: async (event, { client, pool }) => {
-    const { ref, action, workflowId } = jobInPayload(event);
-    const handle = client.workflow.getHandle(workflowId);
+  'job.control': async ({ jobId, action, seq }, event, { client, pool }) => {
+    const { ref, job } = await jobOf(pool, event, jobId);
+    if (!job) return;
+    // judged when the signal fails, not before: the job may have ended meanwhile
+    const endedSince = async () => (await jobWorkflowOf(pool, ref))?.finished ?? true;
+    const handle = client.workflow.getHandle(job.workflowId);
     try {
       if (action === 'cancel') await handle.cancel();
       // the control's number lets the workflow apply controls in the order the API accepted them
-      else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal, { seq: controlSeqOf(event) });
+      else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal, { seq });
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError && (await jobHasFinished(pool, ref)))) throw err;
+      if (!(err instanceof WorkflowNotFoundError && (await endedSince()))) throw err;
     }
   },
 };
 
+/** Reads the payload as its kind's type and hands it to that kind's delivery. */
+function deliverAs<K extends OutboxKind>(kind: K, event: OutboxEvent & { orgPublicId: string }, deps: OutboxRelayDeps): Promise<void> {
+  return deliveries[kind](parseOutboxPayload(kind, event.payload), event, deps);
+}
+
 // An unknown kind fails and is retried with backoff rather than dropped: during
 // a rolling deploy a newer API may write kinds that only newer workers know.
 function deliver(deps: OutboxRelayDeps) {
-  return (event: OutboxEvent) => {
-    const delivery = deliveries[event.kind];
-    if (!delivery) return Promise.reject(new Error(`outbox event ${event.id}: no delivery for kind "${event.kind}"`));
-    return delivery(event, deps);
+  return async (event: OutboxEvent) => {
+    if (!isOutboxKind(event.kind)) throw new Error(`outbox event ${event.id}: no delivery for kind "${event.kind}"`);
+    const { orgPublicId } = event;
+    // an organization that is gone has nothing left to run
+    if (orgPublicId === null) return;
+    await deliverAs(event.kind, { ...event, orgPublicId }, deps);
   };
 }
 

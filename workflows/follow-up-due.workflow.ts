@@ -6,7 +6,8 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { FollowUpActivities, FollowUpDueInput, FollowUpDueResult } from '../activities/follow-up.activities.js';
 
-export const followUpDueWorkflowId = ({ orgId, followUpId }: FollowUpDueInput) => `follow-up-due:${orgId}:${followUpId}`;
+/** One reminder per follow-up, named by the organization's public id (org_…), the id operators know. */
+export const followUpDueWorkflowId = ({ orgPublicId, followUpId }: { orgPublicId: string; followUpId: number }) => `follow-up-due:${orgPublicId}:${followUpId}`;
 
 const { remindIfDue } = proxyActivities<FollowUpActivities>({
   startToCloseTimeout: '10 seconds',

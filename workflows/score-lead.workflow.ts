@@ -8,7 +8,8 @@ import type { ScoreLeadInput, ScoreLeadResult, ScoringActivities } from '../acti
 
 export const rescoreLeadSignal = defineSignal('rescoreLead');
 
-export const scoreLeadWorkflowId = ({ orgId, leadId }: ScoreLeadInput) => `score-lead:${orgId}:${leadId}`;
+/** One workflow per lead, named by the organization's public id (org_…), the id operators know. */
+export const scoreLeadWorkflowId = ({ orgPublicId, leadId }: { orgPublicId: string; leadId: number }) => `score-lead:${orgPublicId}:${leadId}`;
 
 // Two short queries: a tight timeout lets a retry take over quickly from a worker that died mid-activity.
 const { scoreLead } = proxyActivities<ScoringActivities>({

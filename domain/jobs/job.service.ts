@@ -11,6 +11,7 @@ import { Prisma, type Job } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Db } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
+import { outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
 import { dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
 export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import'] as const;
@@ -22,16 +23,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 /** A job in one of these states has ended: nothing more happens to it. */
 export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
-export const JOB_CONTROL_ACTIONS = ['pause', 'resume', 'cancel'] as const;
-export type JobControlAction = (typeof JOB_CONTROL_ACTIONS)[number];
-
-export const OUTBOX_JOB_START = 'job.start';
-export const OUTBOX_JOB_CONTROL = 'job.control';
+export { JOB_CONTROL_ACTIONS, type JobControlAction } from '../platform/outbox-events.js';
 
 export const JOB_SORTABLE_FIELDS = ['id', 'created_at', 'updated_at', 'status', 'type'] as const;
-
-/** The workflow id of a job: a business id, so a redelivered start finds the running workflow. */
-export const jobWorkflowId = (job: { type: string; orgId: number; jobId: number }) => `${job.type}:${job.orgId}:${job.jobId}`;
 
 /** What every job workflow receives. */
 export interface JobRef {
@@ -50,20 +44,23 @@ export interface NewJob {
 
 /**
  * Records a queued job and its `job.start` outbox event in one statement;
- * the workflow id is known before the workflow exists.
+ * the workflow id is known before the workflow exists. It is a business id,
+ * `<type>:<public organization id>:<job id>` (e.g. `export:org_3kq9…:42`),
+ * built here only: everything that addresses the workflow later reads it
+ * from the row, so jobs recorded under an older format keep working.
  */
 export async function createJob(pool: pg.Pool | pg.PoolClient, scope: Pick<Scope, 'orgId' | 'userId'>, job: NewJob): Promise<Job> {
-  // the id is drawn first so that the workflow id (jobWorkflowId's format) is written with the row
+  // the id is drawn first so that the workflow id is written with the row
   const { rows } = await pool.query<Job>(
     `WITH next AS (
        SELECT nextval(pg_get_serial_sequence('jobs', 'id'))::int AS id
      ), job AS (
        INSERT INTO jobs (id, org_id, type, workflow_id, params, total, input_key, created_by, items)
-       SELECT id, $1::int, $2::text, $2::text || ':' || $1::int || ':' || id, $3::jsonb, $4::int, $5::text, $6::int, $7::jsonb FROM next
+       SELECT id, $1::int, $2::text, $2::text || ':' || (SELECT public_id FROM organizations WHERE id = $1::int) || ':' || id,
+              $3::jsonb, $4::int, $5::text, $6::int, $7::jsonb FROM next
        RETURNING *
      ), outbox AS (
-       INSERT INTO outbox_events (org_id, kind, payload)
-       SELECT $1::int, '${OUTBOX_JOB_START}', jsonb_build_object('jobId', id, 'type', $2::text) FROM next
+       ${outboxInsert({ kind: 'job.start', orgId: '$1::int', payload: { jobId: 'id', type: '$2::text' }, from: 'next' })}
      )
      SELECT * FROM job`,
     [scope.orgId, job.type, JSON.stringify(job.params), job.total ?? null, job.inputKey ?? null, scope.userId, job.items ? JSON.stringify(job.items) : null],
@@ -364,8 +361,7 @@ export async function requestJobControl(pool: pg.Pool, db: Db, scope: Pick<Scope
           AND CASE $3::text WHEN 'pause' THEN NOT pause_requested WHEN 'resume' THEN pause_requested ELSE true END
         RETURNING *
      ), outbox AS (
-       INSERT INTO outbox_events (org_id, kind, payload)
-       SELECT org_id, '${OUTBOX_JOB_CONTROL}', jsonb_build_object('jobId', id, 'type', type, 'action', $3::text, 'seq', control_seq) FROM job
+       ${outboxInsert({ kind: 'job.control', orgId: 'org_id', payload: { jobId: 'id', type: 'type', action: '$3::text', seq: 'control_seq' }, from: 'job' })}
      )
      SELECT * FROM job`,
     [id, scope.orgId, action],

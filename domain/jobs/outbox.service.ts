@@ -1,5 +1,6 @@
 // The consuming side of the transactional outbox. Business writes insert
-// outbox_events rows in the same statement as the change (lead.service.ts);
+// outbox_events rows in the same statement as the change (their kinds and
+// payloads: domain/platform/outbox-events.ts);
 // a relay claims batches of due rows, hands each to a delivery function, and
 // removes a row only after its delivery succeeded. Claims are row locks taken
 // with SKIP LOCKED inside one transaction, so any number of relays can run at
@@ -11,6 +12,8 @@ export interface OutboxEvent {
   /** bigint, as pg returns it */
   id: string;
   orgId: number;
+  /** the organization's public id (org_…), which workflow ids and search attributes carry; null if it is gone */
+  orgPublicId: string | null;
   kind: string;
   payload: unknown;
   /** failed deliveries so far */
@@ -35,15 +38,16 @@ export async function relayOutboxBatch(
   let releaseError: Error | undefined;
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ id: string; org_id: number; kind: string; payload: unknown; attempts: number }>(
-      `SELECT id, org_id, kind, payload, attempts FROM outbox_events
+    const { rows } = await client.query<{ id: string; org_id: number; org_public_id: string | null; kind: string; payload: unknown; attempts: number }>(
+      `SELECT e.id, e.org_id, (SELECT o.public_id FROM organizations o WHERE o.id = e.org_id) AS org_public_id, e.kind, e.payload, e.attempts
+         FROM outbox_events e
         WHERE available_at <= now()
         ORDER BY available_at, id
         LIMIT $1
         FOR UPDATE SKIP LOCKED`,
       [limit],
     );
-    const events = rows.map((r) => ({ id: r.id, orgId: r.org_id, kind: r.kind, payload: r.payload, attempts: r.attempts }));
+    const events = rows.map((r) => ({ id: r.id, orgId: r.org_id, orgPublicId: r.org_public_id, kind: r.kind, payload: r.payload, attempts: r.attempts }));
     const results = await Promise.allSettled(events.map((event) => deliver(event)));
     const delivered = events.filter((_, i) => results[i]!.status === 'fulfilled');
     const failed = events.flatMap((event, i) => {

@@ -38,7 +38,7 @@ describe('POST /api/exports/create', () => {
       data: {
         type: 'export',
         status: 'queued',
-        workflow_id: `export:${tenant.orgId}:${res.body.data.id}`,
+        workflow_id: `export:${tenant.orgPublicId}:${res.body.data.id}`,
         params: {
           export_type: 'leads',
           filters: { state_id: [1, 2], score_min: 10, created_from: { at: '2026-01-01T00:00:00.000Z', dateOnly: true } },

@@ -202,7 +202,7 @@ describe('POST /api/connected-apps/hubspot/import', () => {
     await connect(a);
     const res = await t.call('POST', '/api/connected-apps/hubspot/import', { token: a.token, body: {} });
     expect(res.status).toBe(202);
-    expect(res.body.data).toMatchObject({ type: 'hubspot_import', status: 'queued', workflow_id: `hubspot_import:${a.orgId}:${res.body.data.id}` });
+    expect(res.body.data).toMatchObject({ type: 'hubspot_import', status: 'queued', workflow_id: `hubspot_import:${a.orgPublicId}:${res.body.data.id}` });
     expect(res.body.data.params).toMatchObject({
       mapping: { lead: { firstname: 'first_name', email: 'email', jobtitle: 'job_title' }, company: { name: 'company_name', domain: 'website' } },
       from: null,

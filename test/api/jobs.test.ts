@@ -3,7 +3,7 @@
 // in one statement; controls become job.control events for the relay (their
 // delivery to a running workflow is tested in test/workflow/export.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob, jobWorkflowId, type JobType } from '../../domain/jobs/job.service.js';
+import { createJob, type JobType } from '../../domain/jobs/job.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { statementStamps } from '../helpers/statement-stamp.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
@@ -24,7 +24,7 @@ describe('jobs API', () => {
   it('records a job with its business workflow id and a job.start event in one statement', async () => {
     const tenant = await seedTenant(t);
     const job = await recordJob(tenant, 'export', { export_type: 'leads' });
-    expect(job.workflow_id).toBe(jobWorkflowId({ type: 'export', orgId: tenant.orgId, jobId: job.id }));
+    expect(job.workflow_id).toBe(`export:${tenant.orgPublicId}:${job.id}`);
     expect(job.status).toBe('queued');
     const events = await outboxOf(tenant.orgId);
     expect(events.map((e) => [e.kind, e.payload])).toEqual([['job.start', { jobId: job.id, type: 'export' }]]);
@@ -57,7 +57,7 @@ describe('jobs API', () => {
       id: importJob.id,
       type: 'lead_import',
       status: 'running',
-      workflow_id: `lead_import:${tenant.orgId}:${importJob.id}`,
+      workflow_id: `lead_import:${tenant.orgPublicId}:${importJob.id}`,
       progress: { total: 10, processed: 4, created: 3, merged: 0, skipped: 0, failed: 1, percent: 40 },
       error: null,
       finished_at: null,

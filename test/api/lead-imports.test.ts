@@ -49,7 +49,7 @@ describe('POST /api/lead/lead-imports', () => {
       data: {
         type: 'lead_import',
         status: 'queued',
-        workflow_id: `lead_import:${tenant.orgId}:${res.body.data.id}`,
+        workflow_id: `lead_import:${tenant.orgPublicId}:${res.body.data.id}`,
         params: { file_name: 'my leads.csv', format: 'csv', size: CSV.length, duplicates: 'merge' },
         progress: { total: null, processed: 0 },
         error_report_url: null,

@@ -197,18 +197,18 @@ describe('export jobs through the outbox relay (real worker, real Temporal)', ()
     const tenant = await seedTenant(t);
     await lead(tenant.orgId, { first_name: 'Ops', last_name: 'Visible' });
     const { job } = await exportRows(tenant, { export_type: 'leads' });
-    expect(job.workflow_id).toBe(`export:${tenant.orgId}:${job.id}`);
+    expect(job.workflow_id).toBe(`export:${tenant.orgPublicId}:${job.id}`);
     const temporal = await connectTemporalClient(t.deps.config);
     try {
       const description = await temporal.client.workflow.getHandle(job.workflow_id).describe();
       expect(description.status.name).toBe('COMPLETED');
-      expect(description.typedSearchAttributes.get(LIO_SEARCH_ATTRIBUTES.orgId)).toBe(String(tenant.orgId));
+      expect(description.typedSearchAttributes.get(LIO_SEARCH_ATTRIBUTES.orgId)).toBe(tenant.orgPublicId);
       expect(description.typedSearchAttributes.get(LIO_SEARCH_ATTRIBUTES.jobType)).toBe('export');
       // visibility is eventually consistent: the list query finds it shortly after
       await vi.waitFor(
         async () => {
           const found: string[] = [];
-          for await (const run of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgId}" AND JobType = "export"` })) found.push(run.workflowId);
+          for await (const run of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgPublicId}" AND JobType = "export"` })) found.push(run.workflowId);
           expect(found).toEqual([job.workflow_id]);
         },
         { timeout: 15_000, interval: 250 },

@@ -38,15 +38,17 @@ async function followUpDueIn(tenant: Tenant, seconds: number) {
   });
   expect(followUp.status, JSON.stringify(followUp.body)).toBe(201);
   const input = { orgId: tenant.orgId, followUpId: followUp.body.data.id as number };
-  return { rep, leadId: lead.body.data.id as number, dueAt, input };
+  // named by the organization's public id, as operators know it
+  const workflowId = `follow-up-due:${tenant.orgPublicId}:${input.followUpId}`;
+  return { rep, leadId: lead.body.data.id as number, dueAt, input, workflowId };
 }
 
 const followUpNotifications = (orgId: number) =>
   t.database.prisma.notification.findMany({ where: { org_id: orgId, type_id: NOTIFICATION_TYPES.follow_up_due }, orderBy: { user_id: 'asc' } });
 
 /** The reminder's handle, once the relay has started it. */
-async function startedReminder(input: { orgId: number; followUpId: number }) {
-  const handle = temporal.client.workflow.getHandle(followUpDueWorkflowId(input));
+async function startedReminder({ workflowId }: { workflowId: string }) {
+  const handle = temporal.client.workflow.getHandle(workflowId);
   await vi.waitFor(() => handle.describe(), { timeout: 20_000, interval: 200 });
   return handle;
 }
@@ -54,8 +56,9 @@ async function startedReminder(input: { orgId: number; followUpId: number }) {
 describe('followUpDueWorkflow through the outbox relay (real worker, real Temporal)', () => {
   it('notifies the creator and the assignee when the follow-up falls due, not before', async () => {
     const tenant = await seedTenant(t);
-    const { rep, leadId, dueAt, input } = await followUpDueIn(tenant, 4);
-    const handle = await startedReminder(input);
+    const reminder = await followUpDueIn(tenant, 4);
+    const { rep, leadId, dueAt, input } = reminder;
+    const handle = await startedReminder(reminder);
     expect(await followUpNotifications(tenant.orgId)).toEqual([]);
 
     expect(await handle.result()).toEqual({ outcome: 'notified', recipients: 2 });
@@ -79,8 +82,9 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
 
   it('notifies nobody when the follow-up is completed before it is due', async () => {
     const tenant = await seedTenant(t);
-    const { input } = await followUpDueIn(tenant, 4);
-    const handle = await startedReminder(input);
+    const reminder = await followUpDueIn(tenant, 4);
+    const { input } = reminder;
+    const handle = await startedReminder(reminder);
     await t.database.pool.query('UPDATE follow_ups SET status = 2 WHERE id = $1 AND org_id = $2', [input.followUpId, input.orgId]);
     expect(await handle.result()).toEqual({ outcome: 'not_pending' });
     expect(await followUpNotifications(tenant.orgId)).toEqual([]);
@@ -89,7 +93,7 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
   it('sleeps on when the date moves later, and ends when the follow-up is deleted with its lead', async () => {
     const tenant = await seedTenant(t);
     const moved = await followUpDueIn(tenant, 2);
-    const movedReminder = await startedReminder(moved.input);
+    const movedReminder = await startedReminder(moved);
     const later = new Date(Date.now() + 6000);
     await t.database.pool.query('UPDATE follow_ups SET follow_up_date = $1 WHERE id = $2 AND org_id = $3', [later, moved.input.followUpId, tenant.orgId]);
     expect(await movedReminder.result()).toEqual({ outcome: 'notified', recipients: 2 });
@@ -97,7 +101,7 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
     expect((await followUpNotifications(tenant.orgId))[0]!.data).toMatchObject({ follow_up_date: later.toISOString() });
 
     const deleted = await followUpDueIn(tenant, 3);
-    const deletedReminder = await startedReminder(deleted.input);
+    const deletedReminder = await startedReminder(deleted);
     const res = await t.call('DELETE', '/api/lead/delete', { token: tenant.token, body: { ids: [deleted.leadId] } });
     expect(res.status).toBe(200);
     expect(await deletedReminder.result()).toEqual({ outcome: 'follow_up_not_found' });
@@ -106,8 +110,9 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
 
   it('is one reminder per follow-up, visible by the OrgId search attribute, and redelivery starts no second one', async () => {
     const tenant = await seedTenant(t);
-    const { input } = await followUpDueIn(tenant, 3);
-    const handle = await startedReminder(input);
+    const reminder = await followUpDueIn(tenant, 3);
+    const { input } = reminder;
+    const handle = await startedReminder(reminder);
     await t.database.pool.query(`INSERT INTO outbox_events (org_id, kind, payload) VALUES ($1, 'follow_up.due', $2)`, [
       input.orgId,
       JSON.stringify({ followUpId: input.followUpId }),
@@ -129,10 +134,10 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
     await vi.waitFor(
       async () => {
         const runs = [];
-        for await (const run of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgId}" AND WorkflowType = "followUpDueWorkflow"` })) {
+        for await (const run of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgPublicId}" AND WorkflowType = "followUpDueWorkflow"` })) {
           runs.push(run);
         }
-        expect(runs.map((r) => [r.workflowId, r.status.name])).toEqual([[followUpDueWorkflowId(input), 'COMPLETED']]);
+        expect(runs.map((r) => [r.workflowId, r.status.name])).toEqual([[reminder.workflowId, 'COMPLETED']]);
       },
       { timeout: 20_000, interval: 300 },
     );
@@ -141,14 +146,15 @@ describe('followUpDueWorkflow through the outbox relay (real worker, real Tempor
 
   it('judges the follow-up in its own organization only', async () => {
     const [a, b] = [await seedTenant(t), await seedTenant(t)];
-    const { input } = await followUpDueIn(a, 60);
+    const reminder = await followUpDueIn(a, 60);
+    const { input } = reminder;
     const foreign = { orgId: b.orgId, followUpId: input.followUpId };
     const result = await temporal.client.workflow.execute(followUpDueWorkflow, {
-      workflowId: followUpDueWorkflowId(foreign),
+      workflowId: followUpDueWorkflowId({ orgPublicId: b.orgPublicId, followUpId: foreign.followUpId }),
       taskQueue: t.deps.config.TEMPORAL_TASK_QUEUE,
       args: [foreign],
     });
     expect(result).toEqual({ outcome: 'follow_up_not_found' });
-    await (await startedReminder(input)).terminate('test done');
+    await (await startedReminder(reminder)).terminate('test done');
   });
 });

@@ -2,13 +2,14 @@
 // a worker process that is killed while relaying loses nothing, because rows
 // leave the outbox only after Temporal accepted the start, and a replayed
 // start is harmless.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/scratch-database.js';
 import { seedTenant, uniqueEmail, type Tenant } from '../helpers/tenants.js';
+import { spawnWorker, workerEnvOf } from '../helpers/worker-process.js';
 
 const LEADS = 600;
 
@@ -30,21 +31,10 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-/** `npm run worker` as its own OS process (one process: node with tsx's loader, so a signal reaches the worker itself). */
-function spawnWorker() {
-  const { config } = t.deps;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/worker.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: config.DATABASE_URL,
-      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `npm run worker` as its own OS process, its stderr kept to explain an early exit. */
+function startWorker() {
+  const child = spawnWorker({ ...workerEnvOf(t), LOG_LEVEL: 'warn' });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -75,7 +65,7 @@ describe('outbox relay across a worker crash', () => {
     }
     expect(await progress(tenant)).toEqual({ scored: 0, pending: LEADS });
 
-    const first = spawnWorker();
+    const first = startWorker();
     const atKill = await vi.waitFor(
       async () => {
         const now = await progress(tenant);
@@ -93,7 +83,7 @@ describe('outbox relay across a worker crash', () => {
     expect(afterKill.scored).toBeLessThan(LEADS);
 
     // restarted as two processes: their relays share the outbox through SKIP LOCKED
-    const survivors = [spawnWorker(), spawnWorker()];
+    const survivors = [startWorker(), startWorker()];
     await vi.waitFor(
       async () => {
         for (const worker of survivors) {
@@ -109,7 +99,7 @@ describe('outbox relay across a worker crash', () => {
     await vi.waitFor(
       async () => {
         const runs = new Map<string, string[]>();
-        for await (const execution of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgId}"` })) {
+        for await (const execution of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgPublicId}"` })) {
           runs.set(execution.workflowId, [...(runs.get(execution.workflowId) ?? []), execution.status.name]);
         }
         expect(runs.size).toBe(leads.length);

@@ -148,7 +148,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
     const view = await t.call('GET', '/api/v1/lead/lead-list', { token: tenant.token });
     expect(view.body.data[0]).toMatchObject({ id: leadId, score: expected.score, ai_information: { scoring: { model: 'rules-v1' } } });
 
-    const handle = temporal.client.workflow.getHandle(scoreLeadWorkflowId({ orgId: tenant.orgId, leadId }));
+    const handle = temporal.client.workflow.getHandle(`score-lead:${tenant.orgPublicId}:${leadId}`);
     expect(await handle.result()).toEqual({ scored: true, score: expected.score });
   });
 
@@ -159,7 +159,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
     const found = await vi.waitFor(
       async () => {
         const executions = [];
-        for await (const execution of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgId}" AND LeadId = "${leadId}"` })) {
+        for await (const execution of temporal.client.workflow.list({ query: `OrgId = "${tenant.orgPublicId}" AND LeadId = "${leadId}"` })) {
           executions.push(execution);
         }
         expect(executions).toHaveLength(1);
@@ -167,7 +167,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
       },
       { timeout: 20_000, interval: 300 },
     );
-    expect(found.workflowId).toBe(scoreLeadWorkflowId({ orgId: tenant.orgId, leadId }));
+    expect(found.workflowId).toBe(`score-lead:${tenant.orgPublicId}:${leadId}`);
     expect(found.type).toBe('scoreLeadWorkflow');
   });
 
@@ -208,7 +208,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
     const tenant = await seedTenant(t);
     const input = { orgId: tenant.orgId, leadId: 2_000_000_000 };
     const result = await temporal.client.workflow.execute(scoreLeadWorkflow, {
-      workflowId: scoreLeadWorkflowId(input),
+      workflowId: scoreLeadWorkflowId({ orgPublicId: tenant.orgPublicId, leadId: input.leadId }),
       taskQueue: t.deps.config.TEMPORAL_TASK_QUEUE,
       args: [input],
     });
@@ -220,7 +220,7 @@ describe('scoreLeadWorkflow through the outbox relay (real worker, real Temporal
     const res = await t.call('POST', '/api/v1/lead', { apiKey: await a.apiKey(), body: { email: uniqueEmail('scoped') } });
     const input = { orgId: b.orgId, leadId: res.body.data.id as number };
     const result = await temporal.client.workflow.execute(scoreLeadWorkflow, {
-      workflowId: scoreLeadWorkflowId(input),
+      workflowId: scoreLeadWorkflowId({ orgPublicId: b.orgPublicId, leadId: input.leadId }),
       taskQueue: t.deps.config.TEMPORAL_TASK_QUEUE,
       args: [input],
     });

@@ -1,0 +1,58 @@
+// Every kind of outbox event and its payload, in one place: the services
+// that write events (leads, follow-ups, jobs) build their INSERT with
+// outboxInsert, which is typed by this table, and the relay
+// (worker/outbox-relay.ts) reads each payload back through its schema and
+// must name a delivery for every kind. Payloads are kept small (ids): the
+// relay's deliveries are idempotent and look up what they need. A kind is
+// never renamed and a payload only gains optional fields, since rows written
+// by an older API may still wait in the table during a rolling deploy.
+import { z } from 'zod';
+
+/** What a job can be asked to do through its workflow. */
+export const JOB_CONTROL_ACTIONS = ['pause', 'resume', 'cancel'] as const;
+export type JobControlAction = (typeof JOB_CONTROL_ACTIONS)[number];
+
+const id = z.number().int();
+
+/** kind -> payload: the one definition of what each event carries. */
+export interface OutboxPayloads {
+  /** score the lead (again) */
+  'lead.score': { leadId: number };
+  /** remind of the follow-up when it is due */
+  'follow_up.due': { followUpId: number };
+  /** start the job's workflow */
+  'job.start': { jobId: number; type: string };
+  /** steer the job's workflow; `seq` numbers the job's controls (none in events written before they were numbered) */
+  'job.control': { jobId: number; type: string; action: JobControlAction; seq?: number };
+}
+
+export type OutboxKind = keyof OutboxPayloads;
+
+const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
+  'lead.score': z.object({ leadId: id }),
+  'follow_up.due': z.object({ followUpId: id }),
+  'job.start': z.object({ jobId: id, type: z.string() }),
+  'job.control': z.object({ jobId: id, type: z.string(), action: z.enum(JOB_CONTROL_ACTIONS), seq: id.optional() }),
+};
+
+export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
+
+/** A stored payload read back as its kind's type; throws (naming what is wrong) when it does not fit. */
+export const parseOutboxPayload = <K extends OutboxKind>(kind: K, payload: unknown): OutboxPayloads[K] => PAYLOAD_SCHEMAS[kind].parse(payload);
+
+/**
+ * The SQL that writes one outbox event per row of `from` (a CTE or table of
+ * the same statement, so the event and the change commit together): `orgId`
+ * and each payload field are SQL expressions over that row. Every field of
+ * the kind's payload must be given.
+ */
+export function outboxInsert<K extends OutboxKind>(event: {
+  kind: K;
+  orgId: string;
+  payload: { [F in keyof OutboxPayloads[K]]-?: string };
+  from: string;
+}): string {
+  const fields = Object.entries(event.payload as Record<string, string>).map(([field, expression]) => `'${field}', ${expression}`);
+  return `INSERT INTO outbox_events (org_id, kind, payload)
+       SELECT ${event.orgId}, '${event.kind}', jsonb_build_object(${fields.join(', ')}) FROM ${event.from}`;
+}
