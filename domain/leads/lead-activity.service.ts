@@ -3,6 +3,7 @@
 // row (FOR KEY SHARE, or the UPDATE of a note) so it cannot race the lead's
 // deletion into an orphan.
 import { Prisma, type FollowUp, type LeadDocument, type LeadNote } from '../../generated/prisma/client.js';
+import { outboxInsert } from '../platform/outbox-events.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Db } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
@@ -10,9 +11,6 @@ import { DOCUMENT_TYPES, type FileStorage } from '../platform/file-storage.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
 type ActivityScope = Pick<Scope, 'orgId' | 'userId'>;
-
-/** Asks for the follow-up-due workflow of the follow-up in the payload ({ followUpId }). */
-export const OUTBOX_FOLLOW_UP_DUE = 'follow_up.due';
 
 /** The status of a follow-up still to be done: the only one the follow-up-due reminder fires for. */
 export const FOLLOW_UP_PENDING = 1;
@@ -97,8 +95,7 @@ export async function addFollowUp(
         FROM leads WHERE id = ${input.lead_id} AND org_id = ${scope.orgId} FOR KEY SHARE
       RETURNING *
     ), outbox AS (
-      INSERT INTO outbox_events (org_id, kind, payload)
-      SELECT org_id, ${OUTBOX_FOLLOW_UP_DUE}, jsonb_build_object('followUpId', id) FROM follow_up
+      ${Prisma.raw(outboxInsert({ kind: 'follow_up.due', orgId: 'org_id', payload: { followUpId: 'id' }, from: 'follow_up' }))}
     )
     SELECT * FROM follow_up`;
   if (!rows[0]) throw notFound('Lead');

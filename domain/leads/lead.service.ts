@@ -5,6 +5,7 @@
 // deleting and the profile image of one lead.
 import type pg from 'pg';
 import { Prisma, type Lead } from '../../generated/prisma/client.js';
+import { outboxInsert } from '../platform/outbox-events.js';
 import { withActor, type SqlClient } from '../platform/actor.js';
 import { findCompanyByName, findOrCreateCompanyByName } from '../crm/company.service.js';
 import type { Scope } from '../platform/auth-context.js';
@@ -34,15 +35,12 @@ export type DuplicatePolicy = 'reject' | 'accept' | 'merge';
 
 export type CreateOutcome = 'created' | 'duplicate_accepted' | 'merged';
 
-export const OUTBOX_LEAD_SCORE = 'lead.score';
-
 /** ai_information keys only the system writes (scoring, enrichment); clients' values for them are dropped. */
 export const SYSTEM_AI_INFORMATION_KEYS = ['scoring', 'enrichment'] as const;
 
 /** Appended to a `WITH lead AS (INSERT|UPDATE ... RETURNING *)`: asks for the lead to be (re-)scored, atomically with the write. */
 const SCORE_OUTBOX_CTE = `outbox AS (
-       INSERT INTO outbox_events (org_id, kind, payload)
-       SELECT org_id, '${OUTBOX_LEAD_SCORE}', jsonb_build_object('leadId', id) FROM lead
+       ${outboxInsert({ kind: 'lead.score', orgId: 'org_id', payload: { leadId: 'id' }, from: 'lead' })}
      )`;
 
 /** A profile image is served by the API, never from a storage path. */

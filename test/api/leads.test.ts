@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createLead, OUTBOX_LEAD_SCORE } from '../../domain/leads/lead.service.js';
+import { createLead } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 
@@ -35,7 +35,7 @@ const scoreEvents = async (leadId: number) =>
   (
     await t.database.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM outbox_events WHERE kind = $1 AND payload->>'leadId' = $2`,
-      [OUTBOX_LEAD_SCORE, String(leadId)],
+      ['lead.score', String(leadId)],
     )
   ).rows[0]!.n;
 
