@@ -10,7 +10,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
 import { withActor } from '../domain/platform/actor.js';
-import { EnrichmentProviderError, type EnrichmentEngine } from '../domain/jobs/enrichment.js';
+import { EnrichmentProviderError } from '../domain/jobs/enrichment.js';
 import {
   commitCompanyEnrichment,
   commitLeadEnrichments,
@@ -29,6 +29,7 @@ import {
 } from '../domain/jobs/enrichment.service.js';
 import { ApiError } from '../domain/platform/errors.js';
 import type { JobRef } from '../domain/jobs/job.service.js';
+import type { ActivityDeps } from './activity-deps.js';
 
 /** Provider lookups in flight at once within one batch (the rate limiter paces them further). */
 const LOOKUPS_PER_BATCH_IN_PARALLEL = 10;
@@ -120,8 +121,10 @@ async function commitBatchProgress(client: pg.PoolClient, { orgId, jobId, batch 
 
 class BatchAlreadyCommitted extends Error {}
 
-export function createEnrichmentActivities(deps: { pool: pg.Pool; engine: EnrichmentEngine }) {
-  const { pool, engine } = deps;
+export function createEnrichmentActivities({ database, services }: ActivityDeps) {
+  const { pool } = database;
+  // the process's one engine: its rate limiter is shared by every enrichment this worker runs
+  const engine = services.enrichment;
   return {
     /** Enriches batch `batch` of a bulk job (see the file comment); answers its counts. */
     async enrichLeadBatch(ref: EnrichmentBatchInput): Promise<BatchCounts> {

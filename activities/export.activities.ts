@@ -3,13 +3,12 @@
 // worker that dies mid-slice is noticed within the heartbeat timeout and the
 // slice is retried from the recorded checkpoint.
 import { Context } from '@temporalio/activity';
-import type { Database } from '../domain/platform/db.js';
 import { writeExportSlice } from '../domain/jobs/export.service.js';
-import type { FileStorage } from '../domain/platform/file-storage.js';
 import type { JobRef } from '../domain/jobs/job.service.js';
+import type { ActivityDeps } from './activity-deps.js';
 
-export function createExportActivities(deps: { database: Database; storage: FileStorage }) {
-  const { database, storage } = deps;
+export function createExportActivities({ database, services }: ActivityDeps) {
+  const { storage } = services;
   return {
     /** Writes the next slice of the export's file; `done` once the file is complete (or the job has ended). */
     async writeExportSlice(ref: JobRef): Promise<{ done: boolean }> {

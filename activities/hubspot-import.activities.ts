@@ -8,14 +8,12 @@
 // page has arrived. The activity heartbeats while it waits on HubSpot, so a
 // worker that dies mid-page is noticed within the heartbeat timeout.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type pg from 'pg';
-import type { Egress } from '../connectors/egress.js';
-import { createHubspotConnector, HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError, HubspotRequestError } from '../connectors/hubspot/hubspot.connector.js';
-import type { Config } from '../domain/platform/config.js';
+import { HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError, HubspotRequestError } from '../connectors/hubspot/hubspot.connector.js';
 import { getHubspotConnection } from '../domain/integrations/connected-app.service.js';
 import { ApiError } from '../domain/platform/errors.js';
 import { checkpointAfter, commitHubspotPage, pageRequestOf, readCheckpoint, type HubspotImportObject, type HubspotImportParams } from '../domain/jobs/hubspot-import.js';
 import type { JobRef } from '../domain/jobs/job.service.js';
+import type { ActivityDeps } from './activity-deps.js';
 
 export interface HubspotImportStep {
   /** nothing is left to import */
@@ -23,12 +21,6 @@ export interface HubspotImportStep {
   object: HubspotImportObject | 'done';
   /** records this call committed (0 when an earlier attempt had committed the page) */
   committed: number;
-}
-
-export interface HubspotImportDeps {
-  pool: pg.Pool;
-  config: Pick<Config, 'HUBSPOT_BASE_PATH' | 'HUBSPOT_ALLOW_TENANT_BASE_PATH' | 'HUBSPOT_REQUESTS_PER_10S'>;
-  egress: Egress;
 }
 
 /** Well under the workflow's heartbeat timeout, so that waits on HubSpot (Retry-After, backoff) do not look like a lost worker. */
@@ -56,8 +48,8 @@ const isPermanent = (err: unknown): err is Error =>
   (err instanceof HubspotRequestError && !err.retryable) ||
   (err instanceof ApiError && err.options.code === 'hubspot_not_connected');
 
-export function createHubspotImportActivities(deps: HubspotImportDeps) {
-  const { pool, config, egress } = deps;
+export function createHubspotImportActivities({ database, services, config }: ActivityDeps) {
+  const { pool } = database;
   return {
     async importNextHubspotPage({ orgId, jobId }: JobRef): Promise<HubspotImportStep> {
       const { rows } = await pool.query<{ params: HubspotImportParams; checkpoint: Record<string, unknown>; created_by: number | null }>(
@@ -73,7 +65,7 @@ export function createHubspotImportActivities(deps: HubspotImportDeps) {
       const at = { ...checkpoint, object: checkpoint.object };
       try {
         const connection = await getHubspotConnection(pool, orgId, config);
-        const hubspot = createHubspotConnector({ ...connection, egress, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S });
+        const hubspot = services.hubspot.forAccount(connection);
         const page = await heartbeating(() => hubspot.fetchPage(at.object, pageRequestOf(job.params, at, HUBSPOT_MAX_PAGE_SIZE)));
         const next = checkpointAfter(job.params, at, page.records.length, page.nextAfter);
         const outcome = await commitHubspotPage(pool, { orgId, jobId, actorId: job.created_by, params: job.params, from: at, to: next, records: page.records });

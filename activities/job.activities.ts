@@ -2,8 +2,8 @@
 // the job row's status moves only through these, scoped by organization.
 // A job that was cancelled or deleted before its workflow began is not
 // started; a finished job is never moved back.
-import type pg from 'pg';
 import type { JobRef, JobStatus } from '../domain/jobs/job.service.js';
+import type { ActivityDeps } from './activity-deps.js';
 
 /** What a job workflow needs to do its work. */
 export interface StartedJob {
@@ -15,8 +15,8 @@ export interface StartedJob {
 
 export type JobTransition = Extract<JobStatus, 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'>;
 
-export function createJobActivities(deps: { pool: pg.Pool }) {
-  const { pool } = deps;
+export function createJobActivities({ database }: ActivityDeps) {
+  const { pool } = database;
   return {
     /** Marks the job running; null when it is gone or already finished (then the workflow does nothing). */
     async startJob({ orgId, jobId }: JobRef): Promise<StartedJob | null> {

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Db } from '../domain/platform/db.js';
 import type { FileStorage } from '../domain/platform/file-storage.js';
 import { mapHeader, readLeadRow, type ColumnMapping, type LeadImportParams } from '../domain/jobs/lead-import.js';
-import { readImportRows, type ResumePoint, type SheetRow } from '../domain/jobs/lead-import-file.js';
+import { readImportRows, xlsxInflationLimits, type ResumePoint, type SheetRow } from '../domain/jobs/lead-import-file.js';
 import type { InflationLimits } from '../domain/jobs/zip-archive.js';
 import {
   checkpointOf,
@@ -23,6 +23,7 @@ import {
 } from '../domain/jobs/lead-import.service.js';
 import type { JobRef } from '../domain/jobs/job.service.js';
 import { notifyImportFinished } from '../domain/notifications/notification.service.js';
+import type { ActivityDeps } from './activity-deps.js';
 
 export interface LeadImportTuning {
   /** rows per transaction */
@@ -60,9 +61,11 @@ async function* fileRows(rows: AsyncGenerator<SheetRow>, format: string): AsyncG
   }
 }
 
-export function createLeadImportActivities(deps: { pool: pg.Pool; db: Db; storage: FileStorage; limits: InflationLimits; tuning?: LeadImportTuning }) {
-  const { pool, db, storage, limits } = deps;
-  const tuning = deps.tuning ?? DEFAULT_IMPORT_TUNING;
+/** `tuning`: batch size and slice length other than the defaults (tests use small ones). */
+export function createLeadImportActivities({ database, services, config }: ActivityDeps, tuning: LeadImportTuning = DEFAULT_IMPORT_TUNING) {
+  const { pool, prisma: db } = database;
+  const { storage } = services;
+  const limits = xlsxInflationLimits(config);
 
   return {
     /** Imports rows from the checkpoint on, for about `sliceMs`; done once the last row is committed. */

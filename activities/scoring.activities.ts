@@ -1,5 +1,5 @@
 // Lead scoring I/O for the scoring workflow (domain/leads/lead-score.service.ts).
-import type pg from 'pg';
+import type { ActivityDeps } from './activity-deps.js';
 import { scoreStoredLead } from '../domain/leads/lead-score.service.js';
 
 export interface ScoreLeadInput {
@@ -9,8 +9,8 @@ export interface ScoreLeadInput {
 
 export type ScoreLeadResult = { scored: true; score: number } | { scored: false; reason: 'lead_not_found' };
 
-export function createScoringActivities(deps: { pool: pg.Pool }) {
-  const { pool } = deps;
+export function createScoringActivities({ database }: ActivityDeps) {
+  const { pool } = database;
   return {
     async scoreLead({ orgId, leadId }: ScoreLeadInput): Promise<ScoreLeadResult> {
       const score = await scoreStoredLead(pool, orgId, leadId);

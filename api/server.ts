@@ -5,13 +5,15 @@ import { serve, type ServerType } from '@hono/node-server';
 import { pathToFileURL } from 'node:url';
 import type { AppDeps } from './app-env.js';
 import { createApp } from './app.js';
-import { describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { apiDatabaseOptions, createDatabase } from '../domain/platform/db.js';
 import { createLogger } from '../domain/platform/logger.js';
+import { describeEnrichmentProviders } from '../services/enrichment.js';
+import { createServices } from '../services/services.js';
 
-export function startApiServer(deps: AppDeps): Promise<ServerType> {
-  const app = createApp(deps);
+/** Serves the API with the outside services' clients the composition root builds for this process. */
+export function startApiServer(deps: Omit<AppDeps, 'services'>): Promise<ServerType> {
+  const app = createApp({ ...deps, services: createServices(deps.config) });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: deps.config.PORT, hostname: deps.config.HOST }, () => resolve(server));
   });

@@ -19,13 +19,14 @@
 //
 // Use: `agentFor(url)` as node-fetch v2's `agent` option (the function form
 // serves http and https), `fetch()` for fetch-style code, and
-// `checkDestination(url)` to validate a URL at configuration time.
+// `checkDestination(url)` to validate a URL at configuration time. Built once
+// per process, by the composition root (services/), whose settings come from
+// the operator's configuration.
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Config } from '../domain/platform/config.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -65,8 +66,8 @@ export interface Egress {
   agentFor(url: { protocol: string }): http.Agent;
   /** a request through the agents; redirects are not followed (a 3xx is answered as it is) */
   fetch(url: string | URL, init?: EgressRequestInit): Promise<Response>;
-  /** a base URL normalised (see serviceUrlProblem) once its host is found to be an allowed destination; else an EgressError */
-  checkDestination(url: string): Promise<string>;
+  /** resolves when the host of an http(s) base URL is an allowed destination; else rejects with an EgressError (a TypeError when it is no URL) */
+  checkDestination(url: string): Promise<void>;
   /** the EgressError an error of a request through this egress stands for (node-fetch wraps them), else null */
   failureOf(err: unknown): EgressError | null;
 }
@@ -76,19 +77,6 @@ export interface EgressRequestInit {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
-}
-
-const commaList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
-
-export function egressSettingsOf(
-  config: Pick<Config, 'EGRESS_ALLOW_PRIVATE_NETWORKS' | 'EGRESS_ALLOWED_HOSTS' | 'EGRESS_MAX_RESPONSE_BYTES' | 'EGRESS_TIMEOUT_MS'>,
-): EgressSettings {
-  return {
-    allowPrivateNetworks: config.EGRESS_ALLOW_PRIVATE_NETWORKS,
-    allowedHosts: commaList(config.EGRESS_ALLOWED_HOSTS),
-    maxResponseBytes: config.EGRESS_MAX_RESPONSE_BYTES,
-    timeoutMs: config.EGRESS_TIMEOUT_MS,
-  };
 }
 
 // ---- which addresses ---------------------------------------------------------
@@ -167,26 +155,6 @@ export function classifyAddress(address: string): AddressClass {
   if (innerClass !== 'public') return innerClass;
   return NON_PUBLIC.check(address, 'ipv6') ? 'non_public' : 'public';
 }
-
-// ---- base URLs ---------------------------------------------------------------
-
-/** Why `raw` cannot be an outside service's base URL (http/https only, no credentials, query or fragment); null when it can. */
-export function serviceUrlProblem(raw: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'must be an absolute http(s) URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http or https';
-  if (url.username || url.password) return 'must not carry credentials';
-  // href keeps an empty "?" or "#" that search and hash report as ''
-  if (url.href.includes('?') || url.href.includes('#')) return 'must not have a query or a fragment';
-  return null;
-}
-
-/** scheme://host[:port]/path without a trailing slash: the form in which a base URL is stored and used. */
-const normaliseServiceUrl = (url: URL) => `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 
 const unbracketed = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 
@@ -369,8 +337,6 @@ export function createEgress(settings: EgressSettings): Egress {
     },
 
     async checkDestination(raw) {
-      const problem = serviceUrlProblem(raw);
-      if (problem) throw new EgressError('refused', `the URL ${problem}`);
       const url = new URL(raw);
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       try {
@@ -378,21 +344,8 @@ export function createEgress(settings: EgressSettings): Egress {
       } catch (err) {
         throw failureOf(err) ?? new EgressError('unreachable', `${url.hostname} could not be resolved`);
       }
-      return normaliseServiceUrl(url);
     },
 
     failureOf,
   };
-}
-
-// One egress per configuration (so per process): its agents keep connections alive for every connector.
-const egresses = new WeakMap<object, Egress>();
-
-export function egressFor(config: Parameters<typeof egressSettingsOf>[0]): Egress {
-  let egress = egresses.get(config);
-  if (!egress) {
-    egress = createEgress(egressSettingsOf(config));
-    egresses.set(config, egress);
-  }
-  return egress;
 }

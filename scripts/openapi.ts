@@ -2,6 +2,7 @@
 // a database or Temporal (nothing connects until a request is served).
 import { randomBytes } from 'node:crypto';
 import { createApp, openApiDocument } from '../api/app.js';
+import { createServices } from '../services/services.js';
 import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase } from '../domain/platform/db.js';
 import { createLogger } from '../domain/platform/logger.js';
@@ -9,6 +10,6 @@ import { createLogger } from '../domain/platform/logger.js';
 // nothing is signed: any strong secret will do
 const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });
 const database = createDatabase(config.DATABASE_URL);
-const app = createApp({ config, database, logger: createLogger('silent') });
+const app = createApp({ config, database, logger: createLogger('silent'), services: createServices(config) });
 process.stdout.write(`${JSON.stringify(openApiDocument(app), null, 2)}\n`);
 await database.close();

@@ -7,14 +7,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type Logger as TemporalLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../domain/platform/config.js';
-import { xlsxInflationLimits } from '../domain/jobs/lead-import-file.js';
 import { createDatabase, workerDatabaseOptions, type Database } from '../domain/platform/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/platform/idempotency.service.js';
 import { createLogger } from '../domain/platform/logger.js';
 import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js';
-import { createFileStorage } from '../domain/platform/file-storage.js';
-import { egressFor } from '../connectors/egress.js';
-import { createEnrichmentEngine, describeEnrichmentProviders } from '../connectors/enrichment/providers.js';
+import { describeEnrichmentProviders } from '../services/enrichment.js';
+import { createServices } from '../services/services.js';
+import type { ActivityDeps } from '../activities/activity-deps.js';
 import { createEnrichmentActivities } from '../activities/enrichment.activities.js';
 import { createExportActivities } from '../activities/export.activities.js';
 import { createFollowUpActivities } from '../activities/follow-up.activities.js';
@@ -75,10 +74,10 @@ function installTemporalRuntime(logger: Logger) {
 }
 
 export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntime> {
-  const { config, database, logger } = deps;
+  const { config, logger } = deps;
   installTemporalRuntime(logger);
-  // every connector of this worker goes out through this one egress (its agents keep connections alive)
-  const egress = egressFor(config);
+  // every connector, the egress and the shared limiters of this worker, built once (services/services.ts)
+  const activityDeps: ActivityDeps = { ...deps, services: createServices(config) };
   logger.info(describeEnrichmentProviders(config), 'enrichment providers');
   const temporal = await connectTemporalClient(config);
   let connection: NativeConnection | undefined;
@@ -91,25 +90,19 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
       activities: {
-        ...createScoringActivities({ pool: database.pool }),
-        ...createFollowUpActivities({ db: database.prisma }),
-        ...createJobActivities({ pool: database.pool }),
-        // one engine, so its rate limiter is shared by every enrichment this worker runs
-        ...createEnrichmentActivities({ pool: database.pool, engine: createEnrichmentEngine(config, egress) }),
-        ...createHubspotImportActivities({ pool: database.pool, config, egress }),
-        ...createExportActivities({ database, storage: createFileStorage(config.STORAGE_DIR) }),
-        ...createLeadImportActivities({
-          pool: database.pool,
-          db: database.prisma,
-          storage: createFileStorage(config.STORAGE_DIR),
-          limits: xlsxInflationLimits(config),
-        }),
+        ...createScoringActivities(activityDeps),
+        ...createFollowUpActivities(activityDeps),
+        ...createJobActivities(activityDeps),
+        ...createEnrichmentActivities(activityDeps),
+        ...createHubspotImportActivities(activityDeps),
+        ...createExportActivities(activityDeps),
+        ...createLeadImportActivities(activityDeps),
       },
     });
     const done = worker.run();
     // logged here, so that a failure is seen even where nobody awaits `done`
     done.catch((err) => logger.error({ err }, 'Temporal worker failed'));
-    const relay = startOutboxRelay({ pool: database.pool, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+    const relay = startOutboxRelay({ pool: deps.database.pool, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
     void pruneExpiredRecords(deps);
     const maintenance = setInterval(() => void pruneExpiredRecords(deps), MAINTENANCE_INTERVAL_MS);
     const workerConnection = connection;

@@ -7,6 +7,8 @@
 // Every request goes out through the egress (connectors/egress.ts); any other
 // failure becomes a HubspotRequestError whose message names the HTTP status
 // or the egress failure, never HubSpot's (or an impostor's) answer body.
+// The composition root (services/) builds one HubspotConnectors per process;
+// it holds the accounts' limiters and makes a connector per connected account.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
@@ -62,20 +64,33 @@ export interface HubspotConnector {
   fetchPage(object: HubspotObject, request: HubspotPageRequest): Promise<HubspotPage>;
 }
 
-export interface HubspotConnectorOptions {
+/** A connected HubSpot account: its private app token and the API address to use for it. */
+export interface HubspotAccount {
   accessToken: string;
   basePath: string;
-  egress: Egress;
-  /** the account's request budget per 10 s */
-  requestsPer10s: number;
+}
+
+export interface HubspotConnectorOptions {
   /** attempts per request before the error is handed to the caller (whose activity retry takes over) */
   maxAttempts?: number;
-  /** first backoff after a 5xx or a 429 without Retry-After; doubles per attempt */
-  initialBackoffMs?: number;
+}
+
+export interface HubspotSettings {
+  egress: Egress;
+  /** each account's request budget per 10 s */
+  requestsPer10s: number;
+}
+
+/** Makes the connector of an account; connectors of one token share that account's limiter. */
+export interface HubspotConnectors {
+  forAccount(account: HubspotAccount, options?: HubspotConnectorOptions): HubspotConnector;
+  /** what a call's error stands for (kind token_rejected or unavailable), for callers that know the connector by its interface only; else null */
+  failureOf(err: unknown): HubspotAuthError | HubspotRequestError | null;
 }
 
 /** HubSpot refused the token (401/403): retrying cannot help until the app is reconnected. */
 export class HubspotAuthError extends Error {
+  readonly kind = 'token_rejected';
   constructor(status: number) {
     super(`HubSpot refused the access token (HTTP ${status}); reconnect HubSpot with a valid private app token`);
     this.name = 'HubspotAuthError';
@@ -84,6 +99,7 @@ export class HubspotAuthError extends Error {
 
 /** HubSpot failed, could not be reached, or was not allowed to be (egress); `retryable`: a later attempt may succeed. */
 export class HubspotRequestError extends Error {
+  readonly kind = 'unavailable';
   constructor(
     message: string,
     readonly retryable: boolean,
@@ -94,7 +110,15 @@ export class HubspotRequestError extends Error {
 }
 
 const RATE_LIMIT_WINDOW_MS = 10_000;
+const DEFAULT_ATTEMPTS = 6;
+/** first backoff after a 5xx or a 429 without Retry-After; doubles per attempt */
+const INITIAL_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+
+interface RetryPolicy {
+  maxAttempts: number;
+  egress: Egress;
+}
 
 interface HttpFailure {
   code?: unknown;
@@ -108,21 +132,6 @@ const statusOf = (err: unknown) => {
 
 const retryAfterOf = (err: unknown) =>
   retryAfterMs(Object.entries((err as HttpFailure).headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1]);
-
-// HubSpot counts requests per account, so one limiter serves every connector
-// of the same token in this process (keyed by the token and the budget).
-const accountLimiters = new Map<string, RateLimiter>();
-
-function limiterFor(accessToken: string, requestsPer10s: number): RateLimiter {
-  const key = `${requestsPer10s}:${accessToken}`;
-  let limiter = accountLimiters.get(key);
-  if (!limiter) {
-    // HubSpot bounds the window only: the whole budget may go at once
-    limiter = createRateLimiter({ maxRequests: requestsPer10s, windowMs: RATE_LIMIT_WINDOW_MS, burst: requestsPer10s });
-    accountLimiters.set(key, limiter);
-  }
-  return limiter;
-}
 
 /**
  * What a failed call stands for: a refused token, or a HubspotRequestError.
@@ -144,7 +153,7 @@ function failureOf(err: unknown, egress: Egress): HubspotAuthError | HubspotRequ
 
 async function withRetries<T>(
   limiter: RateLimiter,
-  options: Required<Pick<HubspotConnectorOptions, 'maxAttempts' | 'initialBackoffMs'>> & { egress: Egress },
+  options: RetryPolicy,
   call: () => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -154,7 +163,7 @@ async function withRetries<T>(
     } catch (err) {
       const failure = failureOf(err, options.egress);
       if (!(failure instanceof HubspotRequestError && failure.retryable) || attempt >= options.maxAttempts) throw failure;
-      const backoff = Math.min(MAX_BACKOFF_MS, options.initialBackoffMs * 2 ** (attempt - 1));
+      const backoff = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (attempt - 1));
       await sleep(statusOf(err) === 429 ? (retryAfterOf(err) ?? backoff) : backoff);
     }
   }
@@ -185,18 +194,40 @@ function throughEgress(egress: Egress): never {
   return { middleware: [middleware] } as never;
 }
 
-export function createHubspotConnector(options: HubspotConnectorOptions): HubspotConnector {
+export function createHubspotConnectors(settings: HubspotSettings): HubspotConnectors {
+  // HubSpot counts requests per account, so one limiter serves every
+  // connector of the same token made here (one per process, by the root)
+  const accountLimiters = new Map<string, RateLimiter>();
+  const limiterFor = (accessToken: string) => {
+    let limiter = accountLimiters.get(accessToken);
+    if (!limiter) {
+      // HubSpot bounds the window only: the whole budget may go at once
+      limiter = createRateLimiter({ maxRequests: settings.requestsPer10s, windowMs: RATE_LIMIT_WINDOW_MS, burst: settings.requestsPer10s });
+      accountLimiters.set(accessToken, limiter);
+    }
+    return limiter;
+  };
+  return {
+    forAccount: (account, options = {}) =>
+      createHubspotConnector(account, limiterFor(account.accessToken), { maxAttempts: options.maxAttempts ?? DEFAULT_ATTEMPTS, egress: settings.egress }),
+    failureOf: (err) => (err instanceof HubspotAuthError || err instanceof HubspotRequestError ? err : null),
+  };
+}
+
+function createHubspotConnector(
+  account: HubspotAccount,
+  limiter: RateLimiter,
+  retry: RetryPolicy,
+): HubspotConnector {
   // The client's own limiter and retries are left off: its retry waits a
   // fixed 10 s per 429 regardless of Retry-After, and its decorators are
   // process-wide (the last Client constructed configures them for all).
   const client = new Client({
-    accessToken: options.accessToken,
-    basePath: options.basePath.replace(/\/+$/, ''),
+    accessToken: account.accessToken,
+    basePath: account.basePath.replace(/\/+$/, ''),
     numberOfApiCallRetries: 0,
   });
-  const egressed = throughEgress(options.egress);
-  const limiter = limiterFor(options.accessToken, options.requestsPer10s);
-  const retry = { maxAttempts: options.maxAttempts ?? 6, initialBackoffMs: options.initialBackoffMs ?? 500, egress: options.egress };
+  const egressed = throughEgress(retry.egress);
   const api = (object: HubspotObject) => (object === 'contacts' ? client.crm.contacts : client.crm.companies);
 
   return {

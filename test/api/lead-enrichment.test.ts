@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEnrichmentProviders } from '../../connectors/enrichment/providers.js';
+import { describeEnrichmentProviders } from '../../services/enrichment.js';
 import { parsePersonName, canonicalLinkedinUrl, companyDomainOfEmail } from '../../domain/jobs/enrichment-derived.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeEnrichmentServer, type FakeEnrichmentServer } from '../helpers/fake-enrichment-server.js';

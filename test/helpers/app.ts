@@ -6,6 +6,7 @@ import type { AppDeps } from '../../api/app-env.js';
 import { loadConfig, type Config } from '../../domain/platform/config.js';
 import { createDatabase, type Database } from '../../domain/platform/db.js';
 import { createLogger } from '../../domain/platform/logger.js';
+import { createServices } from '../../services/services.js';
 
 export interface TestApp {
   app: App;
@@ -48,7 +49,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
 export function createTestApp(configOverrides: Partial<Record<keyof Config, string>> = {}): TestApp {
   const config = testConfig(configOverrides);
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
-  const deps: AppDeps = { config, database, logger: createLogger('silent') };
+  const deps: AppDeps = { config, database, logger: createLogger('silent'), services: createServices(config) };
   const app = createApp(deps);
   return {
     app,

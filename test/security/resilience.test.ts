@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
+import { createServices } from '../../services/services.js';
 import type { Config } from '../../domain/platform/config.js';
 import { apiDatabaseOptions, createDatabase, type Database } from '../../domain/platform/db.js';
 import { createLogger } from '../../domain/platform/logger.js';
@@ -24,7 +25,7 @@ function apiWith(settings: Partial<Record<keyof Config, string>>) {
   const config = testConfig({ DATABASE_URL: system.scratch.url, ...settings });
   const database = createDatabase(config.DATABASE_URL, apiDatabaseOptions(config, createLogger('silent')));
   opened.push(database);
-  const app = createApp({ config, database, logger: createLogger('silent') });
+  const app = createApp({ config, database, logger: createLogger('silent'), services: createServices(config) });
   const get = async (path: string, tenant: Tenant) => {
     const started = performance.now();
     const res = await app.request(path, { headers: { authorization: `Bearer ${tenant.token}` } });

@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHubspotImportActivities } from '../../activities/hubspot-import.activities.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/worker.js';
-import { egressFor } from '../../connectors/egress.js';
 import { createRateLimiter } from '../../connectors/rate-limiter.js';
 import { DEFAULT_HUBSPOT_MAPPING } from '../../domain/jobs/hubspot-import.js';
 import { createLogger } from '../../domain/platform/logger.js';
@@ -182,7 +181,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
         created_by: tenant.adminId,
       },
     });
-    const { importNextHubspotPage } = createHubspotImportActivities({ pool: t.database.pool, config: t.deps.config, egress: egressFor(t.deps.config) });
+    const { importNextHubspotPage } = createHubspotImportActivities(t.deps);
     const ref = { orgId: tenant.orgId, jobId: job.id };
     const attempts = await Promise.all([importNextHubspotPage(ref), importNextHubspotPage(ref)]);
     expect(attempts.map((a) => a.committed).sort()).toEqual([0, 100]);

@@ -12,7 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadImportActivities } from '../../activities/lead-import.activities.js';
 import type { ImportSlice } from '../../domain/jobs/lead-import-slice.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
-import { classifyImportFile, xlsxInflationLimits } from '../../domain/jobs/lead-import-file.js';
+import { classifyImportFile } from '../../domain/jobs/lead-import-file.js';
 import { CheckpointMovedError, commitImportBatch, START_OF_FILE } from '../../domain/jobs/lead-import.service.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { scoreLead } from '../../domain/leads/lead-scoring.js';
@@ -231,9 +231,7 @@ describe('lead import workflow (in-process worker)', () => {
         params: { file_name: 'slices.csv', format: 'csv', size: stored.size, duplicates: 'skip' },
       },
     });
-    const activities = createLeadImportActivities({
-      pool: t.database.pool, db: t.database.prisma, storage, limits: xlsxInflationLimits(t.deps.config), tuning: { batchRows: 3, sliceMs: 0 },
-    });
+    const activities = createLeadImportActivities(t.deps, { batchRows: 3, sliceMs: 0 });
     const ref = { orgId: tenant.orgId, jobId: job.id };
     const runSlice = async () => (await new MockActivityEnvironment().run(activities.importLeadSlice, ref)) as ImportSlice;
     const slices: number[] = [];

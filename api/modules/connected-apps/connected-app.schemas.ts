@@ -1,8 +1,8 @@
 // Request and response shapes of the connected-apps module (§6.14).
 import { z } from '@hono/zod-openapi';
-import { serviceUrlProblem } from '../../../connectors/egress.js';
 import { CONNECTED_APP_PROVIDERS } from '../../../domain/integrations/connected-app.service.js';
 import { COMPANY_IMPORT_FIELDS, LEAD_IMPORT_FIELDS } from '../../../domain/jobs/hubspot-import.js';
+import { serviceUrlProblem } from '../../../domain/platform/web-address.js';
 import { dateBound, listQuery } from '../../openapi/params.js';
 
 export const connectedAppSchema = z

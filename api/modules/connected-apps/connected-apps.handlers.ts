@@ -1,6 +1,4 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { EgressError, egressFor } from '../../../connectors/egress.js';
-import { createHubspotConnector, HubspotAuthError, HubspotRequestError, type HubspotObject } from '../../../connectors/hubspot/hubspot.connector.js';
 import type { Config } from '../../../domain/platform/config.js';
 import { connectHubspot, disconnectHubspot, getHubspotConnection, listConnectedApps } from '../../../domain/integrations/connected-app.service.js';
 import { ApiError } from '../../../domain/platform/errors.js';
@@ -9,11 +7,13 @@ import {
   COMPANY_IMPORT_FIELDS,
   DEFAULT_HUBSPOT_MAPPING,
   LEAD_IMPORT_FIELDS,
+  type HubspotImportObject,
   type HubspotImportParams,
 } from '../../../domain/jobs/hubspot-import.js';
 import { createJob, getJob, presentJob } from '../../../domain/jobs/job.service.js';
 import { dateRangeFilter } from '../../../domain/platform/list-query.js';
-import type { AppEnv } from '../../app-env.js';
+import { normaliseServiceUrl } from '../../../domain/platform/web-address.js';
+import type { AppDeps, AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
 import type {
   connectHubspotRoute,
@@ -36,7 +36,7 @@ export const listConnectedAppsHandler: RouteHandler<typeof listConnectedAppsRout
  * allows it, and only one the egress allows (checked here, and again by the
  * egress on every request, since what a name resolves to can change).
  */
-async function allowedTenantBasePath(config: Config, basePath: string | undefined): Promise<string | undefined> {
+async function allowedTenantBasePath({ config, services }: Pick<AppDeps, 'config' | 'services'>, basePath: string | undefined): Promise<string | undefined> {
   if (basePath === undefined) return undefined;
   if (!config.HUBSPOT_ALLOW_TENANT_BASE_PATH) {
     throw new ApiError('validation_error', "base_path cannot be set on this server: HubSpot's address is its operator's configuration (HUBSPOT_BASE_PATH)", {
@@ -44,17 +44,20 @@ async function allowedTenantBasePath(config: Config, basePath: string | undefine
     });
   }
   try {
-    return await egressFor(config).checkDestination(basePath);
+    await services.egress.checkDestination(basePath);
   } catch (err) {
-    if (err instanceof EgressError) throw new ApiError('validation_error', `base_path: ${err.message}`, { code: 'base_path_refused' });
+    const failure = services.egress.failureOf(err);
+    if (failure) throw new ApiError('validation_error', `base_path: ${failure.message}`, { code: 'base_path_refused' });
     throw err;
   }
+  // its form was checked by the body's schema (serviceUrlProblem)
+  return normaliseServiceUrl(basePath);
 }
 
 export const connectHubspotHandler: RouteHandler<typeof connectHubspotRoute, AppEnv> = async (c) => {
-  const { config, database } = c.var.deps;
+  const { database } = c.var.deps;
   const body = c.req.valid('json');
-  const basePath = await allowedTenantBasePath(config, body.base_path);
+  const basePath = await allowedTenantBasePath(c.var.deps, body.base_path);
   return ok(c, await connectHubspot(database.pool, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
 };
 
@@ -62,17 +65,12 @@ export const disconnectHubspotHandler: RouteHandler<typeof disconnectHubspotRout
   ok(c, await disconnectHubspot(c.var.deps.database.pool, c.var.auth), 'HubSpot disconnected');
 
 export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRoute, AppEnv> = async (c) => {
-  const { config, database } = c.var.deps;
+  const { config, database, services } = c.var.deps;
   const all = c.req.valid('query').all === '1';
   // the connection is read (and its pooled client released) before HubSpot is called: no database connection waits on HubSpot
   const connection = await getHubspotConnection(database.pool, c.var.auth.orgId, config);
-  const hubspot = createHubspotConnector({
-    ...connection,
-    egress: egressFor(config),
-    requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S,
-    maxAttempts: REQUEST_ATTEMPTS,
-  });
-  const propertiesOf = async (object: HubspotObject) => {
+  const hubspot = services.hubspot.forAccount(connection, { maxAttempts: REQUEST_ATTEMPTS });
+  const propertiesOf = async (object: HubspotImportObject) => {
     const properties = await hubspot.listProperties(object);
     return all ? properties : properties.filter((p) => COMMON_HUBSPOT_PROPERTIES[object].includes(p.name));
   };
@@ -89,8 +87,9 @@ export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRout
       'HubSpot properties retrieved',
     );
   } catch (err) {
-    if (err instanceof HubspotAuthError) throw new ApiError('validation_error', err.message, { code: 'hubspot_token_rejected' });
-    if (err instanceof HubspotRequestError) throw new ApiError('bad_gateway', err.message, { code: 'hubspot_unavailable' });
+    const failure = services.hubspot.failureOf(err);
+    if (failure?.kind === 'token_rejected') throw new ApiError('validation_error', failure.message, { code: 'hubspot_token_rejected' });
+    if (failure?.kind === 'unavailable') throw new ApiError('bad_gateway', failure.message, { code: 'hubspot_unavailable' });
     throw err;
   }
 };

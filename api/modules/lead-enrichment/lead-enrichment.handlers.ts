@@ -1,9 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { egressFor } from '../../../connectors/egress.js';
-import { createEnrichmentEngine } from '../../../connectors/enrichment/providers.js';
-import type { Config } from '../../../domain/platform/config.js';
-import type { EnrichmentEngine } from '../../../domain/jobs/enrichment.js';
 import {
   createLeadEnrichmentJob,
   creditsLeft,
@@ -29,17 +25,16 @@ import type {
   viewLinkedinLeadRoute,
 } from './lead-enrichment.routes.js';
 
-// One engine per app configuration: its rate limiter paces every request this API process makes to a provider.
-const engines = new WeakMap<Config, EnrichmentEngine>();
-
+// the process's one engine (services/): its rate limiter paces every request this API process makes to a provider
 function enrichDeps(c: Context<AppEnv>) {
-  const { config, database } = c.var.deps;
-  let engine = engines.get(config);
-  if (!engine) {
-    engine = createEnrichmentEngine(config, egressFor(config));
-    engines.set(config, engine);
-  }
-  return { pool: database.pool, db: database.prisma, engine, budgetMs: config.ENRICHMENT_SYNC_BUDGET_MS, batchSize: config.ENRICHMENT_BATCH_SIZE };
+  const { config, database, services } = c.var.deps;
+  return {
+    pool: database.pool,
+    db: database.prisma,
+    engine: services.enrichment,
+    budgetMs: config.ENRICHMENT_SYNC_BUDGET_MS,
+    batchSize: config.ENRICHMENT_BATCH_SIZE,
+  };
 }
 
 const deferredMessage = 'The providers did not answer in time; an enrichment job finishes the work';

@@ -1,0 +1,47 @@
+// The composition root: every outside service's client, the egress they all
+// go out through, and the limiters they share, built once per process from
+// the operator's configuration (ENGINEERING.md §3.13). The API's process
+// entry (api/server.ts) hands the result to its handlers as
+// c.var.deps.services, the worker (worker/worker.ts) to its activities as
+// deps.services; neither builds a connector of its own, and connectors keep
+// no module-level state, so two apps in one process (tests) share nothing.
+import { createEgress, type Egress, type EgressSettings } from '../connectors/egress.js';
+import { createHubspotConnectors, type HubspotConnectors } from '../connectors/hubspot/hubspot.connector.js';
+import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
+import type { Config } from '../domain/platform/config.js';
+import { createFileStorage, type FileStorage } from '../domain/platform/file-storage.js';
+import { createEnrichmentEngine } from './enrichment.js';
+
+export interface Services {
+  /** the one way out for every outbound request; its agents keep connections alive for every connector */
+  egress: Egress;
+  /** the enrichment waterfall; its http provider's rate limiter paces every lookup of the process */
+  enrichment: EnrichmentEngine;
+  /** HubSpot connectors per connected account, with each account's limiter */
+  hubspot: HubspotConnectors;
+  /** where uploaded and exported files are kept (STORAGE_DIR) */
+  storage: FileStorage;
+}
+
+const commaList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+function egressSettingsOf(
+  config: Pick<Config, 'EGRESS_ALLOW_PRIVATE_NETWORKS' | 'EGRESS_ALLOWED_HOSTS' | 'EGRESS_MAX_RESPONSE_BYTES' | 'EGRESS_TIMEOUT_MS'>,
+): EgressSettings {
+  return {
+    allowPrivateNetworks: config.EGRESS_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: commaList(config.EGRESS_ALLOWED_HOSTS),
+    maxResponseBytes: config.EGRESS_MAX_RESPONSE_BYTES,
+    timeoutMs: config.EGRESS_TIMEOUT_MS,
+  };
+}
+
+export function createServices(config: Config): Services {
+  const egress = createEgress(egressSettingsOf(config));
+  return {
+    egress,
+    enrichment: createEnrichmentEngine(config, egress),
+    hubspot: createHubspotConnectors({ egress, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S }),
+    storage: createFileStorage(config.STORAGE_DIR),
+  };
+}
