@@ -109,6 +109,28 @@ describe('layering (ENGINEERING.md §2)', () => {
     expect(offending.map(describeImport)).toEqual([]);
   });
 
+  it('connectors/ import nothing from domain/ (they take and return plain data; services/ connects them to the domain)', () => {
+    const offending = importsOf('connectors').filter((i) => /(^|\/)domain\//.test(i.from));
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('api/ never imports a connector, and of the composition root (services/) only the process entry api/server.ts takes more than types', () => {
+    const offending = importsOf('api').filter(
+      (i) => /(^|\/)connectors\//.test(i.from) || (/(^|\/)services\//.test(i.from) && !i.typeOnly && i.file !== path.join('api', 'server.ts')),
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('connectors/ keep no module-level mutable state (ENGINEERING.md §3.13): no top-level let or var, no top-level Map', () => {
+    const offending = sourceFiles('connectors').flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => /^(export\s+)?(let|var)\s/.test(line) || /^(export\s+)?const\s+\w+(\s*:[^=]+)?\s*=\s*new\s+(Weak)?Map\b/.test(line))
+        .map((line) => `${file}: ${line}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('api/ starts work only through the outbox: no Temporal, activities or workflows', () => {
     const offending = importsOf('api').filter((i) => /^@temporalio\/|(^|\/)(activities|workflows)\//.test(i.from));
     expect(offending.map(describeImport)).toEqual([]);
