@@ -135,6 +135,21 @@ describe('layering (ENGINEERING.md §2)', () => {
     const offending = importsOf('api').filter((i) => /^@temporalio\/|(^|\/)(activities|workflows)\//.test(i.from));
     expect(offending.map(describeImport)).toEqual([]);
   });
+
+  it('only the job module (domain/jobs/job.service.ts) touches the jobs and job_row_errors tables (issue 9 §2)', () => {
+    const JOB_TABLE_ACCESS = /\b(FROM|UPDATE|INTO|JOIN)\s+jobs\b|\bjob_row_errors\b|\.job\.\w+\(|\.jobRowError\b/;
+    const owner = path.join('domain', 'jobs', 'job.service.ts');
+    const offending = ['api', 'domain', 'activities', 'workflows', 'worker', 'services', 'connectors', 'scripts', 'prisma']
+      .flatMap((dir) => sourceFiles(dir))
+      .filter((file) => file !== owner)
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => JOB_TABLE_ACCESS.test(line))
+          .map((line) => `${file}: ${line.trim()}`),
+      );
+    expect(offending).toEqual([]);
+  });
 });
 
 /** Served outside the OpenAPI document, by api/app.ts: the document itself, its browsable reference, the health check. */
