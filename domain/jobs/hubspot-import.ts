@@ -293,7 +293,7 @@ export interface PageCommit {
  * transaction. Null when the job no longer stands at `from` (an earlier
  * attempt committed this page, or the job finished): nothing is written.
  * A record that fails is rolled back alone (savepoint), counted as failed
- * and explained in job_row_errors.
+ * and explained in the job's row errors.
  */
 export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promise<PageOutcome | null> {
   return withActor(pool, page.actorId, async (client) => {
