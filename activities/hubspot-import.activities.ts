@@ -1,27 +1,16 @@
-// One HubSpot import step per activity call: fetch the page the job's
-// checkpoint names, then commit its records with the next checkpoint in one
-// transaction (domain/jobs/hubspot-import.ts). The checkpoint is read from the
-// jobs row on every call, so a retried attempt — after a crash, a timeout or
-// a worker restart — continues from the last committed page. No database
-// connection is held while HubSpot is asked: the job and the connection are
-// read with single pool queries, and the page's transaction starts once the
-// page has arrived. The activity heartbeats while it waits on HubSpot, so a
-// worker that dies mid-page is noticed within the heartbeat timeout.
+// One HubSpot import step per activity call (domain/jobs/hubspot-import.ts
+// fetches the page the job's checkpoint names and commits it with the next
+// checkpoint in one transaction). This adapts it to Temporal: it heartbeats
+// while the step waits on HubSpot, so a worker that dies mid-page is noticed
+// within the heartbeat timeout, and a refusal that no retry can fix fails the
+// job at once with its reason.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { HUBSPOT_MAX_PAGE_SIZE, HubspotAuthError, HubspotRequestError } from '../connectors/hubspot/hubspot.connector.js';
 import { getHubspotConnection } from '../domain/integrations/connected-app.service.js';
 import { ApiError } from '../domain/platform/errors.js';
-import { checkpointAfter, commitHubspotPage, pageRequestOf, readCheckpoint, type HubspotImportObject, type HubspotImportParams } from '../domain/jobs/hubspot-import.js';
+import { importNextHubspotPage, type HubspotImportStep } from '../domain/jobs/hubspot-import.js';
 import type { JobRef } from '../domain/jobs/job.service.js';
 import type { ActivityDeps } from './activity-deps.js';
-
-export interface HubspotImportStep {
-  /** nothing is left to import */
-  done: boolean;
-  object: HubspotImportObject | 'done';
-  /** records this call committed (0 when an earlier attempt had committed the page) */
-  committed: number;
-}
 
 /** Well under the workflow's heartbeat timeout, so that waits on HubSpot (Retry-After, backoff) do not look like a lost worker. */
 const HEARTBEAT_INTERVAL_MS = 3000;
@@ -51,25 +40,16 @@ const isPermanent = (err: unknown): err is Error =>
 export function createHubspotImportActivities({ database, services, config }: ActivityDeps) {
   const { pool } = database;
   return {
-    async importNextHubspotPage({ orgId, jobId }: JobRef): Promise<HubspotImportStep> {
-      const { rows } = await pool.query<{ params: HubspotImportParams; checkpoint: Record<string, unknown>; created_by: number | null }>(
-        `SELECT params, checkpoint, created_by FROM jobs
-          WHERE id = $1 AND org_id = $2 AND type = 'hubspot_import' AND status IN ('running', 'paused')`,
-        [jobId, orgId],
-      );
-      const job = rows[0];
-      // a job deleted or finished meanwhile has nothing left to import
-      if (!job) return { done: true, object: 'done', committed: 0 };
-      const checkpoint = readCheckpoint(job.params, job.checkpoint);
-      if (checkpoint.object === 'done') return { done: true, object: 'done', committed: 0 };
-      const at = { ...checkpoint, object: checkpoint.object };
+    async importNextHubspotPage(ref: JobRef): Promise<HubspotImportStep> {
       try {
-        const connection = await getHubspotConnection(pool, orgId, config);
-        const hubspot = services.hubspot.forAccount(connection);
-        const page = await heartbeating(() => hubspot.fetchPage(at.object, pageRequestOf(job.params, at, HUBSPOT_MAX_PAGE_SIZE)));
-        const next = checkpointAfter(job.params, at, page.records.length, page.nextAfter);
-        const outcome = await commitHubspotPage(pool, { orgId, jobId, actorId: job.created_by, params: job.params, from: at, to: next, records: page.records });
-        return { done: next.object === 'done', object: next.object, committed: outcome ? page.records.length : 0 };
+        return await importNextHubspotPage(pool, {
+          maxPageSize: HUBSPOT_MAX_PAGE_SIZE,
+          async fetchPage(object, request) {
+            const connection = await getHubspotConnection(pool, ref.orgId, config);
+            const hubspot = services.hubspot.forAccount(connection);
+            return heartbeating(() => hubspot.fetchPage(object, request));
+          },
+        }, ref);
       } catch (err) {
         if (isPermanent(err)) throw ApplicationFailure.nonRetryable(err.message, err.name);
         throw err;
