@@ -4,11 +4,11 @@
 // contacts' foreign key) and leads in the same transaction.
 import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client.js';
-import { withActor, type SqlClient } from '../platform/actor.js';
+import { transaction, type SqlClient } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
 import { EMPLOYEE_SIZE_BANDS, type EmployeeSizeBand } from './company-fields.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
-import type { Db } from '../platform/db.js';
+import type { Database, Db } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { IMAGE_TYPES, type FileStorage, type StoredFile } from '../platform/file-storage.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
@@ -195,7 +195,7 @@ export async function companiesWithCounts(db: Db, scope: CompanyScope, selected:
 }
 
 export async function listCompanies(
-  db: Db,
+  db: Database,
   scope: CompanyScope,
   params: Pick<ListParams<CompanySortField>, 'page' | 'limit' | 'order_by' | 'order_in'>,
   filters: CompanyFilters,
@@ -204,12 +204,12 @@ export async function listCompanies(
   const { skip, take } = pageArgs(params);
   const [rows, [count]] = await Promise.all([
     companiesWithCounts(
-      db,
+      db.prisma,
       scope,
       Prisma.sql`SELECT c.* FROM companies c WHERE ${where} ORDER BY ${companyOrder(params, 'c')} LIMIT ${take} OFFSET ${skip}`,
       companyOrder(params, 'selected'),
     ),
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM companies c WHERE ${where}`,
+    db.prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM companies c WHERE ${where}`,
   ]);
   return paged(rows.map(presentCompany), count!.total, params);
 }
@@ -243,9 +243,9 @@ interface GroupCount<K extends string> {
  * group case-insensitively (shown in their most common spelling), bands in
  * size order; companies without a value form a group whose value is null.
  */
-export async function companyStats(db: Db, scope: CompanyScope, filters: CompanyFilters) {
+export async function companyStats(db: Database, scope: CompanyScope, filters: CompanyFilters) {
   const where = companyFilterCondition(scope, filters);
-  const [row] = await db.$queryRaw<
+  const [row] = await db.prisma.$queryRaw<
     {
       companies: number;
       with_website: number;
@@ -304,8 +304,8 @@ type ComparableRow = Pick<CompanyRow, 'id' | 'company_name' | 'industry_type' | 
  * containing one of the company's words), ordered by the highest score each
  * could reach; the best SIMILAR_CANDIDATE_LIMIT of them are scored exactly.
  */
-export async function similarCompanies(db: Db, scope: CompanyScope, id: number, limit: number) {
-  const [source] = await db.$queryRaw<ComparableRow[]>`
+export async function similarCompanies(db: Database, scope: CompanyScope, id: number, limit: number) {
+  const [source] = await db.prisma.$queryRaw<ComparableRow[]>`
     SELECT id, company_name, industry_type, employee_size, country, website FROM companies WHERE id = ${id} AND org_id = ${scope.orgId}`;
   if (!source) throw notFound('Company');
   // the words are letters and digits only, so they carry no LIKE wildcards
@@ -324,13 +324,13 @@ export async function similarCompanies(db: Db, scope: CompanyScope, id: number, 
     factors.map((f) => Prisma.sql`CASE WHEN ${f.matches} THEN ${f.weight}::float8 ELSE 0 END`),
     ' + ',
   );
-  const candidates = await db.$queryRaw<ComparableRow[]>`
+  const candidates = await db.prisma.$queryRaw<ComparableRow[]>`
     SELECT id, company_name, industry_type, employee_size, country, website FROM companies
      WHERE org_id = ${scope.orgId} AND id <> ${id} AND (${Prisma.join(factors.map((f) => f.matches), ' OR ')})
      ORDER BY ${reachable} DESC, id ASC
      LIMIT ${SIMILAR_CANDIDATE_LIMIT}`;
   const ranked = rankSimilar(source, candidates, limit);
-  const companies = new Map((await companiesByIds(db, scope, ranked.map((r) => r.candidate.id))).map((c) => [c.id, c]));
+  const companies = new Map((await companiesByIds(db.prisma, scope, ranked.map((r) => r.candidate.id))).map((c) => [c.id, c]));
   return ranked.flatMap(({ candidate, similarity, reasons }) => {
     const company = companies.get(candidate.id);
     // a candidate deleted since it was scored is left out
@@ -368,7 +368,7 @@ async function writeWithLogo<T>(
 }
 
 export async function createCompany(
-  db: Db,
+  db: Database,
   storage: FileStorage,
   scope: CompanyScope,
   input: CompanyInput,
@@ -377,7 +377,7 @@ export async function createCompany(
   const insert = async (stored: StoredFile | null) => {
     // company_name is always among the columns
     const columns = COMPANY_WRITABLE_FIELDS.filter((field) => input[field] !== undefined);
-    const [row] = await withActor(db, scope.userId, (tx) => tx.$queryRaw<{ id: number }[]>`
+    const [row] = await transaction(db.prisma, { actorId: scope.userId }, (tx) => tx.$queryRaw<{ id: number }[]>`
       INSERT INTO companies (org_id, created_by, company_logo_key, company_logo_mime_type, updated_at,
                              ${Prisma.raw(columns.map((field) => `"${field}"`).join(', '))})
       VALUES (${scope.orgId}, ${scope.userId}, ${stored?.key ?? null}, ${stored?.mimeType ?? null}, now(),
@@ -386,7 +386,7 @@ export async function createCompany(
     return row;
   };
   const created = await writeWithLogo(storage, scope.orgId, logo, insert);
-  return getCompany(db, scope, created!.id);
+  return getCompany(db.prisma, scope, created!.id);
 }
 
 /**
@@ -395,7 +395,7 @@ export async function createCompany(
  * is removed once the change is made.
  */
 export async function updateCompany(
-  db: Db,
+  db: Database,
   storage: FileStorage,
   scope: CompanyScope,
   id: number,
@@ -408,7 +408,7 @@ export async function updateCompany(
       assignments.push(Prisma.sql`company_logo_key = ${stored?.key ?? null}, company_logo_mime_type = ${stored?.mimeType ?? null}`);
       if (logo === null) assignments.push(Prisma.sql`company_logo = NULL`);
     }
-    const [row] = await withActor(db, scope.userId, (tx) => tx.$queryRaw<{ id: number; replaced_key: string | null }[]>`
+    const [row] = await transaction(db.prisma, { actorId: scope.userId }, (tx) => tx.$queryRaw<{ id: number; replaced_key: string | null }[]>`
       UPDATE companies AS c SET ${Prisma.join([...assignments, Prisma.sql`updated_at = now()`], ', ')}
         FROM (SELECT id, company_logo_key FROM companies WHERE id = ${id} AND org_id = ${scope.orgId} FOR UPDATE) AS previous
        WHERE c.id = previous.id
@@ -418,7 +418,7 @@ export async function updateCompany(
   const updated = await writeWithLogo(storage, scope.orgId, logo, update);
   if (!updated) throw notFound('Company');
   if (logo !== undefined) await storage.remove([updated.replaced_key]);
-  return getCompany(db, scope, id);
+  return getCompany(db.prisma, scope, id);
 }
 
 /**
@@ -427,11 +427,11 @@ export async function updateCompany(
  * (ON DELETE SET NULL) and their leads here, in the same transaction; their
  * uploaded logos are removed afterwards.
  */
-export async function deleteCompanies(db: Db, storage: FileStorage, scope: CompanyScope, deletion: CompanyDeletion): Promise<number> {
+export async function deleteCompanies(db: Database, storage: FileStorage, scope: CompanyScope, deletion: CompanyDeletion): Promise<number> {
   const selected = deletion.filters
     ? Prisma.sql`(c.id = ANY(${deletion.ids}::int[]) OR (${companyFilterCondition(scope, deletion.filters)}))`
     : Prisma.sql`c.id = ANY(${deletion.ids}::int[])`;
-  const deleted = await withActor(db, scope.userId, async (tx) => {
+  const deleted = await transaction(db.prisma, { actorId: scope.userId }, async (tx) => {
     const rows = await tx.$queryRaw<{ id: number; company_logo_key: string | null }[]>`
       DELETE FROM companies c WHERE c.org_id = ${scope.orgId} AND ${selected} RETURNING c.id, c.company_logo_key`;
     if (rows.length === 0) throw notFound('Company');
@@ -444,8 +444,8 @@ export async function deleteCompanies(db: Db, storage: FileStorage, scope: Compa
   return deleted.length;
 }
 
-export async function openCompanyLogo(db: Db, storage: FileStorage, scope: CompanyScope, id: number) {
-  const [company] = await db.$queryRaw<{ company_logo_key: string | null; company_logo_mime_type: string | null }[]>`
+export async function openCompanyLogo(db: Database, storage: FileStorage, scope: CompanyScope, id: number) {
+  const [company] = await db.prisma.$queryRaw<{ company_logo_key: string | null; company_logo_mime_type: string | null }[]>`
     SELECT company_logo_key, company_logo_mime_type FROM companies WHERE id = ${id} AND org_id = ${scope.orgId}`;
   if (!company) throw notFound('Company');
   if (!company.company_logo_key || !company.company_logo_mime_type) throw notFound('Company logo');
@@ -453,8 +453,8 @@ export async function openCompanyLogo(db: Db, storage: FileStorage, scope: Compa
 }
 
 /** 422 unless `id` is one of the organization's companies (a contact's company_id). */
-export async function assertCompanyOfOrg(db: Db, scope: Pick<Scope, 'orgId'>, id: number, path = 'company_id') {
-  if ((await db.company.count({ where: { id, org_id: scope.orgId } })) === 0) {
+export async function assertCompanyOfOrg(db: Database, scope: Pick<Scope, 'orgId'>, id: number, path = 'company_id') {
+  if ((await db.prisma.company.count({ where: { id, org_id: scope.orgId } })) === 0) {
     throw new ApiError('validation_error', `${path}: company ${id} does not exist in this organization`, {
       details: [{ path, message: 'unknown company' }],
     });

@@ -6,10 +6,10 @@
 // condition shared by the list, the bulk update and the bulk delete, so
 // "every contact matching the filters" is exactly the rows the list shows.
 import { Prisma } from '../../generated/prisma/client.js';
-import { withActor } from '../platform/actor.js';
+import { transaction } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
 import { assertCompanyOfOrg } from './company.service.js';
-import type { Database, Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { assertKnownCodes, loadLeadLabels, resolveTagIds, type LeadLabels } from './lead-lookups.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
@@ -117,10 +117,10 @@ function contactOrder(p: Pick<ListParams<ContactSortField>, 'order_by' | 'order_
 const invalid = (path: string, message: string) => new ApiError('validation_error', `${path}: ${message}`, { details: [{ path, message }] });
 
 /** Checks the company, lead and status against the organization and turns tag names into ids. */
-async function prepareContactInput<T extends ContactPatch>(database: Database, scope: ContactScope, input: T) {
-  const { prisma, pool } = database;
+async function prepareContactInput<T extends ContactPatch>(db: Database, scope: ContactScope, input: T) {
+  const { prisma, pool } = db;
   if (input.status !== undefined && input.status !== null) assertKnownCodes(await loadLeadLabels(pool, scope.orgId), { status: input.status });
-  if (input.company_id !== undefined) await assertCompanyOfOrg(prisma, scope, input.company_id);
+  if (input.company_id !== undefined) await assertCompanyOfOrg(db, scope, input.company_id);
   if (input.lead_id !== undefined && input.lead_id !== null) {
     if ((await prisma.lead.count({ where: { id: input.lead_id, org_id: scope.orgId } })) === 0) {
       throw invalid('lead_id', `lead ${input.lead_id} does not exist in this organization`);
@@ -131,16 +131,16 @@ async function prepareContactInput<T extends ContactPatch>(database: Database, s
 }
 
 export async function listContacts(
-  database: Database,
+  db: Database,
   scope: ContactScope,
   params: Pick<ListParams<ContactSortField>, 'page' | 'limit' | 'order_by' | 'order_in'>,
   filters: ContactFilters,
 ) {
   const where = contactWhere(scope, filters);
   const [rows, total, labels] = await Promise.all([
-    database.prisma.contact.findMany({ where, include: withCompanyName, orderBy: contactOrder(params), ...pageArgs(params) }),
-    database.prisma.contact.count({ where }),
-    loadLeadLabels(database.pool, scope.orgId),
+    db.prisma.contact.findMany({ where, include: withCompanyName, orderBy: contactOrder(params), ...pageArgs(params) }),
+    db.prisma.contact.count({ where }),
+    loadLeadLabels(db.pool, scope.orgId),
   ]);
   return paged(
     rows.map((row) => presentContact(row, labels)),
@@ -149,32 +149,32 @@ export async function listContacts(
   );
 }
 
-export async function getContact(database: Database, scope: ContactScope, id: number): Promise<ContactView> {
+export async function getContact(db: Database, scope: ContactScope, id: number): Promise<ContactView> {
   const [contact, labels] = await Promise.all([
-    database.prisma.contact.findFirst({ where: { id, org_id: scope.orgId }, include: withCompanyName }),
-    loadLeadLabels(database.pool, scope.orgId),
+    db.prisma.contact.findFirst({ where: { id, org_id: scope.orgId }, include: withCompanyName }),
+    loadLeadLabels(db.pool, scope.orgId),
   ]);
   if (!contact) throw notFound('Contact');
   return presentContact(contact, labels);
 }
 
-export async function createContact(database: Database, scope: ContactScope, input: ContactInput): Promise<ContactView> {
-  const contact = await prepareContactInput(database, scope, input);
-  const created = await withActor(database.prisma, scope.userId, (tx) =>
+export async function createContact(db: Database, scope: ContactScope, input: ContactInput): Promise<ContactView> {
+  const contact = await prepareContactInput(db, scope, input);
+  const created = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
     tx.contact.create({ data: { ...contact, org_id: scope.orgId, created_by: scope.userId }, include: withCompanyName }),
   );
   // loaded after the write: the labels include tags the input created
-  return presentContact(created, await loadLeadLabels(database.pool, scope.orgId));
+  return presentContact(created, await loadLeadLabels(db.pool, scope.orgId));
 }
 
 /** Sets the given fields (tags replaced) in one scoped statement. */
-export async function updateContact(database: Database, scope: ContactScope, id: number, patch: ContactPatch): Promise<ContactView> {
-  const data = await prepareContactInput(database, scope, patch);
-  const [updated] = await withActor(database.prisma, scope.userId, (tx) =>
+export async function updateContact(db: Database, scope: ContactScope, id: number, patch: ContactPatch): Promise<ContactView> {
+  const data = await prepareContactInput(db, scope, patch);
+  const [updated] = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
     tx.contact.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data, include: withCompanyName }),
   );
   if (!updated) throw notFound('Contact');
-  return presentContact(updated, await loadLeadLabels(database.pool, scope.orgId));
+  return presentContact(updated, await loadLeadLabels(db.pool, scope.orgId));
 }
 
 /**
@@ -183,22 +183,22 @@ export async function updateContact(database: Database, scope: ContactScope, id:
  * organization's are a 404; a filter matching nothing changes nothing.
  */
 export async function bulkUpdateContacts(
-  database: Database,
+  db: Database,
   scope: ContactScope,
   selection: ContactSelection,
   change: ContactBulkChange,
 ): Promise<number> {
-  const data = await prepareContactInput(database, scope, change);
+  const data = await prepareContactInput(db, scope, change);
   const where: Prisma.ContactWhereInput =
     'ids' in selection ? { org_id: scope.orgId, id: { in: selection.ids } } : contactWhere(scope, selection.filters);
-  const { count } = await withActor(database.prisma, scope.userId, (tx) => tx.contact.updateMany({ where, data }));
+  const { count } = await transaction(db.prisma, { actorId: scope.userId }, (tx) => tx.contact.updateMany({ where, data }));
   if (count === 0 && 'ids' in selection) throw notFound('Contact');
   return count;
 }
 
 /** Deletes the selected contacts of the organization in one statement; 404 when none matched. */
-export async function deleteContacts(db: Db, scope: ContactScope, deletion: ContactDeletion): Promise<number> {
-  const { count } = await withActor(db, scope.userId, (tx) =>
+export async function deleteContacts(db: Database, scope: ContactScope, deletion: ContactDeletion): Promise<number> {
+  const { count } = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
     tx.contact.deleteMany({
       where: {
         org_id: scope.orgId,

@@ -1,8 +1,8 @@
 // Custom fields (§6.5): a definition per organization, module and name, and
 // the values records keep in their custom_fields object.
 import type { CustomFieldDefinition, Prisma } from '../../generated/prisma/client.js';
-import { withActor } from '../platform/actor.js';
-import type { Db } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
+import type { Database } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
@@ -36,9 +36,9 @@ const presentDefinition = (row: Definition) => ({
  * unknown lead neither changes anything nor leaves a definition behind. An
  * existing definition is kept (the no-op DO UPDATE makes RETURNING yield it).
  */
-export async function setLeadCustomField(db: Db, scope: { orgId: number; userId: number | null }, input: LeadCustomFieldInput) {
+export async function setLeadCustomField(db: Database, scope: { orgId: number; userId: number | null }, input: LeadCustomFieldInput) {
   const value = input.field_value === undefined ? null : JSON.stringify(input.field_value);
-  const rows = await withActor(db, scope.userId, (tx) => tx.$queryRaw<SavedLeadField[]>`
+  const rows = await transaction(db.prisma, { actorId: scope.userId }, (tx) => tx.$queryRaw<SavedLeadField[]>`
     WITH lead AS (
       UPDATE leads
          SET custom_fields = custom_fields
@@ -65,7 +65,7 @@ export async function setLeadCustomField(db: Db, scope: { orgId: number; userId:
 }
 
 export async function listCustomFields(
-  db: Db,
+  db: Database,
   scope: { orgId: number },
   params: ListParams<'id' | 'field_name' | 'created_at'> & { module_name: string },
 ) {
@@ -76,8 +76,8 @@ export async function listCustomFields(
     ...(params.search_value && { field_name: containsText(params.search_value) }),
   };
   const [rows, total] = await Promise.all([
-    db.customFieldDefinition.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.customFieldDefinition.count({ where }),
+    db.prisma.customFieldDefinition.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.customFieldDefinition.count({ where }),
   ]);
   return paged(rows.map(presentDefinition), total, params);
 }

@@ -2,7 +2,7 @@
 // lead_source) carry the number records store; tags and every other type are
 // referenced by lookup id and have no code.
 import { Prisma, type CustomLookup } from '../../generated/prisma/client.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { LEAD_CODED_LOOKUPS } from './lead-lookups.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
@@ -62,7 +62,7 @@ export function presentLookup(row: CustomLookup) {
 export type LookupView = ReturnType<typeof presentLookup>;
 
 export async function listLookups(
-  db: Db,
+  db: Database,
   scope: { orgId: number },
   params: ListParams<'id' | 'name' | 'code' | 'created_at'> & LookupFilters,
 ) {
@@ -76,8 +76,8 @@ export async function listLookups(
     ...(params.search_value && { name: containsText(params.search_value) }),
   };
   const [rows, total] = await Promise.all([
-    db.customLookup.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.customLookup.count({ where }),
+    db.prisma.customLookup.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.customLookup.count({ where }),
   ]);
   return paged(rows.map(presentLookup), total, params);
 }
@@ -88,9 +88,9 @@ export async function listLookups(
  * code and a taken name with no row: a name that now exists is the caller's
  * duplicate (409), otherwise another request took the code and we retry.
  */
-export async function addLookup(db: Db, scope: { orgId: number }, input: NewLookup): Promise<LookupView> {
+export async function addLookup(db: Database, scope: { orgId: number }, input: NewLookup): Promise<LookupView> {
   if (input.parent_id !== undefined && input.parent_id !== null) {
-    const parent = await db.customLookup.count({ where: { id: input.parent_id, org_id: scope.orgId } });
+    const parent = await db.prisma.customLookup.count({ where: { id: input.parent_id, org_id: scope.orgId } });
     if (parent === 0) {
       throw new ApiError('validation_error', `parent_id: lookup ${input.parent_id} does not exist`, {
         details: [{ path: 'parent_id', message: 'unknown lookup' }],
@@ -100,7 +100,7 @@ export async function addLookup(db: Db, scope: { orgId: number }, input: NewLook
   const coded = carriesCode(input.module_name, input.type);
   const nameKey = input.name.toLowerCase();
   for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-    const rows = await db.$queryRaw<CustomLookup[]>`
+    const rows = await db.prisma.$queryRaw<CustomLookup[]>`
       INSERT INTO custom_lookups (org_id, module_name, type, code, name, name_key, value, color_code, parent_id, updated_at)
       SELECT ${scope.orgId}, ${input.module_name}, ${input.type},
              CASE WHEN ${coded} THEN COALESCE(MAX(code), 0) + 1 END,
@@ -110,7 +110,7 @@ export async function addLookup(db: Db, scope: { orgId: number }, input: NewLook
       ON CONFLICT DO NOTHING
       RETURNING *`;
     if (rows[0]) return presentLookup(rows[0]);
-    const sameName = await db.customLookup.count({
+    const sameName = await db.prisma.customLookup.count({
       where: { org_id: scope.orgId, module_name: input.module_name, type: input.type, name_key: nameKey },
     });
     if (sameName > 0) throw duplicateName(input.name);
@@ -118,10 +118,10 @@ export async function addLookup(db: Db, scope: { orgId: number }, input: NewLook
   throw new ApiError('conflict', 'The lookup could not be created because of concurrent changes; retry the request');
 }
 
-export async function updateLookup(db: Db, scope: { orgId: number }, id: number, patch: LookupPatch): Promise<LookupView> {
+export async function updateLookup(db: Database, scope: { orgId: number }, id: number, patch: LookupPatch): Promise<LookupView> {
   let rows: CustomLookup[];
   try {
-    rows = await db.customLookup.updateManyAndReturn({
+    rows = await db.prisma.customLookup.updateManyAndReturn({
       where: { id, org_id: scope.orgId },
       data: { ...patch, ...(patch.name !== undefined && { name_key: patch.name.toLowerCase() }) },
     });

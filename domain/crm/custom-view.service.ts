@@ -4,7 +4,7 @@
 // view but may not change it gets 403, anyone else 404 (as for other orgs).
 import type { CustomView, Prisma } from '../../generated/prisma/client.js';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
@@ -49,27 +49,27 @@ export function presentView(row: CustomView) {
 export type ViewView = ReturnType<typeof presentView>;
 
 /** The views the caller may see, as a filter on the organization's views. */
-async function visibleTo(db: Db, scope: ViewerScope): Promise<Prisma.CustomViewWhereInput> {
+async function visibleTo(db: Database, scope: ViewerScope): Promise<Prisma.CustomViewWhereInput> {
   const teammates =
-    scope.roleId === null ? [] : await db.user.findMany({ where: { org_id: scope.orgId, role_id: scope.roleId }, select: { id: true } });
+    scope.roleId === null ? [] : await db.prisma.user.findMany({ where: { org_id: scope.orgId, role_id: scope.roleId }, select: { id: true } });
   return {
     OR: [{ user_id: scope.userId }, { visibility: 'public' }, { visibility: 'team', user_id: { in: teammates.map((u) => u.id) } }],
   };
 }
 
 /** The views the caller may change or delete: their own, or any they can see when they are an Admin. */
-async function editableBy(db: Db, scope: ViewerScope): Promise<Prisma.CustomViewWhereInput> {
+async function editableBy(db: Database, scope: ViewerScope): Promise<Prisma.CustomViewWhereInput> {
   return isAdmin(scope) ? visibleTo(db, scope) : { user_id: scope.userId };
 }
 
 /** After a scoped write matched nothing: 403 when the caller can see the view, else 404. */
-async function refusal(db: Db, scope: ViewerScope, id: number): Promise<ApiError> {
-  const visible = await db.customView.count({ where: { id, org_id: scope.orgId, AND: [await visibleTo(db, scope)] } });
+async function refusal(db: Database, scope: ViewerScope, id: number): Promise<ApiError> {
+  const visible = await db.prisma.customView.count({ where: { id, org_id: scope.orgId, AND: [await visibleTo(db, scope)] } });
   return visible > 0 ? new ApiError('forbidden', 'Only the owner of this view or an Admin may change it') : notFound('View');
 }
 
 export async function listViews(
-  db: Db,
+  db: Database,
   scope: ViewerScope,
   params: ListParams<'id' | 'view_name' | 'created_at'> & { module_name?: string },
 ) {
@@ -81,19 +81,19 @@ export async function listViews(
     AND: [await visibleTo(db, scope)],
   };
   const [rows, total] = await Promise.all([
-    db.customView.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.customView.count({ where }),
+    db.prisma.customView.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.customView.count({ where }),
   ]);
   return paged(rows.map(presentView), total, params);
 }
 
-export async function addView(db: Db, scope: ViewerScope, input: ViewInput): Promise<ViewView> {
-  const row = await db.customView.create({ data: { ...input, ...jsonColumns(input), org_id: scope.orgId, user_id: scope.userId } });
+export async function addView(db: Database, scope: ViewerScope, input: ViewInput): Promise<ViewView> {
+  const row = await db.prisma.customView.create({ data: { ...input, ...jsonColumns(input), org_id: scope.orgId, user_id: scope.userId } });
   return presentView(row);
 }
 
-export async function updateView(db: Db, scope: ViewerScope, id: number, patch: ViewPatch): Promise<ViewView> {
-  const [row] = await db.customView.updateManyAndReturn({
+export async function updateView(db: Database, scope: ViewerScope, id: number, patch: ViewPatch): Promise<ViewView> {
+  const [row] = await db.prisma.customView.updateManyAndReturn({
     where: { id, org_id: scope.orgId, AND: [await editableBy(db, scope)] },
     data: { ...patch, ...jsonColumns(patch) },
   });
@@ -101,7 +101,7 @@ export async function updateView(db: Db, scope: ViewerScope, id: number, patch: 
   return presentView(row);
 }
 
-export async function deleteView(db: Db, scope: ViewerScope, id: number): Promise<void> {
-  const { count } = await db.customView.deleteMany({ where: { id, org_id: scope.orgId, AND: [await editableBy(db, scope)] } });
+export async function deleteView(db: Database, scope: ViewerScope, id: number): Promise<void> {
+  const { count } = await db.prisma.customView.deleteMany({ where: { id, org_id: scope.orgId, AND: [await editableBy(db, scope)] } });
   if (count === 0) throw await refusal(db, scope, id);
 }

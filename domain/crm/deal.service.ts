@@ -3,8 +3,8 @@
 // (422 with a reason); the deals table's composite foreign keys hold the
 // pipeline and stage rules even against concurrent changes.
 import { Prisma } from '../../generated/prisma/client.js';
-import { withActor } from '../platform/actor.js';
-import type { Db } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
@@ -57,15 +57,15 @@ export type DealView = ReturnType<typeof presentDeal>;
 const invalid = (path: string, message: string) =>
   new ApiError('validation_error', `${path}: ${message}`, { details: [{ path, message }] });
 
-async function assertLeadOfOrg(db: Db, orgId: number, leadId: number) {
-  if ((await db.lead.count({ where: { id: leadId, org_id: orgId } })) === 0) {
+async function assertLeadOfOrg(db: Database, orgId: number, leadId: number) {
+  if ((await db.prisma.lead.count({ where: { id: leadId, org_id: orgId } })) === 0) {
     throw invalid('lead_id', `lead ${leadId} does not exist`);
   }
 }
 
 /** The stage must be one of the pipeline's, and the value within the pipeline's max_deal_limit when it has one. */
-async function assertPlacement(db: Db, orgId: number, deal: { pipeline_id: number; stage_id: number; value: Prisma.Decimal | number }) {
-  const pipeline = await db.pipeline.findFirst({
+async function assertPlacement(db: Database, orgId: number, deal: { pipeline_id: number; stage_id: number; value: Prisma.Decimal | number }) {
+  const pipeline = await db.prisma.pipeline.findFirst({
     where: { id: deal.pipeline_id, org_id: orgId },
     select: { max_deal_limit: true, stages: { where: { id: deal.stage_id }, select: { id: true } } },
   });
@@ -80,7 +80,7 @@ async function assertPlacement(db: Db, orgId: number, deal: { pipeline_id: numbe
 }
 
 export async function listDeals(
-  db: Db,
+  db: Database,
   scope: { orgId: number },
   params: ListParams<'id' | 'title' | 'value' | 'expected_close_date' | 'created_at'> & DealFilters,
 ) {
@@ -93,15 +93,15 @@ export async function listDeals(
     ...(params.search_value && { title: containsText(params.search_value) }),
   };
   const [rows, total] = await Promise.all([
-    db.deal.findMany({ where, include: withNames, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.deal.count({ where }),
+    db.prisma.deal.findMany({ where, include: withNames, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.deal.count({ where }),
   ]);
   return paged(rows.map(presentDeal), total, params);
 }
 
-export async function createDeal(db: Db, scope: { orgId: number; userId: number | null }, input: DealInput): Promise<DealView> {
+export async function createDeal(db: Database, scope: { orgId: number; userId: number | null }, input: DealInput): Promise<DealView> {
   await Promise.all([assertLeadOfOrg(db, scope.orgId, input.lead_id), assertPlacement(db, scope.orgId, input)]);
-  const deal = await withActor(db, scope.userId, (tx) =>
+  const deal = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
     tx.deal.create({ data: { ...input, org_id: scope.orgId, created_by: scope.userId }, include: withNames }),
   );
   return presentDeal(deal);
@@ -112,10 +112,10 @@ export async function createDeal(db: Db, scope: { orgId: number; userId: number 
  * placement (a new pipeline needs one of its stages). The write itself is one
  * scoped statement.
  */
-export async function updateDeal(db: Db, scope: { orgId: number; userId: number | null }, id: number, patch: DealPatch): Promise<DealView> {
+export async function updateDeal(db: Database, scope: { orgId: number; userId: number | null }, id: number, patch: DealPatch): Promise<DealView> {
   if (patch.lead_id !== undefined) await assertLeadOfOrg(db, scope.orgId, patch.lead_id);
   if (patch.pipeline_id !== undefined || patch.stage_id !== undefined || patch.value !== undefined) {
-    const current = await db.deal.findFirst({
+    const current = await db.prisma.deal.findFirst({
       where: { id, org_id: scope.orgId },
       select: { pipeline_id: true, stage_id: true, value: true },
     });
@@ -126,15 +126,15 @@ export async function updateDeal(db: Db, scope: { orgId: number; userId: number 
       value: patch.value ?? current.value,
     });
   }
-  const [deal] = await withActor(db, scope.userId, (tx) =>
+  const [deal] = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
     tx.deal.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data: patch, include: withNames }),
   );
   if (!deal) throw notFound('Deal');
   return presentDeal(deal);
 }
 
-export async function deleteDeals(db: Db, scope: { orgId: number; userId: number | null }, ids: number[]): Promise<number> {
-  const { count } = await withActor(db, scope.userId, (tx) => tx.deal.deleteMany({ where: { id: { in: ids }, org_id: scope.orgId } }));
+export async function deleteDeals(db: Database, scope: { orgId: number; userId: number | null }, ids: number[]): Promise<number> {
+  const { count } = await transaction(db.prisma, { actorId: scope.userId }, (tx) => tx.deal.deleteMany({ where: { id: { in: ids }, org_id: scope.orgId } }));
   if (count === 0) throw notFound('Deal');
   return count;
 }

@@ -1,6 +1,6 @@
 // §6.15 files: uploads kept here (storage-file/add), and attachments of
 // cloud or stored files to a lead, contact, company or deal (file/attach).
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { DOCUMENT_TYPES, type FileStorage } from '../platform/file-storage.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
@@ -28,10 +28,10 @@ export function presentStoredFile(file: { id: number; file_name: string; mime_ty
   };
 }
 
-export async function storeUploadedFile(db: Db, storage: FileStorage, scope: Scope, upload: File, maxBytes: number) {
+export async function storeUploadedFile(db: Database, storage: FileStorage, scope: Scope, upload: File, maxBytes: number) {
   const stored = await storage.store(scope.orgId, upload, { allowedTypes: DOCUMENT_TYPES, maxBytes, label: 'file' });
   const row = await storage.recordOrDiscard(stored, () =>
-    db.storedFile.create({
+    db.prisma.storedFile.create({
       data: {
         org_id: scope.orgId,
         file_name: stored.fileName,
@@ -45,21 +45,21 @@ export async function storeUploadedFile(db: Db, storage: FileStorage, scope: Sco
   return presentStoredFile(row!);
 }
 
-export async function openStoredFile(db: Db, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
-  const file = await db.storedFile.findFirst({ where: { id, org_id: scope.orgId } });
+export async function openStoredFile(db: Database, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
+  const file = await db.prisma.storedFile.findFirst({ where: { id, org_id: scope.orgId } });
   if (!file) throw notFound('File');
   const { body, size } = await storage.open(file.storage_key);
   return { body, size, mimeType: file.mime_type, fileName: file.file_name };
 }
 
 /** 404 unless the subject is a row of the caller's organization. */
-async function assertSubjectOfOrg(db: Db, orgId: number, type: AttachmentSubject, id: number) {
+async function assertSubjectOfOrg(db: Database, orgId: number, type: AttachmentSubject, id: number) {
   const where = { where: { id, org_id: orgId } };
   const count =
-    type === 'lead' ? await db.lead.count(where)
-    : type === 'contact' ? await db.contact.count(where)
-    : type === 'company' ? await db.company.count(where)
-    : await db.deal.count(where);
+    type === 'lead' ? await db.prisma.lead.count(where)
+    : type === 'contact' ? await db.prisma.contact.count(where)
+    : type === 'company' ? await db.prisma.company.count(where)
+    : await db.prisma.deal.count(where);
   if (count === 0) throw notFound(type[0]!.toUpperCase() + type.slice(1));
 }
 
@@ -71,7 +71,7 @@ export interface AttachInput {
   category?: string | null;
 }
 
-type AttachmentRow = Awaited<ReturnType<Db['fileAttachment']['create']>>;
+type AttachmentRow = Awaited<ReturnType<Database['prisma']['fileAttachment']['create']>>;
 
 export function presentAttachment(row: AttachmentRow) {
   return {
@@ -87,13 +87,13 @@ export function presentAttachment(row: AttachmentRow) {
   };
 }
 
-export async function attachFile(db: Db, scope: Scope, input: AttachInput) {
+export async function attachFile(db: Database, scope: Scope, input: AttachInput) {
   await assertSubjectOfOrg(db, scope.orgId, input.subject_type, input.subject_id);
   let { web_url: webUrl, mime_type: mimeType } = input.file;
   if (input.provider === 'lio') {
     // a stored file is attached by its id; its address and type are ours, not the caller's
     const storedId = Number(input.file.id);
-    const stored = Number.isInteger(storedId) ? await db.storedFile.findFirst({ where: { id: storedId, org_id: scope.orgId } }) : null;
+    const stored = Number.isInteger(storedId) ? await db.prisma.storedFile.findFirst({ where: { id: storedId, org_id: scope.orgId } }) : null;
     if (!stored) {
       throw new ApiError('validation_error', `file.id: ${input.file.id} is not a file uploaded to this organization`, {
         details: [{ path: 'file.id', message: 'unknown stored file' }],
@@ -104,7 +104,7 @@ export async function attachFile(db: Db, scope: Scope, input: AttachInput) {
   } else if (!webUrl) {
     throw new ApiError('validation_error', 'file.web_url is required for cloud files', { details: [{ path: 'file.web_url', message: 'required' }] });
   }
-  const row = await db.fileAttachment.create({
+  const row = await db.prisma.fileAttachment.create({
     data: {
       org_id: scope.orgId,
       provider: input.provider,
@@ -128,7 +128,7 @@ export interface AttachmentListParams extends ListParams<(typeof ATTACHMENT_SORT
   provider?: FileProvider;
 }
 
-export async function listAttachments(db: Db, scope: Pick<Scope, 'orgId'>, params: AttachmentListParams) {
+export async function listAttachments(db: Database, scope: Pick<Scope, 'orgId'>, params: AttachmentListParams) {
   await assertSubjectOfOrg(db, scope.orgId, params.subject_type, params.subject_id);
   const where = {
     org_id: scope.orgId,
@@ -140,8 +140,8 @@ export async function listAttachments(db: Db, scope: Pick<Scope, 'orgId'>, param
     created_at: dateRangeFilter(params.start_date, params.end_date),
   };
   const [rows, total] = await Promise.all([
-    db.fileAttachment.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.fileAttachment.count({ where }),
+    db.prisma.fileAttachment.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.fileAttachment.count({ where }),
   ]);
   return paged(rows.map(presentAttachment), total, params);
 }

@@ -1,6 +1,6 @@
 // GET /user/global-search: one case-insensitive substring search across the
 // organization's leads, contacts, companies and deals, a few rows of each.
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { anyFieldContains, containsText } from '../platform/list-query.js';
 
 export interface GlobalSearchQuery {
@@ -9,26 +9,26 @@ export interface GlobalSearchQuery {
   limit: number;
 }
 
-export async function globalSearch(db: Db, scope: { orgId: number }, query: GlobalSearchQuery) {
+export async function globalSearch(db: Database, scope: { orgId: number }, query: GlobalSearchQuery) {
   const org_id = scope.orgId;
   const newestFirst = { orderBy: { id: 'desc' as const }, take: query.limit };
   const [leads, contacts, companies, deals] = await Promise.all([
-    db.lead.findMany({
+    db.prisma.lead.findMany({
       where: { org_id, ...anyFieldContains(['first_name', 'last_name', 'email', 'company', 'phone_number'], query.text) },
       select: { id: true, first_name: true, last_name: true, email: true, company: true, phone_number: true, status: true },
       ...newestFirst,
     }),
-    db.contact.findMany({
+    db.prisma.contact.findMany({
       where: { org_id, ...anyFieldContains(['name', 'email'], query.text) },
       select: { id: true, name: true, email: true, phone_number: true, company_id: true },
       ...newestFirst,
     }),
-    db.company.findMany({
+    db.prisma.company.findMany({
       where: { org_id, ...anyFieldContains(['company_name', 'website'], query.text) },
       select: { id: true, company_name: true, website: true, industry_type: true },
       ...newestFirst,
     }),
-    db.deal.findMany({
+    db.prisma.deal.findMany({
       where: { org_id, title: containsText(query.text) },
       select: { id: true, title: true, value: true, lead_id: true, pipeline_id: true, stage_id: true },
       ...newestFirst,

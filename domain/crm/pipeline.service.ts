@@ -3,7 +3,8 @@
 // that still hold deals cannot be removed; the deals' foreign keys guarantee
 // it even when a deal arrives while the removal runs.
 import { Prisma, type Pipeline, type Stage } from '../../generated/prisma/client.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { DEFAULT_PIPELINE_STAGES } from '../identity/organization.service.js';
@@ -148,7 +149,7 @@ async function loadPipeline(db: Tx, orgId: number, id: number): Promise<Pipeline
 }
 
 export async function listPipelines(
-  db: Db,
+  db: Database,
   scope: { orgId: number },
   params: ListParams<'id' | 'name' | 'created_at'> & { state_id?: number },
 ) {
@@ -159,11 +160,11 @@ export async function listPipelines(
     ...(params.search_value && { name: containsText(params.search_value) }),
   };
   const [rows, total] = await Promise.all([
-    db.pipeline.findMany({ where, include: withStages, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.pipeline.count({ where }),
+    db.prisma.pipeline.findMany({ where, include: withStages, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.pipeline.count({ where }),
   ]);
   const stats = await dealStats(
-    db,
+    db.prisma,
     scope.orgId,
     rows.map((p) => p.id),
   );
@@ -175,11 +176,11 @@ export async function listPipelines(
 }
 
 /** Without stages, a pipeline starts with the organization defaults, protected Won and Lost included. */
-export async function createPipeline(db: Db, scope: { orgId: number }, input: PipelineInput): Promise<PipelineView> {
+export async function createPipeline(db: Database, scope: { orgId: number }, input: PipelineInput): Promise<PipelineView> {
   const { stages = DEFAULT_STAGES, ...fields } = input;
   const rows = stages.map((stage, i) => stageRow(stage, stage.position ?? i + 1));
   assertUniquePositions(rows);
-  const pipeline = await db.pipeline.create({
+  const pipeline = await db.prisma.pipeline.create({
     data: { ...fields, org_id: scope.orgId, stages: { create: rows.map((row) => ({ ...row, org_id: scope.orgId })) } },
     include: withStages,
   });
@@ -256,9 +257,9 @@ async function removeStages(tx: Tx, orgId: number, stages: Stage[]) {
  * also locks the pipeline row, so concurrent stage edits of one pipeline run
  * one after the other and the position and protection checks hold.
  */
-export async function updatePipeline(db: Db, scope: { orgId: number }, id: number, patch: PipelinePatch): Promise<PipelineView> {
+export async function updatePipeline(db: Database, scope: { orgId: number }, id: number, patch: PipelinePatch): Promise<PipelineView> {
   const { stages, ...fields } = patch;
-  return db.$transaction(async (tx) => {
+  return transaction(db.prisma, { actorId: null }, async (tx) => {
     const { count } = await tx.pipeline.updateMany({ where: { id, org_id: scope.orgId }, data: { ...fields, updated_at: new Date() } });
     if (count === 0) throw notFound('Pipeline');
     if (stages) await replaceStages(tx, scope.orgId, id, stages);
@@ -267,8 +268,8 @@ export async function updatePipeline(db: Db, scope: { orgId: number }, id: numbe
 }
 
 /** Deletes the organization's pipelines among `ids` (their stages go with them), all or none. */
-export async function deletePipelines(db: Db, scope: { orgId: number }, ids: number[]): Promise<number> {
-  return db.$transaction(async (tx) => {
+export async function deletePipelines(db: Database, scope: { orgId: number }, ids: number[]): Promise<number> {
+  return transaction(db.prisma, { actorId: null }, async (tx) => {
     const owned = await tx.pipeline.findMany({ where: { id: { in: ids }, org_id: scope.orgId }, select: { id: true, name: true } });
     if (owned.length === 0) throw notFound('Pipeline');
     const ownedIds = owned.map((p) => p.id);
@@ -288,8 +289,8 @@ export async function deletePipelines(db: Db, scope: { orgId: number }, ids: num
   });
 }
 
-export async function pipelineStages(db: Db, scope: { orgId: number }, id: number) {
-  const pipeline = await db.pipeline.findFirst({ where: { id, org_id: scope.orgId }, select: withStages });
+export async function pipelineStages(db: Database, scope: { orgId: number }, id: number) {
+  const pipeline = await db.prisma.pipeline.findFirst({ where: { id, org_id: scope.orgId }, select: withStages });
   if (!pipeline) throw notFound('Pipeline');
   return pipeline.stages.map(presentStage);
 }

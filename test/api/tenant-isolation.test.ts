@@ -79,9 +79,9 @@ async function seedFixtures(a: Tenant, marker: string) {
   const view = await prisma.customView.create({
     data: { org_id, user_id: a.adminId, module_name: 'lead', view_name: marker, visibility: 'public' },
   });
-  const pipeline = await createPipeline(prisma, { orgId: org_id }, { name: `${marker} pipeline`, description: marker });
+  const pipeline = await createPipeline(t.database, { orgId: org_id }, { name: `${marker} pipeline`, description: marker });
   // deleting a pipeline that holds deals is refused, so the delete case gets one without
-  const emptyPipeline = await createPipeline(prisma, { orgId: org_id }, { name: `${marker} empty pipeline` });
+  const emptyPipeline = await createPipeline(t.database, { orgId: org_id }, { name: `${marker} empty pipeline` });
   const stage = pipeline.stages.find((s) => !s.is_won && !s.is_lost)!;
   const deal = await prisma.deal.create({
     data: { org_id, lead_id: lead.id, pipeline_id: pipeline.id, stage_id: stage.id, title: marker, value: 1000, expected_close_date: new Date('2027-01-31') },

@@ -54,39 +54,39 @@ function splitLogo<B extends object>(c: Context<AppEnv>, body: B): { fields: Omi
 
 export const listCompaniesHandler: RouteHandler<typeof listCompaniesRoute, AppEnv> = async (c) => {
   const { page, limit, order_by, order_in, ...filters } = c.req.valid('query');
-  return okList(c, await listCompanies(c.var.deps.database.prisma, c.var.auth, { page, limit, order_by, order_in }, filters));
+  return okList(c, await listCompanies(c.var.deps.database, c.var.auth, { page, limit, order_by, order_in }, filters));
 };
 
 export const companyStatsHandler: RouteHandler<typeof companyStatsRoute, AppEnv> = async (c) =>
-  ok(c, await companyStats(c.var.deps.database.prisma, c.var.auth, c.req.valid('query')));
+  ok(c, await companyStats(c.var.deps.database, c.var.auth, c.req.valid('query')));
 
 export const viewCompanyHandler: RouteHandler<typeof viewCompanyRoute, AppEnv> = async (c) =>
   ok(c, await getCompany(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id));
 
 export const similarCompaniesHandler: RouteHandler<typeof similarCompaniesRoute, AppEnv> = async (c) => {
-  const similar = await similarCompanies(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id, c.req.valid('query').limit);
+  const similar = await similarCompanies(c.var.deps.database, c.var.auth, c.req.valid('param').id, c.req.valid('query').limit);
   return ok(c, similar);
 };
 
 export const addCompanyHandler: RouteHandler<typeof addCompanyRoute, AppEnv> = async (c) => {
   const { fields, logo } = splitLogo(c, sentBody(c, c.req.valid('json'), c.req.valid('form')));
-  const company = await createCompany(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, fields, logo);
+  const company = await createCompany(c.var.deps.database, fileStorageOf(c), c.var.auth, fields, logo);
   return ok(c, company, 'Company created successfully', 201);
 };
 
 export const updateCompanyHandler: RouteHandler<typeof updateCompanyRoute, AppEnv> = async (c) => {
   const { fields, logo } = splitLogo(c, sentBody(c, c.req.valid('json'), c.req.valid('form')));
-  const company = await updateCompany(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, c.req.valid('param').id, fields, logo);
+  const company = await updateCompany(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('param').id, fields, logo);
   return ok(c, company, 'Company updated successfully');
 };
 
 export const deleteCompaniesHandler: RouteHandler<typeof deleteCompaniesRoute, AppEnv> = async (c) => {
   const deletion = deletionOf(c.req.valid('param').id, c.req.valid('json'));
-  const deleted = await deleteCompanies(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, deletion);
+  const deleted = await deleteCompanies(c.var.deps.database, fileStorageOf(c), c.var.auth, deletion);
   return ok(c, { deleted }, `${deleted} company(ies) deleted`);
 };
 
 export const companyLogoHandler: RouteHandler<typeof companyLogoRoute, AppEnv> = async (c) => {
-  const logo = await openCompanyLogo(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
+  const logo = await openCompanyLogo(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
   return sendStoredFile(c, logo, 'inline');
 };

@@ -43,6 +43,6 @@ export const bulkUpdateContactsHandler: RouteHandler<typeof bulkUpdateContactsRo
 
 export const deleteContactsHandler: RouteHandler<typeof deleteContactsRoute, AppEnv> = async (c) => {
   const deletion = deletionOf(c.req.valid('param').id, c.req.valid('json'));
-  const deleted = await deleteContacts(c.var.deps.database.prisma, c.var.auth, deletion);
+  const deleted = await deleteContacts(c.var.deps.database, c.var.auth, deletion);
   return ok(c, { deleted }, `${deleted} contact(s) deleted`);
 };

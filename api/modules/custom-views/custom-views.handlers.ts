@@ -13,15 +13,15 @@ function viewer(auth: AuthContext): ViewerScope {
 }
 
 export const listViewsHandler: RouteHandler<typeof listViewsRoute, AppEnv> = async (c) =>
-  okList(c, await listViews(c.var.deps.database.prisma, viewer(c.var.auth), c.req.valid('query')), 'Views retrieved');
+  okList(c, await listViews(c.var.deps.database, viewer(c.var.auth), c.req.valid('query')), 'Views retrieved');
 
 export const addViewHandler: RouteHandler<typeof addViewRoute, AppEnv> = async (c) =>
-  ok(c, await addView(c.var.deps.database.prisma, viewer(c.var.auth), c.req.valid('json')), 'View created', 201);
+  ok(c, await addView(c.var.deps.database, viewer(c.var.auth), c.req.valid('json')), 'View created', 201);
 
 export const updateViewHandler: RouteHandler<typeof updateViewRoute, AppEnv> = async (c) =>
-  ok(c, await updateView(c.var.deps.database.prisma, viewer(c.var.auth), c.req.valid('param').id, c.req.valid('json')), 'View updated');
+  ok(c, await updateView(c.var.deps.database, viewer(c.var.auth), c.req.valid('param').id, c.req.valid('json')), 'View updated');
 
 export const deleteViewHandler: RouteHandler<typeof deleteViewRoute, AppEnv> = async (c) => {
-  await deleteView(c.var.deps.database.prisma, viewer(c.var.auth), c.req.valid('param').id);
+  await deleteView(c.var.deps.database, viewer(c.var.auth), c.req.valid('param').id);
   return okMessage(c, 'View deleted');
 };

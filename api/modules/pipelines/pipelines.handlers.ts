@@ -11,18 +11,18 @@ import type {
 } from './pipelines.routes.js';
 
 export const listPipelinesHandler: RouteHandler<typeof listPipelinesRoute, AppEnv> = async (c) =>
-  okList(c, await listPipelines(c.var.deps.database.prisma, c.var.auth, c.req.valid('query')), 'Pipelines retrieved');
+  okList(c, await listPipelines(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Pipelines retrieved');
 
 export const addPipelineHandler: RouteHandler<typeof addPipelineRoute, AppEnv> = async (c) =>
-  ok(c, await createPipeline(c.var.deps.database.prisma, c.var.auth, c.req.valid('json')), 'Pipeline created', 201);
+  ok(c, await createPipeline(c.var.deps.database, c.var.auth, c.req.valid('json')), 'Pipeline created', 201);
 
 export const updatePipelineHandler: RouteHandler<typeof updatePipelineRoute, AppEnv> = async (c) =>
-  ok(c, await updatePipeline(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id, c.req.valid('json')), 'Pipeline updated');
+  ok(c, await updatePipeline(c.var.deps.database, c.var.auth, c.req.valid('param').id, c.req.valid('json')), 'Pipeline updated');
 
 export const deletePipelinesHandler: RouteHandler<typeof deletePipelinesRoute, AppEnv> = async (c) => {
-  const deleted = await deletePipelines(c.var.deps.database.prisma, c.var.auth, c.req.valid('json').ids);
+  const deleted = await deletePipelines(c.var.deps.database, c.var.auth, c.req.valid('json').ids);
   return ok(c, { deleted }, `${deleted} pipeline(s) deleted`);
 };
 
 export const pipelineStagesHandler: RouteHandler<typeof pipelineStagesRoute, AppEnv> = async (c) =>
-  ok(c, await pipelineStages(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id), 'Stages retrieved');
+  ok(c, await pipelineStages(c.var.deps.database, c.var.auth, c.req.valid('param').id), 'Stages retrieved');

@@ -6,5 +6,5 @@ import type { globalSearchRoute } from './search.routes.js';
 
 export const globalSearchHandler: RouteHandler<typeof globalSearchRoute, AppEnv> = async (c) => {
   const { search_value, limit } = c.req.valid('query');
-  return ok(c, await globalSearch(c.var.deps.database.prisma, c.var.auth, { text: search_value, limit }));
+  return ok(c, await globalSearch(c.var.deps.database, c.var.auth, { text: search_value, limit }));
 };
