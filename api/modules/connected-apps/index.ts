@@ -2,28 +2,17 @@
 // import (workflows/hubspot-import.workflow.ts) with its status.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import {
-  connectHubspotHandler,
-  disconnectHubspotHandler,
-  hubspotImportStatusHandler,
-  hubspotPropertiesHandler,
-  listConnectedAppsHandler,
-  startHubspotImportHandler,
-} from './connected-apps.handlers.js';
-import {
-  connectHubspotRoute,
-  disconnectHubspotRoute,
-  hubspotImportStatusRoute,
-  hubspotPropertiesRoute,
-  listConnectedAppsRoute,
-  startHubspotImportRoute,
-} from './connected-apps.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './connected-apps.handlers.js';
+import * as routes from './connected-apps.routes.js';
 
 export function mountConnectedApps(app: OpenAPIHono<AppEnv>) {
-  app.openapi(listConnectedAppsRoute, listConnectedAppsHandler);
-  app.openapi(connectHubspotRoute, connectHubspotHandler);
-  app.openapi(disconnectHubspotRoute, disconnectHubspotHandler);
-  app.openapi(hubspotPropertiesRoute, hubspotPropertiesHandler);
-  app.openapi(startHubspotImportRoute, startHubspotImportHandler);
-  app.openapi(hubspotImportStatusRoute, hubspotImportStatusHandler);
+  mountRoutes(app, routes, handlers, [
+    'listConnectedApps',
+    'connectHubspot',
+    'disconnectHubspot',
+    'hubspotProperties',
+    'startHubspotImport',
+    'hubspotImportStatus',
+  ]);
 }

@@ -2,11 +2,10 @@
 // (domain/jobs/export.service.ts, workflows/export.workflow.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { createExportHandler, downloadExportHandler, listExportsHandler } from './exports.handlers.js';
-import { createExportRoute, downloadExportRoute, listExportsRoute } from './exports.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './exports.handlers.js';
+import * as routes from './exports.routes.js';
 
 export function mountExports(app: OpenAPIHono<AppEnv>) {
-  app.openapi(createExportRoute, createExportHandler);
-  app.openapi(listExportsRoute, listExportsHandler);
-  app.openapi(downloadExportRoute, downloadExportHandler);
+  mountRoutes(app, routes, handlers, ['createExport', 'listExports', 'downloadExport']);
 }

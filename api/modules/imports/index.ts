@@ -3,11 +3,10 @@
 // (workflows/lead-import.workflow.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { importErrorsHandler, importLeadsHandler, listImportJobsHandler } from './imports.handlers.js';
-import { importErrorsRoute, importLeadsRoute, listImportJobsRoute } from './imports.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './imports.handlers.js';
+import * as routes from './imports.routes.js';
 
 export function mountImports(app: OpenAPIHono<AppEnv>) {
-  app.openapi(importLeadsRoute, importLeadsHandler);
-  app.openapi(listImportJobsRoute, listImportJobsHandler);
-  app.openapi(importErrorsRoute, importErrorsHandler);
+  mountRoutes(app, routes, handlers, ['importLeads', 'listImportJobs', 'importErrors']);
 }

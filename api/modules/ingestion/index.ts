@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { ingestLeadHandler, ingestLeadListHandler } from './ingestion.handlers.js';
-import { ingestLeadListRoute, ingestLeadRoute } from './ingestion.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './ingestion.handlers.js';
+import * as routes from './ingestion.routes.js';
 
 export function mountIngestion(app: OpenAPIHono<AppEnv>) {
-  app.openapi(ingestLeadRoute, ingestLeadHandler);
-  app.openapi(ingestLeadListRoute, ingestLeadListHandler);
+  mountRoutes(app, routes, handlers, ['ingestLead', 'ingestLeadList']);
 }

@@ -3,11 +3,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { JOB_CONTROL_ACTIONS } from '../../../domain/jobs/job.service.js';
 import type { AppEnv } from '../../app-env.js';
-import { jobControlHandler, listJobsHandler, viewJobHandler } from './jobs.handlers.js';
-import { jobControlRoutes, listJobsRoute, viewJobRoute } from './jobs.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './jobs.handlers.js';
+import * as routes from './jobs.routes.js';
 
 export function mountJobs(app: OpenAPIHono<AppEnv>) {
-  app.openapi(listJobsRoute, listJobsHandler);
-  app.openapi(viewJobRoute, viewJobHandler);
-  for (const action of JOB_CONTROL_ACTIONS) app.openapi(jobControlRoutes[action], jobControlHandler(action));
+  mountRoutes(app, routes, handlers, ['listJobs', 'viewJob']);
+  for (const action of JOB_CONTROL_ACTIONS) app.openapi(routes.jobControlRoutes[action], handlers.jobControlHandler(action));
 }

@@ -1,8 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import { globalSearchHandler } from './search.handlers.js';
-import { globalSearchRoute } from './search.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './search.handlers.js';
+import * as routes from './search.routes.js';
 
 export function mountSearch(app: OpenAPIHono<AppEnv>) {
-  app.openapi(globalSearchRoute, globalSearchHandler);
+  mountRoutes(app, routes, handlers, ['globalSearch']);
 }

@@ -1,20 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
-import {
-  addUserHandler,
-  changePasswordHandler,
-  deleteUserHandler,
-  listUsersHandler,
-  myProfileHandler,
-  updateUserHandler,
-} from './users.handlers.js';
-import { addUserRoute, changePasswordRoute, deleteUserRoute, listUsersRoute, myProfileRoute, updateUserRoute } from './users.routes.js';
+import { mountRoutes } from '../../openapi/mount.js';
+import * as handlers from './users.handlers.js';
+import * as routes from './users.routes.js';
 
 export function mountUsers(app: OpenAPIHono<AppEnv>) {
-  app.openapi(myProfileRoute, myProfileHandler);
-  app.openapi(listUsersRoute, listUsersHandler);
-  app.openapi(addUserRoute, addUserHandler);
-  app.openapi(updateUserRoute, updateUserHandler);
-  app.openapi(changePasswordRoute, changePasswordHandler);
-  app.openapi(deleteUserRoute, deleteUserHandler);
+  mountRoutes(app, routes, handlers, ['myProfile', 'listUsers', 'addUser', 'updateUser', 'changePassword', 'deleteUser']);
 }
