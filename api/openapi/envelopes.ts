@@ -17,10 +17,13 @@ export const errorEnvelopeSchema = z
   })
   .openapi('ErrorEnvelope');
 
+/** A route's request or response `content` of one JSON schema. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
 /** A documented error status: its description and the error envelope. */
 export const errorResponse = (description: string) => ({
   description,
-  content: { 'application/json': { schema: errorEnvelopeSchema } },
+  content: jsonContent(errorEnvelopeSchema),
 });
 
 export const okEnvelope = <T extends z.ZodType>(data: T) =>

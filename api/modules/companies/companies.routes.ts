@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { IMAGE_TYPES } from '../../../domain/platform/file-storage.js';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { deletionNote } from '../../openapi/selection.js';
@@ -19,8 +19,7 @@ import {
   updateCompanyJson,
 } from './company.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const companyResponse = (description: string) => ({ description, content: json(okEnvelope(companySchema)) });
+const companyResponse = (description: string) => ({ description, content: jsonContent(okEnvelope(companySchema)) });
 
 const FILTERS_NOTE =
   'search_value matches (case-insensitively) the name, website, city or country; industry takes industry_type values (case-insensitive); ' +
@@ -33,7 +32,7 @@ const BOTH_CONTENT_TYPES_NOTE =
   'by its content; at most 2 MB). In both, an empty value clears a field like null. A body is required.';
 
 const logoErrors = {
-  413: { description: 'The logo is larger than the limit', content: json(errorEnvelopeSchema) },
+  413: { description: 'The logo is larger than the limit', content: jsonContent(errorEnvelopeSchema) },
 };
 
 export const listCompaniesRoute = defineRoute('bearer', {
@@ -43,7 +42,7 @@ export const listCompaniesRoute = defineRoute('bearer', {
   summary: 'List companies',
   description: `${FILTERS_NOTE} employee_size sorts by band size. Each company carries its contact_count and lead_count.`,
   request: { query: companyListQuery },
-  responses: { 200: { description: 'A page of companies', content: json(listEnvelope(companySchema)) } },
+  responses: { 200: { description: 'A page of companies', content: jsonContent(listEnvelope(companySchema)) } },
 });
 
 export const companyStatsRoute = defineRoute('bearer', {
@@ -53,7 +52,7 @@ export const companyStatsRoute = defineRoute('bearer', {
   summary: 'Company statistics',
   description: `Totals and counts by industry, employee size band and country of the companies matching the list filters. ${FILTERS_NOTE}`,
   request: { query: companyFilterQuery },
-  responses: { 200: { description: 'The statistics', content: json(okEnvelope(companyStatsSchema)) } },
+  responses: { 200: { description: 'The statistics', content: jsonContent(okEnvelope(companyStatsSchema)) } },
 });
 
 export const viewCompanyRoute = defineRoute('bearer', {
@@ -77,7 +76,7 @@ export const similarCompaniesRoute = defineRoute('bearer', {
     "weights rescaled to sum to 1. Each result explains its score in `reasons`. Candidates are the 1000 companies with the highest " +
     'score they could reach.',
   request: { params: idParam, query: similarCompaniesQuery },
-  responses: { 200: { description: 'The similar companies', content: json(okEnvelope(z.array(similarCompanySchema))) } },
+  responses: { 200: { description: 'The similar companies', content: jsonContent(okEnvelope(z.array(similarCompanySchema))) } },
 });
 
 export const addCompanyRoute = defineRoute('bearer', {
@@ -87,7 +86,7 @@ export const addCompanyRoute = defineRoute('bearer', {
   summary: 'Create a company',
   description: BOTH_CONTENT_TYPES_NOTE,
   request: {
-    body: { required: false, content: { ...json(createCompanyJson), 'multipart/form-data': { schema: createCompanyForm } } },
+    body: { required: false, content: { ...jsonContent(createCompanyJson), 'multipart/form-data': { schema: createCompanyForm } } },
   },
   responses: { 201: companyResponse('The new company'), ...logoErrors },
 });
@@ -100,7 +99,7 @@ export const updateCompanyRoute = defineRoute('bearer', {
   description: `Accepts any company field. ${BOTH_CONTENT_TYPES_NOTE} A new logo replaces the old one, which is deleted.`,
   request: {
     params: idParam,
-    body: { required: false, content: { ...json(updateCompanyJson), 'multipart/form-data': { schema: updateCompanyForm } } },
+    body: { required: false, content: { ...jsonContent(updateCompanyJson), 'multipart/form-data': { schema: updateCompanyForm } } },
   },
   responses: { 200: companyResponse('The updated company'), ...logoErrors },
 });
@@ -111,9 +110,9 @@ export const deleteCompaniesRoute = defineRoute('bearer', {
   tags: ['Companies'],
   summary: 'Delete companies',
   description: `${deletionNote('company', 'companies', '/api/company/list')} Their contacts and leads stay, unlinked (company_id null).`,
-  request: { params: idParam, body: { required: false, content: json(deleteCompaniesBody) } },
+  request: { params: idParam, body: { required: false, content: jsonContent(deleteCompaniesBody) } },
   responses: {
-    200: { description: 'How many companies were deleted', content: json(okEnvelope(z.object({ deleted: z.number().int() }))) },
+    200: { description: 'How many companies were deleted', content: jsonContent(okEnvelope(z.object({ deleted: z.number().int() }))) },
   },
 });
 

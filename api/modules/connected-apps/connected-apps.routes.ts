@@ -1,11 +1,9 @@
-import { z } from '@hono/zod-openapi';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from '../jobs/job.schemas.js';
 import { connectedAppSchema, connectedAppsListQuery, hubspotConnectBody, hubspotImportBody, hubspotPropertiesQuery, hubspotPropertiesSchema } from './connected-app.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const tags = ['Integrations'];
 
 export const listConnectedAppsRoute = defineRoute('bearer', {
@@ -17,7 +15,7 @@ export const listConnectedAppsRoute = defineRoute('bearer', {
     'Every provider LIO integrates with (HubSpot, Slack, Teams, Google) and whether the organization has connected it, in that order, ' +
     'a page at a time (page, limit). Tokens are never returned.',
   request: { query: connectedAppsListQuery },
-  responses: { 200: { description: 'The providers', content: json(listEnvelope(connectedAppSchema)) } },
+  responses: { 200: { description: 'The providers', content: jsonContent(listEnvelope(connectedAppSchema)) } },
 });
 
 export const connectHubspotRoute = defineRoute('bearer', {
@@ -30,8 +28,8 @@ export const connectHubspotRoute = defineRoute('bearer', {
     'GET /api/connected-apps/hubspot/properties answers 422 hubspot_token_rejected when HubSpot refuses it. base_path is accepted only where the ' +
     'operator allows a tenant its own HubSpot address (422 base_path_not_allowed otherwise) and only when it resolves to a public address ' +
     '(422 base_path_refused).',
-  request: { body: { required: true, content: json(hubspotConnectBody) } },
-  responses: { 200: { description: 'Connected', content: json(okEnvelope(connectedAppSchema)) } },
+  request: { body: { required: true, content: jsonContent(hubspotConnectBody) } },
+  responses: { 200: { description: 'Connected', content: jsonContent(okEnvelope(connectedAppSchema)) } },
 });
 
 export const disconnectHubspotRoute = defineRoute('bearer', {
@@ -40,7 +38,7 @@ export const disconnectHubspotRoute = defineRoute('bearer', {
   tags,
   summary: 'Disconnect HubSpot (beyond the spec)',
   description: 'Admins only (403 otherwise). Forgets the stored token. A running import fails at its next page; disconnecting twice is harmless.',
-  responses: { 200: { description: 'Disconnected', content: json(okEnvelope(connectedAppSchema)) } },
+  responses: { 200: { description: 'Disconnected', content: jsonContent(okEnvelope(connectedAppSchema)) } },
 });
 
 export const hubspotPropertiesRoute = defineRoute('bearer', {
@@ -54,8 +52,8 @@ export const hubspotPropertiesRoute = defineRoute('bearer', {
     '502 hubspot_unavailable when HubSpot fails, cannot be reached in time, or its address is not an allowed destination.',
   request: { query: hubspotPropertiesQuery },
   responses: {
-    200: { description: 'Properties', content: json(okEnvelope(hubspotPropertiesSchema)) },
-    502: { description: 'HubSpot failed or could not be reached (error.code hubspot_unavailable)', content: json(errorEnvelopeSchema) },
+    200: { description: 'Properties', content: jsonContent(okEnvelope(hubspotPropertiesSchema)) },
+    502: { description: 'HubSpot failed or could not be reached (error.code hubspot_unavailable)', content: jsonContent(errorEnvelopeSchema) },
   },
 });
 
@@ -69,8 +67,8 @@ export const startHubspotImportRoute = defineRoute('bearer', {
     'or LinkedIn URL (then merged, never duplicated), or by the HubSpot id an earlier import kept in custom_fields.hubspot_id. ' +
     'Unmapped properties are ignored. Answers 202 at once with the job; poll the status endpoint (or GET /api/jobs/{id}). ' +
     'The body is optional: without one, everything is imported with the default mapping.',
-  request: { body: { required: false, content: json(hubspotImportBody) } },
-  responses: { 202: { description: 'The queued job', content: json(okEnvelope(jobSchema)) } },
+  request: { body: { required: false, content: jsonContent(hubspotImportBody) } },
+  responses: { 202: { description: 'The queued job', content: jsonContent(okEnvelope(jobSchema)) } },
 });
 
 export const hubspotImportStatusRoute = defineRoute('bearer', {
@@ -80,5 +78,5 @@ export const hubspotImportStatusRoute = defineRoute('bearer', {
   summary: 'HubSpot import status',
   description: 'The import job with its progress (processed, created, merged, skipped, failed). 404 for any other job.',
   request: { params: idParam },
-  responses: { 200: { description: 'The job', content: json(okEnvelope(jobSchema)) } },
+  responses: { 200: { description: 'The job', content: jsonContent(okEnvelope(jobSchema)) } },
 });

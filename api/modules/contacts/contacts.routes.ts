@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { bulkUpdateContactsBody, contactListQuery, contactSchema, createContactBody, deleteContactsBody, updateContactBody } from './contact.schemas.js';
 import { deletionNote } from '../../openapi/selection.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const contactResponse = (description: string) => ({ description, content: json(okEnvelope(contactSchema)) });
+const contactResponse = (description: string) => ({ description, content: jsonContent(okEnvelope(contactSchema)) });
 
 export const listContactsRoute = defineRoute('bearer', {
   method: 'get',
@@ -17,7 +16,7 @@ export const listContactsRoute = defineRoute('bearer', {
     'search_value matches (case-insensitively) the name, email, phone number or designation. start_date/end_date filter on created_at; ' +
     'date-only values are whole UTC days, both ends inclusive. All filters combine with AND.',
   request: { query: contactListQuery },
-  responses: { 200: { description: 'A page of contacts, each with its company_name', content: json(listEnvelope(contactSchema)) } },
+  responses: { 200: { description: 'A page of contacts, each with its company_name', content: jsonContent(listEnvelope(contactSchema)) } },
 });
 
 export const viewContactRoute = defineRoute('bearer', {
@@ -35,7 +34,7 @@ export const addContactRoute = defineRoute('bearer', {
   tags: ['Contacts'],
   summary: 'Create a contact',
   description: "company_id, lead_id, status and tag ids must be the organization's (422 otherwise).",
-  request: { body: { required: true, content: json(createContactBody) } },
+  request: { body: { required: true, content: jsonContent(createContactBody) } },
   responses: { 201: contactResponse('The new contact') },
 });
 
@@ -45,7 +44,7 @@ export const updateContactRoute = defineRoute('bearer', {
   tags: ['Contacts'],
   summary: 'Update a contact',
   description: 'Accepts any contact field, validated as on create; tags are replaced.',
-  request: { params: idParam, body: { required: true, content: json(updateContactBody) } },
+  request: { params: idParam, body: { required: true, content: jsonContent(updateContactBody) } },
   responses: { 200: contactResponse('The updated contact') },
 });
 
@@ -58,9 +57,9 @@ export const bulkUpdateContactsRoute = defineRoute('bearer', {
     'Sets company_id, lead_score and/or tags (replacing each contact’s tags) on the contacts in `contact_ids`, or with `select_all: true` ' +
     'on every contact matching `filters` (the query parameters of GET /api/contact/list), in one statement. Ids of other organizations ' +
     "are not changed; 404 when none of contact_ids is one of the organization's contacts.",
-  request: { body: { required: true, content: json(bulkUpdateContactsBody) } },
+  request: { body: { required: true, content: jsonContent(bulkUpdateContactsBody) } },
   responses: {
-    200: { description: 'How many contacts were changed', content: json(okEnvelope(z.object({ updated: z.number().int() }))) },
+    200: { description: 'How many contacts were changed', content: jsonContent(okEnvelope(z.object({ updated: z.number().int() }))) },
   },
 });
 
@@ -70,8 +69,8 @@ export const deleteContactsRoute = defineRoute('bearer', {
   tags: ['Contacts'],
   summary: 'Delete contacts',
   description: deletionNote('contact', 'contacts', '/api/contact/list'),
-  request: { params: idParam, body: { required: false, content: json(deleteContactsBody) } },
+  request: { params: idParam, body: { required: false, content: jsonContent(deleteContactsBody) } },
   responses: {
-    200: { description: 'How many contacts were deleted', content: json(okEnvelope(z.object({ deleted: z.number().int() }))) },
+    200: { description: 'How many contacts were deleted', content: jsonContent(okEnvelope(z.object({ deleted: z.number().int() }))) },
   },
 });

@@ -8,11 +8,10 @@ import {
   TOP_ACCOUNTS_MAX,
   TOP_ASSIGNEES,
 } from '../../../domain/analytics/dashboard.service.js';
-import { okEnvelope } from '../../openapi/envelopes.js';
+import { jsonContent, okEnvelope } from '../../openapi/envelopes.js';
 import { dateBound, limitParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const count = z.number().int();
 const amount = z.number().openapi({ description: 'Sum of deal values' });
 
@@ -153,7 +152,7 @@ export const overviewRoute = defineRoute('bearer', {
   summary: 'Overview statistics',
   description: 'Totals for the period: start_date/end_date filter on created_at (no range: all time).',
   request: { query: dateRangeQuery },
-  responses: { 200: { description: 'Overview figures', content: json(okEnvelope(overviewSchema)) } },
+  responses: { 200: { description: 'Overview figures', content: jsonContent(okEnvelope(overviewSchema)) } },
 });
 
 export const statsRoute = defineRoute('bearer', {
@@ -165,7 +164,7 @@ export const statsRoute = defineRoute('bearer', {
     'Leads and deals created per day or week, the pipeline summary and the top assignees. start_date/end_date filter on created_at; ' +
     `the range may span at most ${MAX_SERIES_DAYS} days.`,
   request: { query: dateRangeQuery },
-  responses: { 200: { description: 'CRM statistics', content: json(okEnvelope(statsSchema)) } },
+  responses: { 200: { description: 'CRM statistics', content: jsonContent(okEnvelope(statsSchema)) } },
 });
 
 export const leadAgingRoute = defineRoute('bearer', {
@@ -174,7 +173,7 @@ export const leadAgingRoute = defineRoute('bearer', {
   tags: ['Dashboards'],
   summary: 'Lead aging analysis',
   description: 'Every lead of the organization, by days since creation and since its last activity, overall and per status.',
-  responses: { 200: { description: 'Aging buckets', content: json(okEnvelope(leadAgingSchema)) } },
+  responses: { 200: { description: 'Aging buckets', content: jsonContent(okEnvelope(leadAgingSchema)) } },
 });
 
 export const topAccountsRoute = defineRoute('bearer', {
@@ -189,5 +188,5 @@ export const topAccountsRoute = defineRoute('bearer', {
       limit: limitParam(TOP_ACCOUNTS_MAX, TOP_ACCOUNTS_DEFAULT).openapi({ example: 10 }),
     }),
   },
-  responses: { 200: { description: 'The top companies, best first', content: json(okEnvelope(z.array(topAccountSchema))) } },
+  responses: { 200: { description: 'The top companies, best first', content: jsonContent(okEnvelope(z.array(topAccountSchema))) } },
 });

@@ -1,12 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import { JOB_SORTABLE_FIELDS } from '../../../domain/jobs/job.service.js';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes } from '../../openapi/uploads.js';
 import { createExportBody, exportJobSchema } from './export.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export const createExportRoute = defineRoute('bearer', {
   method: 'post',
@@ -23,8 +21,8 @@ export const createExportRoute = defineRoute('bearer', {
     '(leads with status_text, priority_text and lead_source_text; tags as names), lead custom_fields as one ' +
     '`custom.<key>` column per key, objects as JSON; text starting with = + - @ (or a tab or carriage return) is ' +
     'prefixed with \' so spreadsheets show it rather than run it. The rows are those matching when the export begins.',
-  request: { body: { required: true, content: json(createExportBody) } },
-  responses: { 202: { description: 'The export job, queued', content: json(okEnvelope(exportJobSchema)) } },
+  request: { body: { required: true, content: jsonContent(createExportBody) } },
+  responses: { 202: { description: 'The export job, queued', content: jsonContent(okEnvelope(exportJobSchema)) } },
 });
 
 export const listExportsRoute = defineRoute('bearer', {
@@ -34,7 +32,7 @@ export const listExportsRoute = defineRoute('bearer', {
   summary: 'List exports',
   description: 'The organization\'s export jobs, newest first by default. search_value matches the workflow id; start_date/end_date filter on created_at.',
   request: { query: listQuery(JOB_SORTABLE_FIELDS) },
-  responses: { 200: { description: 'A page of export jobs', content: json(listEnvelope(exportJobSchema)) } },
+  responses: { 200: { description: 'A page of export jobs', content: jsonContent(listEnvelope(exportJobSchema)) } },
 });
 
 export const downloadExportRoute = defineRoute('bearer', {
@@ -46,6 +44,6 @@ export const downloadExportRoute = defineRoute('bearer', {
   request: { params: idParam },
   responses: {
     200: { description: 'The CSV file', content: { 'text/csv': { schema: fileBytes } } },
-    409: { description: 'The export has not completed (error code export_not_ready)', content: json(errorEnvelopeSchema) },
+    409: { description: 'The export has not completed (error code export_not_ready)', content: jsonContent(errorEnvelopeSchema) },
   },
 });

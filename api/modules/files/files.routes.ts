@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { ATTACHMENT_SORTABLE_FIELDS, ATTACHMENT_SUBJECTS, FILE_PROVIDERS } from '../../../domain/crm/file-attachment.service.js';
 import { DOCUMENT_TYPES } from '../../../domain/platform/file-storage.js';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 const storedFileSchema = z
   .object({
@@ -42,7 +41,7 @@ export const uploadFileRoute = defineRoute('bearer', {
     'Attach it to a record with POST /api/file/attach (provider "lio", file.id = this id).',
   request: { body: { required: true, content: { 'multipart/form-data': { schema: z.object({ file: uploadedFile }) } } } },
   responses: {
-    201: { description: 'The stored file', content: json(okEnvelope(storedFileSchema)) },
+    201: { description: 'The stored file', content: jsonContent(okEnvelope(storedFileSchema)) },
     413: { description: 'The file is larger than the limit' },
   },
 });
@@ -82,8 +81,8 @@ export const attachFileRoute = defineRoute('bearer', {
   path: '/api/file/attach',
   tags: ['Files'],
   summary: 'Attach a cloud file (or an uploaded one) to a lead, contact, company or deal',
-  request: { body: { required: true, content: json(attachFileBody) } },
-  responses: { 201: { description: 'The attachment', content: json(okEnvelope(attachmentSchema)) } },
+  request: { body: { required: true, content: jsonContent(attachFileBody) } },
+  responses: { 201: { description: 'The attachment', content: jsonContent(okEnvelope(attachmentSchema)) } },
 });
 
 export const listFilesQuery = listQuery(ATTACHMENT_SORTABLE_FIELDS).extend({
@@ -99,5 +98,5 @@ export const listFilesRoute = defineRoute('bearer', {
   tags: ['Files'],
   summary: 'List the files attached to a record',
   request: { query: listFilesQuery },
-  responses: { 200: { description: 'Attachments, newest first by default', content: json(listEnvelope(attachmentSchema)) } },
+  responses: { 200: { description: 'Attachments, newest first by default', content: jsonContent(listEnvelope(attachmentSchema)) } },
 });

@@ -2,13 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { JOB_SORTABLE_FIELDS, JOB_STATUSES } from '../../../domain/jobs/job.service.js';
 import { IMPORT_COLUMN_GUIDE, IMPORT_DUPLICATE_POLICIES } from '../../../domain/jobs/lead-import.js';
 import { IMPORT_JOB_TYPES } from '../../../domain/jobs/lead-import.service.js';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { csvOf, idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes } from '../../openapi/uploads.js';
 import { jobSchema } from '../jobs/job.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export const importJobSchema = jobSchema
   .extend({
@@ -66,13 +65,13 @@ export const importLeadsRoute = defineRoute('bearer', {
     },
   },
   responses: {
-    202: { description: 'The import job, queued', content: json(okEnvelope(importJobSchema)) },
-    413: { description: 'The file is larger than IMPORT_MAX_BYTES', content: json(errorEnvelopeSchema) },
+    202: { description: 'The import job, queued', content: jsonContent(okEnvelope(importJobSchema)) },
+    413: { description: 'The file is larger than IMPORT_MAX_BYTES', content: jsonContent(errorEnvelopeSchema) },
     422: {
       description:
         'Empty file, not a CSV or XLSX (error.code unsupported_file_type; also a damaged workbook), a CSV whose first row names ' +
         'no lead field (no_header_row), or an invalid `duplicates`',
-      content: json(errorEnvelopeSchema),
+      content: jsonContent(errorEnvelopeSchema),
     },
   },
 });
@@ -91,7 +90,7 @@ export const listImportJobsRoute = defineRoute('bearer', {
       status: csvOf(JOB_STATUSES).optional(),
     }),
   },
-  responses: { 200: { description: 'A page of import jobs', content: json(listEnvelope(importJobSchema)) } },
+  responses: { 200: { description: 'A page of import jobs', content: jsonContent(listEnvelope(importJobSchema)) } },
 });
 
 export const importErrorsRoute = defineRoute('bearer', {

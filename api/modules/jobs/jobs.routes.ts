@@ -1,11 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { JOB_CONTROL_ACTIONS, JOB_SORTABLE_FIELDS, JOB_STATUSES, JOB_TYPES, type JobControlAction } from '../../../domain/jobs/job.service.js';
-import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { csvOf, idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from './job.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export const listJobsRoute = defineRoute('bearer', {
   method: 'get',
@@ -18,7 +16,7 @@ export const listJobsRoute = defineRoute('bearer', {
   request: {
     query: listQuery(JOB_SORTABLE_FIELDS).extend({ type: csvOf(JOB_TYPES).optional(), status: csvOf(JOB_STATUSES).optional() }),
   },
-  responses: { 200: { description: 'A page of jobs', content: json(listEnvelope(jobSchema)) } },
+  responses: { 200: { description: 'A page of jobs', content: jsonContent(listEnvelope(jobSchema)) } },
 });
 
 export const viewJobRoute = defineRoute('bearer', {
@@ -27,7 +25,7 @@ export const viewJobRoute = defineRoute('bearer', {
   tags: ['Jobs'],
   summary: 'Get one job',
   request: { params: idParam },
-  responses: { 200: { description: 'The job', content: json(okEnvelope(jobSchema)) } },
+  responses: { 200: { description: 'The job', content: jsonContent(okEnvelope(jobSchema)) } },
 });
 
 const ACTION_NOTES: Record<JobControlAction, string> = {
@@ -45,7 +43,7 @@ function controlRoute(action: JobControlAction) {
     description: `${ACTION_NOTES[action]} Answers at once with the job as it is; poll GET /api/jobs/{id} to see the change. 409 when the job is in a state the action does not apply to.`,
     request: { params: idParam },
     responses: {
-      202: { description: 'Requested', content: json(okEnvelope(jobSchema)) },
+      202: { description: 'Requested', content: jsonContent(okEnvelope(jobSchema)) },
       409: errorResponse('The job is in a state the action does not apply to (error.code job_state)'),
     },
   });

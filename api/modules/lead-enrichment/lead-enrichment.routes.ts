@@ -1,5 +1,4 @@
-import { z } from '@hono/zod-openapi';
-import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { jobSchema } from '../jobs/job.schemas.js';
@@ -15,8 +14,7 @@ import {
   linkedinLeadsQuery,
 } from './lead-enrichment.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const jobResponse = (description: string) => ({ description, content: json(okEnvelope(jobSchema)) });
+const jobResponse = (description: string) => ({ description, content: jsonContent(okEnvelope(jobSchema)) });
 const noCreditsResponse = errorResponse('The organization has no enrichment credits left (error.code no_enrichment_credits)');
 const providerFailedResponse = errorResponse('An enrichment provider refused the request or its address is not an allowed destination');
 
@@ -38,9 +36,9 @@ export const enrichLeadRoute = defineRoute('bearer', {
     'budget (ENRICHMENT_SYNC_BUDGET_MS, 3 s) the answer is 200 with the enriched lead; otherwise an enrichment job finishes the work ' +
     `and the answer is 202 with the job (poll GET /api/lead-enrichment/job/{jobId}). ${PRECEDENCE} ` +
     'The result is kept in ai_information.enrichment (written by the system only).',
-  request: { body: { required: true, content: json(enrichLeadBody) } },
+  request: { body: { required: true, content: jsonContent(enrichLeadBody) } },
   responses: {
-    200: { description: 'The enriched lead', content: json(okEnvelope(enrichedLeadSchema)) },
+    200: { description: 'The enriched lead', content: jsonContent(okEnvelope(enrichedLeadSchema)) },
     202: jobResponse('The providers did not answer in time: a job enriches the lead'),
     403: noCreditsResponse,
     502: providerFailedResponse,
@@ -56,7 +54,7 @@ export const bulkEnrichRoute = defineRoute('bearer', {
     `Up to ${BULK_ENRICH_MAX_LEADS.toLocaleString('en')} leads, each matched to an existing lead (email, LinkedIn URL) or created, then enriched by a ` +
     'job in batches. Progress: total, processed, created (= enriched), skipped (nothing found, or the same person twice), failed ' +
     `(reasons in the job's row errors). ${PRECEDENCE}`,
-  request: { body: { required: true, content: json(bulkEnrichBody) } },
+  request: { body: { required: true, content: jsonContent(bulkEnrichBody) } },
   responses: { 202: jobResponse('The enrichment job, queued'), 403: noCreditsResponse },
 });
 
@@ -79,7 +77,7 @@ export const recentLinkedinLeadsRoute = defineRoute('bearer', {
     'Leads captured from LinkedIn URLs (every lead with a linkedin_url), each with its enrichment; sorted by order_by / order_in ' +
     '(default id DESC: newest first), search in name, email, company or URL, start_date / end_date on created_at.',
   request: { query: linkedinLeadsQuery },
-  responses: { 200: { description: 'A page of LinkedIn leads', content: json(listEnvelope(linkedinLeadSchema)) } },
+  responses: { 200: { description: 'A page of LinkedIn leads', content: jsonContent(listEnvelope(linkedinLeadSchema)) } },
 });
 
 export const viewLinkedinLeadRoute = defineRoute('bearer', {
@@ -89,7 +87,7 @@ export const viewLinkedinLeadRoute = defineRoute('bearer', {
   summary: 'One LinkedIn lead',
   description: 'A lead with a linkedin_url, with its enrichment; 404 for a lead without one.',
   request: { params: idParam },
-  responses: { 200: { description: 'The LinkedIn lead', content: json(okEnvelope(linkedinLeadSchema)) } },
+  responses: { 200: { description: 'The LinkedIn lead', content: jsonContent(okEnvelope(linkedinLeadSchema)) } },
 });
 
 export const enrichCompanyRoute = defineRoute('bearer', {
@@ -101,9 +99,9 @@ export const enrichCompanyRoute = defineRoute('bearer', {
     "Fills the company's empty firmographics (industry_type, employee_size, website, city, country, summary, company_logo), looked up " +
     'by its website\'s domain, else its name. 200 with the company when the providers answer within the time budget, else 202 with an ' +
     `enrichment job. ${PRECEDENCE}`,
-  request: { body: { required: true, content: json(enrichCompanyBody) } },
+  request: { body: { required: true, content: jsonContent(enrichCompanyBody) } },
   responses: {
-    200: { description: 'The enriched company', content: json(okEnvelope(enrichedCompanySchema)) },
+    200: { description: 'The enriched company', content: jsonContent(okEnvelope(enrichedCompanySchema)) },
     202: jobResponse('The providers did not answer in time: a job enriches the company'),
     403: noCreditsResponse,
     502: providerFailedResponse,

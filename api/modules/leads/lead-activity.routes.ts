@@ -6,12 +6,11 @@ import {
   NOTE_SORTABLE_FIELDS,
 } from '../../../domain/leads/lead-activity.service.js';
 import { DOCUMENT_TYPES } from '../../../domain/platform/file-storage.js';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { boundedInt, boundedIntParam, dateOrDateTime, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const leadIdQuery = recordIdParam.openapi({ description: 'The lead' });
 const leadIdField = recordId.openapi({ description: 'The lead' });
 
@@ -32,7 +31,7 @@ export const listNotesRoute = defineRoute('bearer', {
   tags: ['Lead activity'],
   summary: "List a lead's notes (search over title and note)",
   request: { query: listQuery(NOTE_SORTABLE_FIELDS).extend({ lead_id: leadIdQuery }) },
-  responses: { 200: { description: 'A page of notes', content: json(listEnvelope(noteSchema)) } },
+  responses: { 200: { description: 'A page of notes', content: jsonContent(listEnvelope(noteSchema)) } },
 });
 
 export const addNoteBody = z
@@ -44,8 +43,8 @@ export const addNoteRoute = defineRoute('bearer', {
   path: '/api/lead/note/add',
   tags: ['Lead activity'],
   summary: "Add a note (sets the lead's last_activity_at)",
-  request: { body: { required: true, content: json(addNoteBody) } },
-  responses: { 201: { description: 'The new note', content: json(okEnvelope(noteSchema)) } },
+  request: { body: { required: true, content: jsonContent(addNoteBody) } },
+  responses: { 201: { description: 'The new note', content: jsonContent(okEnvelope(noteSchema)) } },
 });
 
 const followUpStatusDescription = `Follow-up status: ${Object.entries(FOLLOW_UP_STATUSES)
@@ -78,7 +77,7 @@ export const listFollowUpsRoute = defineRoute('bearer', {
       status: boundedIntParam(1, 6).optional().openapi({ description: followUpStatusDescription }),
     }),
   },
-  responses: { 200: { description: 'A page of follow-ups', content: json(listEnvelope(followUpSchema)) } },
+  responses: { 200: { description: 'A page of follow-ups', content: jsonContent(listEnvelope(followUpSchema)) } },
 });
 
 export const addFollowUpBody = z
@@ -98,8 +97,8 @@ export const addFollowUpRoute = defineRoute('bearer', {
   path: '/api/lead/follow-up/add',
   tags: ['Lead activity'],
   summary: 'Create a follow-up',
-  request: { body: { required: true, content: json(addFollowUpBody) } },
-  responses: { 201: { description: 'The new follow-up', content: json(okEnvelope(followUpSchema)) } },
+  request: { body: { required: true, content: jsonContent(addFollowUpBody) } },
+  responses: { 201: { description: 'The new follow-up', content: jsonContent(okEnvelope(followUpSchema)) } },
 });
 
 export const documentSchema = z
@@ -123,7 +122,7 @@ export const listDocumentsRoute = defineRoute('bearer', {
   tags: ['Lead activity'],
   summary: "List a lead's documents (search over file name, type and description)",
   request: { query: listQuery(DOCUMENT_SORTABLE_FIELDS).extend({ lead_id: leadIdQuery }) },
-  responses: { 200: { description: 'A page of documents', content: json(listEnvelope(documentSchema)) } },
+  responses: { 200: { description: 'A page of documents', content: jsonContent(listEnvelope(documentSchema)) } },
 });
 
 export const addDocumentForm = z.object({
@@ -143,9 +142,9 @@ export const addDocumentRoute = defineRoute('bearer', {
     '(Office formats by their container plus the file extension); at most UPLOAD_MAX_BYTES (10 MB by default).',
   request: { body: { required: true, content: { 'multipart/form-data': { schema: addDocumentForm } } } },
   responses: {
-    201: { description: 'The attached document', content: json(okEnvelope(documentSchema)) },
-    413: { description: 'The file is larger than the limit', content: json(errorEnvelopeSchema) },
-    422: { description: 'Empty file or not an accepted document type (error.code unsupported_file_type)', content: json(errorEnvelopeSchema) },
+    201: { description: 'The attached document', content: jsonContent(okEnvelope(documentSchema)) },
+    413: { description: 'The file is larger than the limit', content: jsonContent(errorEnvelopeSchema) },
+    422: { description: 'Empty file or not an accepted document type (error.code unsupported_file_type)', content: jsonContent(errorEnvelopeSchema) },
   },
 });
 

@@ -1,14 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { IMAGE_TYPES } from '../../../domain/platform/file-storage.js';
-import { errorEnvelopeSchema, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorEnvelopeSchema, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idList, idParam, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
 import { createLeadBody, jsonObject, leadListQuery, leadSchema, updateLeadBody } from './lead.schemas.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const leadResponse = (description: string) => ({ description, content: json(okEnvelope(leadSchema)) });
-const duplicateResponse = { description: 'Another lead of the organization has this email or LinkedIn URL (error.code duplicate_lead)', content: json(errorEnvelopeSchema) };
+const leadResponse = (description: string) => ({ description, content: jsonContent(okEnvelope(leadSchema)) });
+const duplicateResponse = { description: 'Another lead of the organization has this email or LinkedIn URL (error.code duplicate_lead)', content: jsonContent(errorEnvelopeSchema) };
 
 export const listLeadsRoute = defineRoute('bearer', {
   method: 'get',
@@ -19,7 +18,7 @@ export const listLeadsRoute = defineRoute('bearer', {
     'search_value matches (case-insensitively) the full name, email, company or phone number. start_date/end_date and created_from/created_to ' +
     'filter on created_at; date-only values are whole UTC days, both ends inclusive. All filters combine with AND.',
   request: { query: leadListQuery },
-  responses: { 200: { description: 'A page of leads', content: json(listEnvelope(leadSchema)) } },
+  responses: { 200: { description: 'A page of leads', content: jsonContent(listEnvelope(leadSchema)) } },
 });
 
 export const addLeadRoute = defineRoute('bearer', {
@@ -27,7 +26,7 @@ export const addLeadRoute = defineRoute('bearer', {
   path: '/api/lead/add',
   tags: ['Leads'],
   summary: 'Create a lead',
-  request: { body: { required: true, content: json(createLeadBody) } },
+  request: { body: { required: true, content: jsonContent(createLeadBody) } },
   responses: { 201: leadResponse('The new lead; its score follows shortly'), 409: duplicateResponse },
 });
 
@@ -46,7 +45,7 @@ export const updateLeadRoute = defineRoute('bearer', {
   tags: ['Leads'],
   summary: 'Update a lead',
   description: 'Accepts any creatable field; tags are replaced, custom_fields and ai_information are merged into the existing values.',
-  request: { params: idParam, body: { required: true, content: json(updateLeadBody) } },
+  request: { params: idParam, body: { required: true, content: jsonContent(updateLeadBody) } },
   responses: { 200: leadResponse('The updated lead; it is re-scored shortly'), 409: duplicateResponse },
 });
 
@@ -58,9 +57,9 @@ export const deleteLeadsRoute = defineRoute('bearer', {
   tags: ['Leads'],
   summary: 'Delete leads with their notes, follow-ups and documents',
   description: "Ids of other organizations are ignored; 404 when none of the ids is one of the organization's leads.",
-  request: { body: { required: true, content: json(deleteLeadsBody) } },
+  request: { body: { required: true, content: jsonContent(deleteLeadsBody) } },
   responses: {
-    200: { description: 'How many leads were deleted', content: json(okEnvelope(z.object({ deleted: z.number().int() }))) },
+    200: { description: 'How many leads were deleted', content: jsonContent(okEnvelope(z.object({ deleted: z.number().int() }))) },
   },
 });
 
@@ -76,7 +75,7 @@ export const updateCustomFieldsRoute = defineRoute('bearer', {
   path: '/api/lead/update-custom-fields',
   tags: ['Leads'],
   summary: 'Update custom field values',
-  request: { body: { required: true, content: json(updateCustomFieldsBody) } },
+  request: { body: { required: true, content: jsonContent(updateCustomFieldsBody) } },
   responses: { 200: leadResponse('The updated lead') },
 });
 
@@ -94,8 +93,8 @@ export const uploadProfileImageRoute = defineRoute('bearer', {
   },
   responses: {
     200: leadResponse('The lead with its new profile_image'),
-    413: { description: 'The image is larger than the limit', content: json(errorEnvelopeSchema) },
-    422: { description: 'Empty file or not a JPEG, PNG, GIF or WebP image (error.code unsupported_file_type)', content: json(errorEnvelopeSchema) },
+    413: { description: 'The image is larger than the limit', content: jsonContent(errorEnvelopeSchema) },
+    422: { description: 'Empty file or not a JPEG, PNG, GIF or WebP image (error.code unsupported_file_type)', content: jsonContent(errorEnvelopeSchema) },
   },
 });
 

@@ -1,10 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { NOTIFICATION_SORTABLE_FIELDS, NOTIFICATION_TYPE_IDS, NOTIFICATION_TYPES } from '../../../domain/notifications/notification.service.js';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { booleanQuery, csvIds, idList, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 const TYPES_NOTE = Object.entries(NOTIFICATION_TYPES)
   .map(([name, id]) => `${id} ${name}`)
@@ -46,7 +45,7 @@ export const listNotificationsRoute = defineRoute('bearer', {
   responses: {
     200: {
       description: 'A page of notifications, newest first by default',
-      content: json(listEnvelope(notificationSchema).extend({ unread: z.number().int() })),
+      content: jsonContent(listEnvelope(notificationSchema).extend({ unread: z.number().int() })),
     },
   },
 });
@@ -65,6 +64,6 @@ export const markReadRoute = defineRoute('bearer', {
   tags: ['Notifications'],
   summary: 'Mark notifications read',
   description: 'Either `ids` or `all: true` (422 for both or neither). Answers how many unread notifications became read.',
-  request: { body: { required: true, content: json(markReadBody) } },
-  responses: { 200: { description: 'Marked', content: json(okEnvelope(z.object({ updated: z.number().int() }))) } },
+  request: { body: { required: true, content: jsonContent(markReadBody) } },
+  responses: { 200: { description: 'Marked', content: jsonContent(okEnvelope(z.object({ updated: z.number().int() }))) } },
 });
