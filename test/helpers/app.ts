@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../domain/platform/config.js';
 import { createDatabase, type Database } from '../../domain/platform/db.js';
 import { createLogger } from '../../domain/platform/logger.js';
 import { createServices } from '../../services/services.js';
+import { checkResponsesAgainstSchemas } from './response-schemas.js';
 
 export interface TestApp {
   app: App;
@@ -51,6 +52,7 @@ export function createTestApp(configOverrides: Partial<Record<keyof Config, stri
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const deps: AppDeps = { config, database, logger: createLogger('silent'), services: createServices(config) };
   const app = createApp(deps);
+  checkResponsesAgainstSchemas(app);
   return {
     app,
     deps,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute } from '../../openapi/route.js';
-import { messageEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, messageEnvelope } from '../../openapi/envelopes.js';
 
 export const loginBody = z
   .object({
@@ -34,9 +34,9 @@ export const loginRoute = defineRoute('public', {
   request: { body: { required: true, content: { 'application/json': { schema: loginBody } } } },
   responses: {
     200: { description: 'Token valid for 30 days', content: { 'application/json': { schema: loginResponse } } },
-    401: { description: 'Invalid credentials' },
-    403: { description: 'Account inactive or no organization assigned' },
-    404: { description: 'No LIO account exists for this email' },
+    401: errorResponse('Invalid credentials'),
+    403: errorResponse('Account inactive or no organization assigned'),
+    404: errorResponse('No LIO account exists for this email'),
   },
 });
 

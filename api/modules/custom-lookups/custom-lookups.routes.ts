@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { booleanQuery, idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 
@@ -79,7 +79,7 @@ export const addLookupRoute = defineRoute('bearer', {
   request: { body: { required: true, content: { 'application/json': { schema: addLookupBody } } } },
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: okEnvelope(lookupSchema) } } },
-    409: { description: 'A lookup with this name already exists for the module and type' },
+    409: errorResponse('A lookup with this name already exists for the module and type'),
   },
 });
 
@@ -91,6 +91,6 @@ export const updateLookupRoute = defineRoute('bearer', {
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updateLookupBody } } } },
   responses: {
     200: { description: 'Updated', content: { 'application/json': { schema: okEnvelope(lookupSchema) } } },
-    409: { description: 'A lookup with this name already exists for the module and type' },
+    409: errorResponse('A lookup with this name already exists for the module and type'),
   },
 });

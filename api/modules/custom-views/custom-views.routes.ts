@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { VIEW_VISIBILITIES } from '../../../domain/crm/custom-view.service.js';
-import { listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { moduleName } from '../custom-lookups/custom-lookups.routes.js';
@@ -37,7 +37,7 @@ const viewSchema = z
   })
   .openapi('CustomView');
 
-const forbidden = { description: 'You can see the view but only its owner or an Admin may change it' };
+const forbidden = errorResponse('You can see the view but only its owner or an Admin may change it');
 
 export const listViewsRoute = defineRoute('bearer', {
   method: 'get',

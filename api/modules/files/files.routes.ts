@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ATTACHMENT_SORTABLE_FIELDS, ATTACHMENT_SUBJECTS, FILE_PROVIDERS } from '../../../domain/crm/file-attachment.service.js';
 import { DOCUMENT_TYPES } from '../../../domain/platform/file-storage.js';
-import { jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, jsonContent, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idParam, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { fileBytes, uploadedFile } from '../../openapi/uploads.js';
@@ -42,7 +42,7 @@ export const uploadFileRoute = defineRoute('bearer', {
   request: { body: { required: true, content: { 'multipart/form-data': { schema: z.object({ file: uploadedFile }) } } } },
   responses: {
     201: { description: 'The stored file', content: jsonContent(okEnvelope(storedFileSchema)) },
-    413: { description: 'The file is larger than the limit' },
+    413: errorResponse('The file is larger than the limit'),
   },
 });
 

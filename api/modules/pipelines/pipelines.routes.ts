@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_AMOUNT } from '../../../domain/crm/pipeline.service.js';
-import { listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { errorResponse, listEnvelope, okEnvelope } from '../../openapi/envelopes.js';
 import { idList, idParam, listQuery, recordId } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { hexColor } from '../custom-lookups/custom-lookups.routes.js';
@@ -120,8 +120,8 @@ export const updatePipelineRoute = defineRoute('bearer', {
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: updatePipelineBody } } } },
   responses: {
     200: { description: 'Updated', content: { 'application/json': { schema: okEnvelope(pipelineSchema) } } },
-    409: { description: 'A stage to remove still has deals' },
-    422: { description: 'Invalid values, or a protected stage changed or removed (error.code "protected_stage")' },
+    409: errorResponse('A stage to remove still has deals'),
+    422: errorResponse('Invalid values, or a protected stage changed or removed (error.code "protected_stage")'),
   },
 });
 
@@ -133,7 +133,7 @@ export const deletePipelinesRoute = defineRoute('bearer', {
   request: { body: { required: true, content: { 'application/json': { schema: z.object({ ids: idList }) } } } },
   responses: {
     200: { description: 'Deleted', content: { 'application/json': { schema: okEnvelope(z.object({ deleted: z.number().int() })) } } },
-    409: { description: 'A pipeline still has deals (error.pipeline_ids names them); nothing is deleted' },
+    409: errorResponse('A pipeline still has deals (error.pipeline_ids names them); nothing is deleted'),
   },
 });
 
