@@ -7,8 +7,10 @@ import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import { ApiError } from '../platform/errors.js';
+import { transaction } from '../platform/transaction.js';
 import { loadLeadLabels } from '../crm/lead-lookups.js';
 import { dateRangeConditions, dateRangeFilter, type DateBound } from '../platform/list-query.js';
+import type { Database } from '../platform/db.js';
 
 export interface DateRange {
   start_date?: DateBound;
@@ -64,21 +66,8 @@ function createdWithin(column: string, range: DateRange): Prisma.Sql {
  * a dashboard's queries run concurrently: one shared snapshot would mean one
  * connection and its queries in sequence, measured 30% slower.
  */
-async function aggregate<Row extends pg.QueryResultRow>(pool: pg.Pool, sql: Prisma.Sql): Promise<Row[]> {
-  const db = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await db.query('BEGIN READ ONLY; SET LOCAL jit = off');
-    const { rows } = await db.query<Row>(sql.text, sql.values);
-    await db.query('COMMIT');
-    return rows;
-  } catch (err) {
-    // a connection that cannot even roll back is discarded rather than returned to the pool
-    await db.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw err;
-  } finally {
-    db.release(broken);
-  }
+async function aggregate<Row extends pg.QueryResultRow>(db: Database, sql: Prisma.Sql): Promise<Row[]> {
+  return transaction(db.pool, { actorId: null, readOnly: true, settings: { jit: 'off' } }, async (client) => (await client.query<Row>(sql.text, sql.values)).rows);
 }
 
 /** PostgreSQL numeric (sums of Decimal columns) arrives as text; the API answers numbers. */
@@ -118,17 +107,17 @@ function labelled(counts: CodeCount[], labels: Map<number, string>) {
  * (stage is_won / is_lost; every other stage is open), contacts and
  * companies; `total` counts ignore the range.
  */
-export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: DateRange) {
+export async function dashboardOverview(db: Database, scope: OrgScope, range: DateRange) {
   assertOrderedRange(range);
   const org = scope.orgId;
   const [leadGroups, allLeads, deal, contacts, companies, labels] = await Promise.all([
-    leadCells(pool, org, range),
+    leadCells(db, org, range),
     // without a range the period is all time, and its count is the total
-    isBounded(range) ? leadCount(pool, org) : undefined,
-    dealOutcomes(pool, org, range),
-    recordCounts(pool, 'contacts', org, range),
-    recordCounts(pool, 'companies', org, range),
-    loadLeadLabels(pool, org),
+    isBounded(range) ? leadCount(db, org) : undefined,
+    dealOutcomes(db, org, range),
+    recordCounts(db, 'contacts', org, range),
+    recordCounts(db, 'companies', org, range),
+    loadLeadLabels(db.pool, org),
   ]);
   // GROUPING(status, lead_source) is a bit mask of the columns a row is NOT grouped by
   const groups = (mask: number) => leadGroups.filter((g) => g.grouped_by === mask);
@@ -171,9 +160,9 @@ export async function dashboardOverview(pool: pg.Pool, scope: OrgScope, range: D
  * grouping sets over those few cells: grouping sets straight over the leads
  * cannot aggregate in parallel and took twice as long (docs/indexes.md).
  */
-function leadCells(pool: pg.Pool, org: number, range: DateRange) {
+function leadCells(db: Database, org: number, range: DateRange) {
   return aggregate<{ status: number | null; lead_source: number | null; grouped_by: number; count: number; average_score: string | null }>(
-    pool,
+    db,
     Prisma.sql`WITH cells AS (
                  SELECT status, lead_source, count(*) AS n, sum(score) AS score_sum
                    FROM leads WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
@@ -185,15 +174,15 @@ function leadCells(pool: pg.Pool, org: number, range: DateRange) {
   );
 }
 
-async function leadCount(pool: pg.Pool, org: number) {
-  const [row] = await aggregate<{ total: number }>(pool, Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE org_id = ${org}`);
+async function leadCount(db: Database, org: number) {
+  const [row] = await aggregate<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE org_id = ${org}`);
   return row!.total;
 }
 
 /** The period's deals by the outcome of their stage. */
-async function dealOutcomes(pool: pg.Pool, org: number, range: DateRange) {
+async function dealOutcomes(db: Database, org: number, range: DateRange) {
   const [row] = await aggregate<{ count: number; open_count: number; open_value: string; won_count: number; won_value: string; lost_count: number }>(
-    pool,
+    db,
     Prisma.sql`SELECT count(*)::int AS count,
                       count(*) FILTER (WHERE NOT s.is_won AND NOT s.is_lost)::int AS open_count,
                       coalesce(sum(d.value) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), 0)::text AS open_value,
@@ -207,9 +196,9 @@ async function dealOutcomes(pool: pg.Pool, org: number, range: DateRange) {
 }
 
 /** All rows of an organization's table, and those created in the range. */
-async function recordCounts(pool: pg.Pool, table: 'contacts' | 'companies', org: number, range: DateRange) {
+async function recordCounts(db: Database, table: 'contacts' | 'companies', org: number, range: DateRange) {
   const [row] = await aggregate<{ total: number; new_in_period: number }>(
-    pool,
+    db,
     Prisma.sql`SELECT count(*)::int AS total, count(*) FILTER (WHERE ${createdWithin('created_at', range)})::int AS new_in_period
                  FROM ${Prisma.raw(table)} WHERE org_id = ${org}`,
   );
@@ -247,10 +236,10 @@ const daysSpanned = (range: Required<DateRange>) => {
  * GROUP BY on the truncated timestamp cannot aggregate in parallel and took
  * twice as long.
  */
-function createdSeries(pool: pg.Pool, table: 'leads' | 'deals', org: number, range: Required<DateRange>, unit: SeriesGranularity) {
+function createdSeries(db: Database, table: 'leads' | 'deals', org: number, range: Required<DateRange>, unit: SeriesGranularity) {
   const step = Prisma.sql`('1 ' || ${unit}::text)::interval`;
   return aggregate<{ date: string; count: number }>(
-    pool,
+    db,
     Prisma.sql`SELECT to_char(b.bucket, 'YYYY-MM-DD') AS date, c.count
                  FROM generate_series(date_trunc(${unit}::text, ${range.start_date.at}::timestamptz AT TIME ZONE 'UTC'),
                                       date_trunc(${unit}::text, ${range.end_date.at}::timestamptz AT TIME ZONE 'UTC'),
@@ -270,7 +259,7 @@ function createdSeries(pool: pg.Pool, table: 'leads' | 'deals', org: number, ran
  * pipeline summary (deals per stage, value, probability-weighted value) and
  * the top assignees over the given range (all time without one).
  */
-export async function dashboardStats(pool: pg.Pool, scope: OrgScope, range: DateRange, now = new Date()) {
+export async function dashboardStats(db: Database, scope: OrgScope, range: DateRange, now = new Date()) {
   assertOrderedRange(range);
   const series = seriesRange(range, now);
   assertOrderedRange(series);
@@ -279,10 +268,10 @@ export async function dashboardStats(pool: pg.Pool, scope: OrgScope, range: Date
   const granularity: SeriesGranularity = days > DAILY_SERIES_MAX_DAYS ? 'week' : 'day';
   const org = scope.orgId;
   const [leadsCreated, dealsCreated, pipelines, assignees] = await Promise.all([
-    createdSeries(pool, 'leads', org, series, granularity),
-    createdSeries(pool, 'deals', org, series, granularity),
-    pipelineSummary(pool, org, range),
-    topAssignees(pool, org, range),
+    createdSeries(db, 'leads', org, series, granularity),
+    createdSeries(db, 'deals', org, series, granularity),
+    pipelineSummary(db, org, range),
+    topAssignees(db, org, range),
   ]);
   return {
     period: echoRange(range),
@@ -298,9 +287,9 @@ export async function dashboardStats(pool: pg.Pool, scope: OrgScope, range: Date
  * Users by the leads created in the range and assigned to them, then by the
  * won deals (created in the range) of their leads.
  */
-function topAssignees(pool: pg.Pool, org: number, range: DateRange) {
+function topAssignees(db: Database, org: number, range: DateRange) {
   return aggregate<{ user_id: number; name: string; leads_assigned: number; deals_won: number; won_value: string }>(
-    pool,
+    db,
     Prisma.sql`WITH assigned AS (
                  SELECT assigned_to AS user_id, count(*)::int AS leads_assigned
                    FROM leads WHERE org_id = ${org} AND assigned_to IS NOT NULL AND ${createdWithin('created_at', range)}
@@ -326,7 +315,7 @@ function topAssignees(pool: pg.Pool, org: number, range: DateRange) {
 }
 
 /** Every pipeline with every stage (empty ones too), counting the deals created in the range. */
-async function pipelineSummary(pool: pg.Pool, org: number, range: DateRange) {
+async function pipelineSummary(db: Database, org: number, range: DateRange) {
   const rows = await aggregate<{
     pipeline_id: number;
     pipeline_name: string;
@@ -343,7 +332,7 @@ async function pipelineSummary(pool: pg.Pool, org: number, range: DateRange) {
     value: string;
     weighted_value: string;
   }>(
-    pool,
+    db,
     Prisma.sql`SELECT p.id AS pipeline_id, p.name AS pipeline_name,
                       (sum(count(d.id)) OVER w)::int AS pipeline_deal_count,
                       (sum(coalesce(sum(d.value), 0)) OVER w)::text AS pipeline_value,
@@ -399,7 +388,7 @@ async function pipelineSummary(pool: pg.Pool, org: number, range: DateRange) {
  * Leads by whole days since creation and since their last activity
  * (created_at when they have none), overall and per status, as of `now`.
  */
-export async function dashboardLeadAging(pool: pg.Pool, scope: OrgScope, now = new Date()) {
+export async function dashboardLeadAging(db: Database, scope: OrgScope, now = new Date()) {
   // a lead is at least n whole days old when its timestamp is at or before now - n days; comparing with
   // these instants keeps the per-row work to timestamp comparisons
   const cutoffs = AGING_BUCKETS.map((b) => new Date(now.getTime() - b.min_days * DAY_MS));
@@ -418,13 +407,13 @@ export async function dashboardLeadAging(pool: pg.Pool, scope: OrgScope, now = n
     // grouped by status alone (a handful of groups) so PostgreSQL aggregates in parallel; the
     // buckets are FILTERed counts rather than grouping keys, whose group count it cannot estimate
     aggregate<{ status: number; by_age: number[]; by_inactivity: number[] }>(
-      pool,
+      db,
       Prisma.sql`SELECT status, ARRAY[${bucketCounts('created_at')}] AS by_age,
                         ARRAY[${bucketCounts('coalesce(last_activity_at, created_at)')}] AS by_inactivity
                    FROM leads WHERE org_id = ${scope.orgId}
                   GROUP BY status`,
     ),
-    loadLeadLabels(pool, scope.orgId),
+    loadLeadLabels(db.pool, scope.orgId),
   ]);
   const noLeads = AGING_BUCKETS.map(() => 0);
   const withShares = (counts: number[]) => {
@@ -459,8 +448,8 @@ export const TOP_ACCOUNTS_MAX = 50;
  * open deals of those leads (stages neither won nor lost), then by lead
  * count, then by the latest last_activity_at of those leads.
  */
-export async function dashboardTopAccounts(pool: pg.Pool, scope: OrgScope, limit: number) {
-  const rows = await rankedAccounts(pool, scope.orgId, limit);
+export async function dashboardTopAccounts(db: Database, scope: OrgScope, limit: number) {
+  const rows = await rankedAccounts(db, scope.orgId, limit);
   return rows.map((r, i) => ({
     rank: i + 1,
     ...r,
@@ -475,7 +464,7 @@ export async function dashboardTopAccounts(pool: pg.Pool, scope: OrgScope, limit
  * only when fewer companies have open deals than the list has places does
  * every company with leads compete on activity.
  */
-function rankedAccounts(pool: pg.Pool, org: number, limit: number) {
+function rankedAccounts(db: Database, org: number, limit: number) {
   return aggregate<{
     company_id: number;
     company_name: string;
@@ -486,7 +475,7 @@ function rankedAccounts(pool: pg.Pool, org: number, limit: number) {
     lead_count: number;
     last_activity_at: Date | null;
   }>(
-    pool,
+    db,
     Prisma.sql`WITH open_deals AS (
                  SELECT l.company_id, count(*)::int AS open_deal_count, sum(d.value) AS open_deal_value
                    FROM deals d
