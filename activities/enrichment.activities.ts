@@ -32,7 +32,7 @@ export function createEnrichmentActivities({ database, services }: ActivityDeps)
   const engine = services.enrichment;
   return {
     /** Enriches batch `batch` of a bulk job; answers its counts. */
-    enrichLeadBatch: (ref: EnrichmentBatchInput): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichLeadBatch(pool, engine, ref)),
+    enrichLeadBatch: (ref: EnrichmentBatchInput): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichLeadBatch(database, engine, ref)),
 
     /** Enriches the company of a company job, exactly once. */
     enrichCompanyForJob: (ref: JobRef): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichCompanyForJob(pool, engine, ref)),

@@ -22,7 +22,7 @@ export async function seedDemo(database: Database): Promise<{ created: boolean; 
     name: 'Demo Company',
     admin: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password, first_name: 'Demo', last_name: 'Admin' },
   });
-  for (const lead of DEMO_LEADS) await createLead(database.pool, { orgId: org.id, userId: admin.id }, lead);
+  for (const lead of DEMO_LEADS) await createLead(database, { orgId: org.id, userId: admin.id }, lead);
   const { key } = await createApiKey(database, { orgId: org.id, name: 'Demo ingestion key' });
   return { created: true, apiKey: key };
 }

@@ -10,6 +10,7 @@
 // only adapts this to Temporal.
 import type pg from 'pg';
 import { withActor } from '../platform/actor.js';
+import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import type { EnrichmentEngine } from './enrichment.js';
 import {
@@ -102,7 +103,8 @@ async function inBatchTransaction(pool: pg.Pool, work: (client: pg.PoolClient) =
 }
 
 /** Enriches batch `batch` of a bulk job (see the top of this file); answers its counts. */
-export async function enrichLeadBatch(pool: pg.Pool, engine: EnrichmentEngine, ref: EnrichmentBatchInput): Promise<BatchCounts> {
+export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, ref: EnrichmentBatchInput): Promise<BatchCounts> {
+  const { pool } = db;
   const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(pool, ref, 'enrichment', ref.batch);
   if (!job || job.done || job.params.target !== 'leads') return noCounts();
   const { batch_size: batchSize, group_id: groupId } = job.params;
@@ -124,7 +126,7 @@ export async function enrichLeadBatch(pool: pg.Pool, engine: EnrichmentEngine, r
     }
     let leadId: number;
     try {
-      leadId = (await resolveEnrichmentInput(pool, scope, input)).leadId;
+      leadId = (await resolveEnrichmentInput(db, scope, input)).leadId;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       rowErrors.push({ row, reason: err.message });

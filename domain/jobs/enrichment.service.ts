@@ -15,7 +15,7 @@ import { withActor, type SqlClient } from '../platform/actor.js';
 import type { Scope } from '../platform/auth-context.js';
 import { getCompany } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { bareDomain, parsePersonName } from './enrichment-derived.js';
 import {
   COMPANY_FIELDS,
@@ -283,9 +283,9 @@ async function findLeadFor(db: SqlClient, orgId: number, input: EnrichmentInput,
  * it came from a LinkedIn URL). A concurrent request creating the same
  * person is resolved by the dedupe keys.
  */
-export async function resolveEnrichmentInput(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'userId'>, input: EnrichmentInput) {
+export async function resolveEnrichmentInput(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, input: EnrichmentInput) {
   const name = parsePersonName(input.name);
-  const existing = await findLeadFor(pool, scope.orgId, input, name);
+  const existing = await findLeadFor(db.pool, scope.orgId, input, name);
   if (existing !== undefined) return { leadId: existing, created: false };
   try {
     const person = {
@@ -297,7 +297,7 @@ export async function resolveEnrichmentInput(pool: pg.Pool, scope: Pick<Scope, '
       ...(input.linkedin_url && { lead_source: LINKEDIN_LEAD_SOURCE }),
     };
     // a bulk job creates thousands of leads: each is scored here, and again when its enrichment is written
-    const { lead } = await createLead(pool, scope, person, 'reject', 'inline');
+    const { lead } = await createLead(db, scope, person, 'reject', 'inline');
     return { leadId: lead.id, created: true };
   } catch (err) {
     const existingId = err instanceof ApiError ? err.options.meta?.existing_id : undefined;
@@ -332,7 +332,7 @@ const isDeferrable = (err: unknown) =>
   (err instanceof EnrichmentProviderError && err.disposition === 'retryable');
 
 export interface EnrichNowDeps {
-  pool: pg.Pool;
+  db: Database;
   engine: EnrichmentEngine;
   budgetMs: number;
   batchSize: number;
@@ -345,9 +345,10 @@ export interface EnrichNowDeps {
  * twice).
  */
 export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'orgId' | 'userId'>, input: EnrichmentInput) {
-  const { pool, engine } = deps;
+  const { db, engine } = deps;
+  const { pool } = db;
   if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
-  const { leadId, created } = await resolveEnrichmentInput(pool, scope, input);
+  const { leadId, created } = await resolveEnrichmentInput(db, scope, input);
   const [lead] = await loadLeadsForEnrichment(pool, scope.orgId, [leadId]);
   if (!lead) throw notFound('Lead');
   let plan: LeadEnrichmentPlan;
@@ -431,8 +432,9 @@ export async function createCompanyEnrichmentJob(pool: pg.Pool, scope: Pick<Scop
 }
 
 /** POST /company/enrich: as enrichLeadNow, for the company's firmographics. */
-export async function enrichCompanyNow(deps: EnrichNowDeps & { db: Db }, scope: Pick<Scope, 'orgId' | 'userId'>, companyId: number) {
-  const { pool, engine } = deps;
+export async function enrichCompanyNow(deps: EnrichNowDeps, scope: Pick<Scope, 'orgId' | 'userId'>, companyId: number) {
+  const { db, engine } = deps;
+  const { pool } = db;
   const company = await loadCompanyForEnrichment(pool, scope.orgId, companyId);
   if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
   let plan: CompanyEnrichmentPlan;
@@ -446,7 +448,7 @@ export async function enrichCompanyNow(deps: EnrichNowDeps & { db: Db }, scope: 
   const outcome = await withActor(pool, scope.userId, (client) => commitCompanyEnrichment(client, scope.orgId, plan));
   if (outcome.outcome === 'no_credits') throw noCreditsError();
   if (outcome.outcome === 'not_found') throw notFound('Company');
-  return { deferred: false as const, company: await getCompany(deps.db, scope, companyId), enrichment: outcome.record ?? null };
+  return { deferred: false as const, company: await getCompany(db.prisma, scope, companyId), enrichment: outcome.record ?? null };
 }
 
 // ---- LinkedIn leads -----------------------------------------------------------

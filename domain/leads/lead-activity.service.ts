@@ -5,7 +5,7 @@
 import { Prisma, type FollowUp, type LeadDocument, type LeadNote } from '../../generated/prisma/client.js';
 import { outboxInsert } from '../platform/outbox-events.js';
 import type { Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
 import { DOCUMENT_TYPES, type FileStorage } from '../platform/file-storage.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
@@ -30,11 +30,11 @@ export const FOLLOW_UP_SORTABLE_FIELDS = ['id', 'follow_up_date', 'status', 'cre
 export const DOCUMENT_SORTABLE_FIELDS = ['id', 'file_name', 'size', 'created_at'] as const;
 
 /** Reading another organization's lead's activity is a 404 for that lead, not an empty list. */
-async function assertLeadOfOrg(db: Db, scope: ActivityScope, leadId: number) {
-  if ((await db.lead.count({ where: { id: leadId, org_id: scope.orgId } })) === 0) throw notFound('Lead');
+async function assertLeadOfOrg(db: Database, scope: ActivityScope, leadId: number) {
+  if ((await db.prisma.lead.count({ where: { id: leadId, org_id: scope.orgId } })) === 0) throw notFound('Lead');
 }
 
-export async function listNotes(db: Db, scope: ActivityScope, leadId: number, params: ListParams<(typeof NOTE_SORTABLE_FIELDS)[number]>) {
+export async function listNotes(db: Database, scope: ActivityScope, leadId: number, params: ListParams<(typeof NOTE_SORTABLE_FIELDS)[number]>) {
   await assertLeadOfOrg(db, scope, leadId);
   const where: Prisma.LeadNoteWhereInput = {
     org_id: scope.orgId,
@@ -43,15 +43,15 @@ export async function listNotes(db: Db, scope: ActivityScope, leadId: number, pa
     ...(params.search_value && { OR: [{ title: containsText(params.search_value) }, { note: containsText(params.search_value) }] }),
   };
   const [data, total] = await Promise.all([
-    db.leadNote.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.leadNote.count({ where }),
+    db.prisma.leadNote.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.leadNote.count({ where }),
   ]);
   return paged(data, total, params);
 }
 
 /** Adds the note and marks the lead as just worked on (last_activity_at), in one statement. */
-export async function addNote(db: Db, scope: ActivityScope, input: { lead_id: number; title: string; note?: string | null }): Promise<LeadNote> {
-  const rows = await db.$queryRaw<LeadNote[]>`
+export async function addNote(db: Database, scope: ActivityScope, input: { lead_id: number; title: string; note?: string | null }): Promise<LeadNote> {
+  const rows = await db.prisma.$queryRaw<LeadNote[]>`
     WITH lead AS (
       UPDATE leads SET last_activity_at = now() WHERE id = ${input.lead_id} AND org_id = ${scope.orgId} RETURNING id, org_id
     )
@@ -63,7 +63,7 @@ export async function addNote(db: Db, scope: ActivityScope, input: { lead_id: nu
 }
 
 export async function listFollowUps(
-  db: Db,
+  db: Database,
   scope: ActivityScope,
   params: ListParams<(typeof FOLLOW_UP_SORTABLE_FIELDS)[number]> & { lead_id?: number; status?: number },
 ) {
@@ -76,19 +76,19 @@ export async function listFollowUps(
     ...(params.search_value && { notes: containsText(params.search_value) }),
   };
   const [data, total] = await Promise.all([
-    db.followUp.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.followUp.count({ where }),
+    db.prisma.followUp.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.followUp.count({ where }),
   ]);
   return paged(data, total, params);
 }
 
 export async function addFollowUp(
-  db: Db,
+  db: Database,
   scope: ActivityScope,
   input: { lead_id: number; follow_up_date: Date; notes?: string | null; status: number },
 ): Promise<FollowUp> {
   // the outbox row in the same statement: the reminder is scheduled if and only if the follow-up exists
-  const rows = await db.$queryRaw<FollowUp[]>`
+  const rows = await db.prisma.$queryRaw<FollowUp[]>`
     WITH follow_up AS (
       INSERT INTO follow_ups (org_id, lead_id, follow_up_date, notes, status, created_by)
       SELECT org_id, id, ${input.follow_up_date}, ${input.notes ?? null}, ${input.status}, ${scope.userId}
@@ -103,7 +103,7 @@ export async function addFollowUp(
 }
 
 export async function listDocuments(
-  db: Db,
+  db: Database,
   scope: ActivityScope,
   leadId: number,
   params: ListParams<(typeof DOCUMENT_SORTABLE_FIELDS)[number]>,
@@ -117,15 +117,15 @@ export async function listDocuments(
     ...(search && { OR: [{ file_name: containsText(search) }, { description: containsText(search) }, { document_type: containsText(search) }] }),
   };
   const [data, total] = await Promise.all([
-    db.leadDocument.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.leadDocument.count({ where }),
+    db.prisma.leadDocument.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.leadDocument.count({ where }),
   ]);
   return paged(data, total, params);
 }
 
 /** Stores the file (PDF, image, text/CSV or Office document by its bytes) and attaches it to the lead. */
 export async function addDocument(
-  db: Db,
+  db: Database,
   storage: FileStorage,
   scope: ActivityScope,
   input: { lead_id: number; file: File; document_type?: string; description?: string },
@@ -133,7 +133,7 @@ export async function addDocument(
 ): Promise<LeadDocument> {
   const stored = await storage.store(scope.orgId, input.file, { allowedTypes: DOCUMENT_TYPES, maxBytes, label: 'file' });
   const document = await storage.recordOrDiscard(stored, async () => {
-    const rows = await db.$queryRaw<LeadDocument[]>`
+    const rows = await db.prisma.$queryRaw<LeadDocument[]>`
       INSERT INTO lead_documents (org_id, lead_id, file_name, mime_type, size, storage_key, document_type, description, created_by)
       SELECT org_id, id, ${stored.fileName}, ${stored.mimeType}, ${stored.size}, ${stored.key},
              ${input.document_type ?? null}, ${input.description ?? null}, ${scope.userId}
@@ -145,8 +145,8 @@ export async function addDocument(
   return document;
 }
 
-export async function openDocument(db: Db, storage: FileStorage, scope: ActivityScope, id: number) {
-  const document = await db.leadDocument.findFirst({ where: { id, org_id: scope.orgId } });
+export async function openDocument(db: Database, storage: FileStorage, scope: ActivityScope, id: number) {
+  const document = await db.prisma.leadDocument.findFirst({ where: { id, org_id: scope.orgId } });
   if (!document) throw notFound('Document');
   return { ...(await storage.open(document.storage_key)), mimeType: document.mime_type, fileName: document.file_name };
 }

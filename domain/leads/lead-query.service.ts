@@ -1,9 +1,10 @@
 // The lead list filters of §7.1 as one SQL condition, shared by the list
 // endpoint and by the bulk actions' `select_all` + `filters`, so "every lead
 // matching the current filter" is exactly the rows the list shows.
-import type pg from 'pg';
 import { Prisma, type Lead } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
+import type { Database } from '../platform/db.js';
+import { withConnection } from '../platform/transaction.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 
 /** Columns a lead list may be sorted by; order_by is interpolated into SQL only from this list. */
@@ -90,7 +91,7 @@ export function leadOrder(p: Pick<ListParams<LeadSortField>, 'order_by' | 'order
 }
 
 export async function listLeads(
-  pool: pg.Pool,
+  db: Database,
   scope: Pick<Scope, 'orgId' | 'userId'>,
   params: Pick<ListParams<LeadSortField>, 'page' | 'limit' | 'order_by' | 'order_in'>,
   filters: LeadFilters,
@@ -106,17 +107,9 @@ export async function listLeads(
   const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
   // One connection, one statement after the other: in parallel, a slow search held two of the
   // pool's connections for its whole duration (issue 8 §5), for a few milliseconds saved on fast ones.
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
+  return withConnection(db.pool, async (client) => {
     const rows = await client.query<Lead>(page.text, page.values);
     const total = await client.query<{ total: number }>(count.text, count.values);
     return paged(rows.rows, total.rows[0]!.total, params);
-  } catch (err) {
-    failure = err as Error;
-    throw err;
-  } finally {
-    // as pool.query() does: a connection that failed is discarded, not reused
-    client.release(failure);
-  }
+  });
 }

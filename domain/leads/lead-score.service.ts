@@ -4,7 +4,7 @@
 // runs it on its own; bulk paths (HubSpot import, enrichment) run it inside
 // the transaction that changed the lead instead of starting one workflow per
 // lead.
-import type { SqlClient } from '../platform/actor.js';
+import type { SqlClient } from '../platform/transaction.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from './lead-scoring.js';
 
 /** The lead's new score; null when the organization has no such lead. */

@@ -3,10 +3,10 @@
 // lookups, duplicate handling enforced by the database, and the scoring outbox
 // event written in the same statement as the lead; then reading, updating,
 // deleting and the profile image of one lead.
-import type pg from 'pg';
 import { Prisma, type Lead } from '../../generated/prisma/client.js';
 import { outboxInsert } from '../platform/outbox-events.js';
-import { withActor, type SqlClient } from '../platform/actor.js';
+import { transaction, type SqlClient } from '../platform/transaction.js';
+import type { Database } from '../platform/db.js';
 import { findCompanyByName, findOrCreateCompanyByName } from '../crm/company.service.js';
 import type { Scope } from '../platform/auth-context.js';
 import { ApiError, notFound } from '../platform/errors.js';
@@ -64,11 +64,11 @@ export function dedupeLinkedin(url: string | null | undefined): string | null {
 /** Who writes: the organization, and the user the activity feed names (null: the system or an API key). */
 type WriteScope = Pick<Scope, 'orgId' | 'userId'>;
 
-async function findOrCreateCompany(pool: pg.Pool, { orgId, userId }: WriteScope, name: string): Promise<number> {
+async function findOrCreateCompany(db: Database, { orgId, userId }: WriteScope, name: string): Promise<number> {
   // most names exist already: found without a transaction or a lock
-  const existing = await findCompanyByName(pool, orgId, name);
+  const existing = await findCompanyByName(db.pool, orgId, name);
   if (existing !== undefined) return existing;
-  return withActor(pool, userId, (client) => findOrCreateCompanyByName(client, orgId, name, null));
+  return transaction(db.pool, { actorId: userId }, (client) => findOrCreateCompanyByName(client, orgId, name, null));
 }
 
 /**
@@ -77,9 +77,9 @@ async function findOrCreateCompany(pool: pg.Pool, { orgId, userId }: WriteScope,
  * case-insensitively), created on first use. An explicit company_id wins and
  * must be one of the organization's companies; undefined leaves the link alone.
  */
-async function resolveCompanyId(pool: pg.Pool, scope: WriteScope, input: LeadInput): Promise<number | null | undefined> {
+async function resolveCompanyId(db: Database, scope: WriteScope, input: LeadInput): Promise<number | null | undefined> {
   if (input.company_id !== undefined && input.company_id !== null) {
-    const { rowCount } = await pool.query('SELECT 1 FROM companies WHERE id = $1 AND org_id = $2', [input.company_id, scope.orgId]);
+    const { rowCount } = await db.pool.query('SELECT 1 FROM companies WHERE id = $1 AND org_id = $2', [input.company_id, scope.orgId]);
     if (rowCount !== 1) {
       throw new ApiError('validation_error', `company_id: company ${input.company_id} does not exist in this organization`, {
         details: [{ path: 'company_id', message: 'unknown company' }],
@@ -89,18 +89,18 @@ async function resolveCompanyId(pool: pg.Pool, scope: WriteScope, input: LeadInp
   }
   if (input.company_id === null || input.company === undefined) return input.company_id;
   const name = input.company?.trim();
-  return name ? findOrCreateCompany(pool, scope, name) : null;
+  return name ? findOrCreateCompany(db, scope, name) : null;
 }
 
 /**
  * Checks lookup codes, the assignee and the company, turns tag names into ids
  * and links the company by name (a company it creates is the scope user's).
  */
-export async function prepareLeadInput(pool: pg.Pool, scope: WriteScope, input: LeadInput, labels?: LeadLabels) {
+export async function prepareLeadInput(db: Database, scope: WriteScope, input: LeadInput, labels?: LeadLabels) {
   const { orgId } = scope;
-  assertKnownCodes(labels ?? (await loadLeadLabels(pool, orgId)), input);
+  assertKnownCodes(labels ?? (await loadLeadLabels(db.pool, orgId)), input);
   if (input.assigned_to !== undefined && input.assigned_to !== null) {
-    const { rowCount } = await pool.query('SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL', [
+    const { rowCount } = await db.pool.query('SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL', [
       input.assigned_to,
       orgId,
     ]);
@@ -110,8 +110,8 @@ export async function prepareLeadInput(pool: pg.Pool, scope: WriteScope, input: 
       });
     }
   }
-  const tags = input.tags ? await resolveTagIds(pool, orgId, input.tags, labels) : undefined;
-  const companyId = await resolveCompanyId(pool, scope, input);
+  const tags = input.tags ? await resolveTagIds(db.pool, orgId, input.tags, labels) : undefined;
+  const companyId = await resolveCompanyId(db, scope, input);
   return { ...input, tags, ...(companyId !== undefined && { company_id: companyId }) };
 }
 
@@ -234,20 +234,20 @@ async function mergeInto(db: SqlClient, existing: Lead, lead: PreparedLead): Pro
 }
 
 export async function createLead(
-  pool: pg.Pool,
+  db: Database,
   scope: WriteScope,
   input: LeadInput,
   policy: DuplicatePolicy = 'reject',
   scoring: NewLeadScoring = 'workflow',
 ): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
   // loaded once: validation uses them, and the caller presents the lead with them
-  const labels = await loadLeadLabels(pool, scope.orgId);
-  const lead = await prepareLeadInput(pool, scope, input, labels);
+  const labels = await loadLeadLabels(db.pool, scope.orgId);
+  const lead = await prepareLeadInput(db, scope, input, labels);
   const columnsFor = (asDuplicateOf: number | null) => ({
     ...insertColumns(scope.orgId, lead, scope.userId, asDuplicateOf),
     ...(scoring === 'inline' && inlineScoreColumns(lead)),
   });
-  const { lead: written, outcome } = await withActor(pool, scope.userId, async (client) => {
+  const { lead: written, outcome } = await transaction(db.pool, { actorId: scope.userId }, async (client) => {
     // the owner may be deleted between the conflict and the lookup: try again then
     for (let attempt = 0; attempt < 3; attempt++) {
       const created = await insertLead(client, columnsFor(null), scoring);
@@ -264,8 +264,8 @@ export async function createLead(
   return { lead: written, outcome, labels };
 }
 
-export async function getLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
-  const { rows } = await pool.query<Lead>('SELECT * FROM leads WHERE id = $1 AND org_id = $2', [id, scope.orgId]);
+export async function getLead(db: Database, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
+  const { rows } = await db.pool.query<Lead>('SELECT * FROM leads WHERE id = $1 AND org_id = $2', [id, scope.orgId]);
   if (!rows[0]) throw notFound('Lead');
   return rows[0];
 }
@@ -282,8 +282,8 @@ const withoutSystemKeys = (info: Record<string, unknown>) =>
  * taking another lead's address is a 409 like creating it would be; a lead
  * accepted as a duplicate owns no address and keeps them null.
  */
-export async function updateLead(pool: pg.Pool, scope: WriteScope, id: number, input: LeadUpdate): Promise<Lead> {
-  const lead = await prepareLeadInput(pool, scope, input);
+export async function updateLead(db: Database, scope: WriteScope, id: number, input: LeadUpdate): Promise<Lead> {
+  const lead = await prepareLeadInput(db, scope, input);
   const assignments = writableFieldAssignments(lead, LEAD_WRITABLE_FIELDS);
   if (lead.email !== undefined) {
     assignments.push(Prisma.sql`dedupe_email = CASE WHEN duplicate_of IS NULL THEN ${dedupeEmail(lead.email)} ELSE NULL END`);
@@ -300,10 +300,10 @@ export async function updateLead(pool: pg.Pool, scope: WriteScope, id: number, i
   }
   let updated: Lead | null;
   try {
-    updated = await withActor(pool, scope.userId, (client) => updateLeadWithOutbox(client, scope.orgId, id, assignments));
+    updated = await transaction(db.pool, { actorId: scope.userId }, (client) => updateLeadWithOutbox(client, scope.orgId, id, assignments));
   } catch (err) {
     if ((err as { code?: unknown }).code !== '23505') throw err;
-    const owner = await findOwner(pool, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url), id);
+    const owner = await findOwner(db.pool, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url), id);
     throw duplicateLeadError(owner?.id);
   }
   if (!updated) throw notFound('Lead');
@@ -317,8 +317,8 @@ export async function updateLead(pool: pg.Pool, scope: WriteScope, id: number, i
  * document insert (which locks its lead) either finish before the children
  * are deleted here or find the lead gone.
  */
-export async function deleteLeads(pool: pg.Pool, storage: FileStorage, scope: WriteScope, ids: number[]): Promise<number> {
-  const { deleted, storageKeys } = await withActor(pool, scope.userId, async (client) => {
+export async function deleteLeads(db: Database, storage: FileStorage, scope: WriteScope, ids: number[]): Promise<number> {
+  const { deleted, storageKeys } = await transaction(db.pool, { actorId: scope.userId }, async (client) => {
     const leads = await client.query<{ id: number; profile_image_key: string | null }>(
       'DELETE FROM leads WHERE org_id = $1 AND id = ANY($2::int[]) RETURNING id, profile_image_key',
       [scope.orgId, ids],
@@ -351,7 +351,7 @@ const PROFILE_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
  * image it replaces is removed.
  */
 export async function setLeadProfileImage(
-  pool: pg.Pool,
+  db: Database,
   storage: FileStorage,
   scope: WriteScope,
   id: number,
@@ -362,7 +362,7 @@ export async function setLeadProfileImage(
   const stored = await storage.store(scope.orgId, image, { allowedTypes: IMAGE_TYPES, maxBytes, label: 'image' });
   const updated = await storage.recordOrDiscard(stored, async () => {
     // the locked sub-select reads the key being replaced as of this update, even when uploads race
-    const { rows } = await withActor(pool, scope.userId, (client) =>
+    const { rows } = await transaction(db.pool, { actorId: scope.userId }, (client) =>
       client.query<Lead & { replaced_key: string | null }>(
         `UPDATE leads AS l
             SET profile_image = $3, profile_image_key = $4, profile_image_mime_type = $5, updated_at = now()
@@ -379,8 +379,8 @@ export async function setLeadProfileImage(
   return updated;
 }
 
-export async function openLeadProfileImage(pool: pg.Pool, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
-  const { rows } = await pool.query<{ profile_image_key: string | null; profile_image_mime_type: string | null }>(
+export async function openLeadProfileImage(db: Database, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
+  const { rows } = await db.pool.query<{ profile_image_key: string | null; profile_image_mime_type: string | null }>(
     'SELECT profile_image_key, profile_image_mime_type FROM leads WHERE id = $1 AND org_id = $2',
     [id, scope.orgId],
   );

@@ -87,7 +87,7 @@ describe('activity feed of leads', () => {
     const tenant = await seedTenant(t);
     const scope = { orgId: tenant.orgId, userId: tenant.adminId };
     const leads = [];
-    for (const status of [1, 1, 2]) leads.push((await createLead(t.database.pool, scope, { first_name: 'Bulk', last_name: 'Lead', status })).lead);
+    for (const status of [1, 1, 2]) leads.push((await createLead(t.database, scope, { first_name: 'Bulk', last_name: 'Lead', status })).lead);
     const changed = await call(tenant, 'POST', '/api/lead/status-change', { ids: leads.map((l) => l.id), status: 2 });
     expect(changed).toMatchObject({ updated: 3 });
     const statusChanges = (await feed(tenant, { model_type: 'lead' })).filter((e) => e.action === 'status_changed');

@@ -11,8 +11,7 @@ afterAll(() => t.close());
 
 const newLead = async (tenant: Tenant, custom_fields: Record<string, unknown> = {}) =>
   (
-    await createLead(
-      t.database.pool,
+    await createLead(t.database,
       { orgId: tenant.orgId, userId: tenant.adminId },
       { first_name: 'Jane', last_name: 'Doe', custom_fields },
     )

@@ -11,8 +11,7 @@ afterAll(() => t.close());
 
 /** A tenant with a lead and the default pipeline every organization starts with. */
 async function seedSales(tenant: Tenant) {
-  const { lead } = await createLead(
-    t.database.pool,
+  const { lead } = await createLead(t.database,
     { orgId: tenant.orgId, userId: tenant.adminId },
     { first_name: 'Jane', last_name: 'Doe' },
   );
@@ -133,8 +132,7 @@ describe('GET /api/lead/deal/list', () => {
   it("filters by lead, pipeline, stage, title and creation date, sorts, and shows only the organization's deals", async () => {
     const [a, b] = await seedTwoTenants(t);
     const sales = await seedSales(a);
-    const { lead: otherLead } = await createLead(
-      t.database.pool,
+    const { lead: otherLead } = await createLead(t.database,
       { orgId: a.orgId, userId: null },
       { first_name: 'Max', last_name: 'Mustermann' },
     );
@@ -204,7 +202,7 @@ describe('POST /api/lead/deal/update/:id', () => {
     });
 
     const enterprise = (await t.call('POST', '/api/pipelines/add', { token: sales.tenant.token, body: { name: 'Enterprise' } })).body.data;
-    const { lead: otherLead } = await createLead(t.database.pool, { orgId: sales.tenant.orgId, userId: sales.tenant.adminId }, { first_name: 'John', last_name: 'Roe' });
+    const { lead: otherLead } = await createLead(t.database, { orgId: sales.tenant.orgId, userId: sales.tenant.adminId }, { first_name: 'John', last_name: 'Roe' });
     const switched = await updateDeal(sales.tenant, deal.id, {
       lead_id: otherLead.id,
       pipeline_id: enterprise.id,
@@ -227,8 +225,7 @@ describe('POST /api/lead/deal/update/:id', () => {
     const deal = (await addDeal(a, dealBody(sales))).body.data;
     const capped = (await t.call('POST', '/api/pipelines/add', { token: a.token, body: { name: 'Capped', max_deal_limit: 100 } })).body
       .data;
-    const { lead: foreignLead } = await createLead(
-      t.database.pool,
+    const { lead: foreignLead } = await createLead(t.database,
       { orgId: b.orgId, userId: null },
       { first_name: 'Eve', last_name: 'Other' },
     );

@@ -25,7 +25,7 @@ const upload = (tenant: Tenant, content: BlobPart, name: string) =>
   t.call('POST', '/api/storage-file/add', { token: tenant.token, body: uploadForm(content, name) });
 
 async function leadOf(tenant: Tenant) {
-  return (await createLead(t.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Fiona', last_name: 'File' })).lead;
+  return (await createLead(t.database, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Fiona', last_name: 'File' })).lead;
 }
 
 describe('POST /api/storage-file/add', () => {

@@ -20,7 +20,7 @@ const closeAndRemoveUploads = async (app: TestApp) => {
 afterAll(() => closeAndRemoveUploads(t));
 
 const seedLead = async (tenant: Tenant) =>
-  (await createLead(t.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Lead', last_name: 'Person' })).lead;
+  (await createLead(t.database, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Lead', last_name: 'Person' })).lead;
 
 const ids = (res: { body: { data: { id: number }[] } }) => res.body.data.map((row) => row.id);
 
@@ -227,7 +227,7 @@ describe('documents', () => {
     const small = createTestApp({ UPLOAD_MAX_BYTES: '2048' });
     try {
       const tenant = await seedTenant(small);
-      const lead = (await createLead(small.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Big', last_name: 'File' })).lead;
+      const lead = (await createLead(small.database, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Big', last_name: 'File' })).lead;
       const post = (form: FormData) => small.call('POST', '/api/lead/document/add', { token: tenant.token, body: form });
       const over = await post(documentForm(lead.id, 'x'.repeat(2049), 'big.txt'));
       expect(over.status).toBe(413);

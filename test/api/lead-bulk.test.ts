@@ -12,7 +12,7 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 const seedLead = async (tenant: Tenant, input: LeadInput = {}) =>
-  (await createLead(t.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Lead', last_name: 'Person', ...input })).lead;
+  (await createLead(t.database, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Lead', last_name: 'Person', ...input })).lead;
 
 const leadRow = async (id: number) =>
   (await t.database.pool.query<{ status: number; assigned_to: number | null; tags: number[]; updated_at: Date }>('SELECT * FROM leads WHERE id = $1', [id])).rows[0]!;

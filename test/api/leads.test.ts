@@ -229,7 +229,7 @@ describe('POST /api/lead/update/:id', () => {
     const email = uniqueEmail('owner');
     const owner = await addLead(tenant, { email });
     const scope = { orgId: tenant.orgId, userId: tenant.adminId };
-    const { lead: duplicate } = await createLead(t.database.pool, scope, { first_name: 'Dup', email }, 'accept');
+    const { lead: duplicate } = await createLead(t.database, scope, { first_name: 'Dup', email }, 'accept');
     expect(duplicate.duplicate_of).toBe(owner.id);
     const res = await t.call('POST', `/api/lead/update/${duplicate.id}`, { token: tenant.token, body: { email: uniqueEmail('dup') } });
     expect(res.status).toBe(200);

@@ -94,7 +94,7 @@ describe('lead_assigned notifications', () => {
     const rep = await tenant.addUser();
     const scope = { orgId: tenant.orgId, userId: tenant.adminId };
     const leads = [];
-    for (const name of ['Ann', 'Ben', 'Cid']) leads.push((await createLead(t.database.pool, scope, { first_name: name, last_name: 'Bulk' })).lead);
+    for (const name of ['Ann', 'Ben', 'Cid']) leads.push((await createLead(t.database, scope, { first_name: name, last_name: 'Bulk' })).lead);
     await call(tenant, 'POST', '/api/lead/assign-user', { ids: leads.map((l) => l.id), assigned_to: rep.id });
     expect((await notificationsOf(rep)).map((n) => n.data.model_id).sort()).toEqual(leads.map((l) => l.id).sort());
 

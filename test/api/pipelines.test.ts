@@ -30,8 +30,7 @@ const byName = (stages: StageBody[], name: string) => stages.find((s) => s.name 
 
 /** A deal stored directly, so these tests depend on pipelines alone. */
 async function seedDeal(tenant: Tenant, pipelineId: number, stageId: number, value: number) {
-  const { lead } = await createLead(
-    t.database.pool,
+  const { lead } = await createLead(t.database,
     { orgId: tenant.orgId, userId: tenant.adminId },
     { first_name: 'Jane', last_name: 'Doe' },
   );

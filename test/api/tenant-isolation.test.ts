@@ -56,10 +56,10 @@ async function created(res: Promise<CallResult>): Promise<number> {
  * Uploaded files go through A's own API, so that their downloads succeed for A.
  */
 async function seedFixtures(a: Tenant, marker: string) {
-  const { prisma, pool } = t.database;
+  const { prisma } = t.database;
   const org_id = a.orgId;
   const asA = { token: a.token };
-  const { lead } = await createLead(pool, { orgId: org_id, userId: a.adminId }, {
+  const { lead } = await createLead(t.database, { orgId: org_id, userId: a.adminId }, {
     first_name: marker,
     last_name: 'Lead',
     email: `${marker}@a.example`,

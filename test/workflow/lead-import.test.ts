@@ -106,7 +106,7 @@ describe('lead import workflow (in-process worker)', () => {
   it('skips duplicates of existing leads and of earlier rows by default', async () => {
     const tenant = await seedTenant(t);
     const scope = { orgId: tenant.orgId, userId: tenant.adminId };
-    await createLead(t.database.pool, scope, { first_name: 'Old', last_name: 'Lead', email: 'old@x.example', job_title: 'Intern' });
+    await createLead(t.database, scope, { first_name: 'Old', last_name: 'Lead', email: 'old@x.example', job_title: 'Intern' });
     const csv = 'email,first name,job title\nOLD@x.example,Olga,CTO\nnew@x.example,Nina,\nNEW@x.example,Nora,\n';
     const job = await importFile(t, tenant, csv);
     expect(job.progress).toMatchObject({ processed: 3, created: 1, skipped: 2, merged: 0, failed: 0 });
@@ -117,7 +117,7 @@ describe('lead import workflow (in-process worker)', () => {
   it('merges duplicates into the existing lead (values, custom fields, tags, score) or accepts them as duplicates', async () => {
     const tenant = await seedTenant(t);
     const scope = { orgId: tenant.orgId, userId: tenant.adminId };
-    const { lead: existing } = await createLead(t.database.pool, scope, {
+    const { lead: existing } = await createLead(t.database, scope, {
       first_name: 'Old', last_name: 'Lead', email: 'old@x.example', tags: ['kept'], custom_fields: { keep: 'me' },
     });
     const csv = 'email,job title,city,tags,Favourite Colour\nold@x.example,CTO,,new-tag,blue\nOLD@x.example,,Paris,,\n';

@@ -25,7 +25,7 @@ export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = a
   const idempotencyKey = c.req.valid('header')['idempotency-key'];
 
   const ingest = async (): Promise<IngestOutcome> => {
-    const { lead, outcome, labels } = await createLead(database.pool, auth, body.lead, body.policy);
+    const { lead, outcome, labels } = await createLead(database, auth, body.lead, body.policy);
     const data = presentLead(lead, labels);
     return outcome === 'merged'
       ? { status: 200, body: { message: 'Lead merged into an existing lead', data } }

@@ -29,8 +29,7 @@ import type {
 function enrichDeps(c: Context<AppEnv>) {
   const { config, database, services } = c.var.deps;
   return {
-    pool: database.pool,
-    db: database.prisma,
+    db: database,
     engine: services.enrichment,
     budgetMs: config.ENRICHMENT_SYNC_BUDGET_MS,
     batchSize: config.ENRICHMENT_BATCH_SIZE,
@@ -44,7 +43,7 @@ export const enrichLeadHandler: RouteHandler<typeof enrichLeadRoute, AppEnv> = a
   const outcome = await enrichLeadNow(enrichDeps(c), c.var.auth, c.req.valid('json'));
   if (outcome.deferred) return ok(c, presentJob(outcome.job), deferredMessage, 202);
   const [lead, labels, credits] = await Promise.all([
-    getLead(pool, c.var.auth, outcome.leadId),
+    getLead(c.var.deps.database, c.var.auth, outcome.leadId),
     loadLeadLabels(pool, c.var.auth.orgId),
     creditsLeft(pool, c.var.auth.orgId),
   ]);

@@ -68,38 +68,37 @@ function presentDocument(document: LeadDocument): z.infer<typeof documentSchema>
 
 export const listNotesHandler: RouteHandler<typeof listNotesRoute, AppEnv> = async (c) => {
   const { lead_id, ...params } = c.req.valid('query');
-  const page = await listNotes(c.var.deps.database.prisma, c.var.auth, lead_id, params);
+  const page = await listNotes(c.var.deps.database, c.var.auth, lead_id, params);
   return okList(c, { ...page, data: page.data.map(presentNote) });
 };
 
 export const addNoteHandler: RouteHandler<typeof addNoteRoute, AppEnv> = async (c) => {
-  const note = await addNote(c.var.deps.database.prisma, c.var.auth, c.req.valid('json'));
+  const note = await addNote(c.var.deps.database, c.var.auth, c.req.valid('json'));
   return ok(c, presentNote(note), 'Note added successfully', 201);
 };
 
 export const listFollowUpsHandler: RouteHandler<typeof listFollowUpsRoute, AppEnv> = async (c) => {
-  const page = await listFollowUps(c.var.deps.database.prisma, c.var.auth, c.req.valid('query'));
+  const page = await listFollowUps(c.var.deps.database, c.var.auth, c.req.valid('query'));
   return okList(c, { ...page, data: page.data.map(presentFollowUp) });
 };
 
 export const addFollowUpHandler: RouteHandler<typeof addFollowUpRoute, AppEnv> = async (c) => {
-  const followUp = await addFollowUp(c.var.deps.database.prisma, c.var.auth, c.req.valid('json'));
+  const followUp = await addFollowUp(c.var.deps.database, c.var.auth, c.req.valid('json'));
   return ok(c, presentFollowUp(followUp), 'Follow-up created successfully', 201);
 };
 
 export const listDocumentsHandler: RouteHandler<typeof listDocumentsRoute, AppEnv> = async (c) => {
   const { lead_id, ...params } = c.req.valid('query');
-  const page = await listDocuments(c.var.deps.database.prisma, c.var.auth, lead_id, params);
+  const page = await listDocuments(c.var.deps.database, c.var.auth, lead_id, params);
   return okList(c, { ...page, data: page.data.map(presentDocument) });
 };
 
 export const addDocumentHandler: RouteHandler<typeof addDocumentRoute, AppEnv> = async (c) => {
-  const { prisma } = c.var.deps.database;
-  const document = await addDocument(prisma, fileStorageOf(c), c.var.auth, c.req.valid('form'), c.var.deps.config.UPLOAD_MAX_BYTES);
+  const document = await addDocument(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('form'), c.var.deps.config.UPLOAD_MAX_BYTES);
   return ok(c, presentDocument(document), 'Document attached successfully', 201);
 };
 
 export const downloadDocumentHandler: RouteHandler<typeof downloadDocumentRoute, AppEnv> = async (c) => {
-  const document = await openDocument(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
+  const document = await openDocument(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
   return sendStoredFile(c, document, attachmentDisposition(document.fileName));
 };

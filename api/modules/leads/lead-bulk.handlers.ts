@@ -11,24 +11,24 @@ const selectionOf = (body: { ids?: number[]; filters?: LeadFilters }): LeadSelec
 
 export const changeStatusHandler: RouteHandler<typeof changeStatusRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const updated = await changeLeadStatus(c.var.deps.database.pool, c.var.auth, selectionOf(body), body.status);
+  const updated = await changeLeadStatus(c.var.deps.database, c.var.auth, selectionOf(body), body.status);
   return ok(c, { updated }, 'Lead status changed');
 };
 
 export const assignUserHandler: RouteHandler<typeof assignUserRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const updated = await assignLeads(c.var.deps.database.pool, c.var.auth, selectionOf(body), body.assigned_to);
+  const updated = await assignLeads(c.var.deps.database, c.var.auth, selectionOf(body), body.assigned_to);
   return ok(c, { updated }, body.assigned_to === null ? 'Leads unassigned' : 'Leads assigned');
 };
 
 export const addTagsHandler: RouteHandler<typeof addTagsRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const updated = await addLeadTags(c.var.deps.database.pool, c.var.auth, selectionOf(body), body.tags);
+  const updated = await addLeadTags(c.var.deps.database, c.var.auth, selectionOf(body), body.tags);
   return ok(c, { updated }, 'Tags added');
 };
 
 export const replaceTagsHandler: RouteHandler<typeof replaceTagsRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const updated = await replaceLeadTags(c.var.deps.database.pool, c.var.auth, selectionOf(body), body.tags);
+  const updated = await replaceLeadTags(c.var.deps.database, c.var.auth, selectionOf(body), body.tags);
   return ok(c, { updated }, 'Tags replaced');
 };

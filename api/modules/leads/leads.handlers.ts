@@ -32,11 +32,11 @@ async function presentWithLabels(c: Context<AppEnv>, lead: Lead) {
 
 /** A page of the caller's leads, presented; shared by GET /lead/list and the API-key GET /lead/lead-list. */
 export async function respondWithLeadPage(c: Context<AppEnv>, query: Parameters<typeof listLeads>[2] & Parameters<typeof listLeads>[3]) {
-  const { pool } = c.var.deps.database;
+  const { database } = c.var.deps;
   const { page, limit, order_by, order_in, ...filters } = query;
   const [result, labels] = await Promise.all([
-    listLeads(pool, c.var.auth, { page, limit, order_by, order_in }, filters),
-    loadLeadLabels(pool, c.var.auth.orgId),
+    listLeads(database, c.var.auth, { page, limit, order_by, order_in }, filters),
+    loadLeadLabels(database.pool, c.var.auth.orgId),
   ]);
   return okList(c, { ...result, data: result.data.map((lead) => presentLead(lead, labels)) });
 }
@@ -44,35 +44,34 @@ export async function respondWithLeadPage(c: Context<AppEnv>, query: Parameters<
 export const listLeadsHandler: RouteHandler<typeof listLeadsRoute, AppEnv> = (c) => respondWithLeadPage(c, c.req.valid('query'));
 
 export const addLeadHandler: RouteHandler<typeof addLeadRoute, AppEnv> = async (c) => {
-  const { lead, labels } = await createLead(c.var.deps.database.pool, c.var.auth, c.req.valid('json'), 'reject');
+  const { lead, labels } = await createLead(c.var.deps.database, c.var.auth, c.req.valid('json'), 'reject');
   return ok(c, presentLead(lead, labels), 'Lead created successfully', 201);
 };
 
 export const viewLeadHandler: RouteHandler<typeof viewLeadRoute, AppEnv> = async (c) => {
-  const lead = await getLead(c.var.deps.database.pool, c.var.auth, c.req.valid('param').id);
+  const lead = await getLead(c.var.deps.database, c.var.auth, c.req.valid('param').id);
   return ok(c, await presentWithLabels(c, lead));
 };
 
 export const updateLeadHandler: RouteHandler<typeof updateLeadRoute, AppEnv> = async (c) => {
-  const lead = await updateLead(c.var.deps.database.pool, c.var.auth, c.req.valid('param').id, c.req.valid('json'));
+  const lead = await updateLead(c.var.deps.database, c.var.auth, c.req.valid('param').id, c.req.valid('json'));
   return ok(c, await presentWithLabels(c, lead), 'Lead updated successfully');
 };
 
 export const deleteLeadsHandler: RouteHandler<typeof deleteLeadsRoute, AppEnv> = async (c) => {
-  const deleted = await deleteLeads(c.var.deps.database.pool, fileStorageOf(c), c.var.auth, c.req.valid('json').ids);
+  const deleted = await deleteLeads(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('json').ids);
   return ok(c, { deleted }, `${deleted} lead(s) deleted`);
 };
 
 export const updateCustomFieldsHandler: RouteHandler<typeof updateCustomFieldsRoute, AppEnv> = async (c) => {
   const { lead_id, custom_fields } = c.req.valid('json');
-  const lead = await updateLead(c.var.deps.database.pool, c.var.auth, lead_id, { custom_fields });
+  const lead = await updateLead(c.var.deps.database, c.var.auth, lead_id, { custom_fields });
   return ok(c, await presentWithLabels(c, lead), 'Custom fields updated successfully');
 };
 
 export const uploadProfileImageHandler: RouteHandler<typeof uploadProfileImageRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
   const lead = await setLeadProfileImage(
-    pool,
+    c.var.deps.database,
     fileStorageOf(c),
     c.var.auth,
     c.req.valid('param').id,
@@ -83,6 +82,6 @@ export const uploadProfileImageHandler: RouteHandler<typeof uploadProfileImageRo
 };
 
 export const profileImageHandler: RouteHandler<typeof profileImageRoute, AppEnv> = async (c) => {
-  const image = await openLeadProfileImage(c.var.deps.database.pool, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
+  const image = await openLeadProfileImage(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
   return sendStoredFile(c, image, 'inline');
 };
