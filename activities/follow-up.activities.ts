@@ -13,11 +13,10 @@ export interface FollowUpDueInput {
 export type FollowUpDueResult = Exclude<FollowUpReminder, { outcome: 'not_due' }>;
 
 export function createFollowUpActivities({ database }: ActivityDeps) {
-  const db = database.prisma;
   return {
     /** `asOf`: ISO 8601, the workflow's clock (not the activity's), so that waking and judging agree. */
     remindIfDue: ({ asOf, ...followUp }: FollowUpDueInput & { asOf: string }): Promise<FollowUpReminder> =>
-      remindOfFollowUpIfDue(db, { ...followUp, asOf: new Date(asOf) }),
+      remindOfFollowUpIfDue(database, { ...followUp, asOf: new Date(asOf) }),
   };
 }
 

@@ -18,7 +18,7 @@ import type { ActivityDeps } from './activity-deps.js';
 
 /** `tuning`: batch size and slice length other than the defaults (tests use small ones). */
 export function createLeadImportActivities({ database, services, config }: ActivityDeps, tuning?: LeadImportTuning) {
-  const { pool, prisma: db } = database;
+  const { pool } = database;
   // what the domain's slice reads the file with
   const deps = { pool, storage: services.storage, limits: xlsxInflationLimits(config), tuning };
 
@@ -39,7 +39,7 @@ export function createLeadImportActivities({ database, services, config }: Activ
     },
 
     /** Records the total and the result, and tells whoever started the import (once, however often retried). */
-    finishLeadImport: (ref: JobRef): Promise<ImportCounts & { total: number }> => finishLeadImport(pool, db, ref),
+    finishLeadImport: (ref: JobRef): Promise<ImportCounts & { total: number }> => finishLeadImport(database, ref),
   };
 }
 

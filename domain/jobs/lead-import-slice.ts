@@ -7,7 +7,7 @@
 // work ends. The activity (activities/lead-import.activities.ts) only adapts
 // it to Temporal: heartbeats, cancellation, and which errors are final.
 import type pg from 'pg';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import type { FileStorage } from '../platform/file-storage.js';
 import { notifyImportFinished } from '../notifications/notification.service.js';
 import { loadJobForStep, type JobRef, type JobStepOptions } from './job.service.js';
@@ -160,8 +160,8 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
 }
 
 /** Records the total and the result, and tells whoever started the import (once, however often retried). */
-export async function finishLeadImport(pool: pg.Pool, db: Db, ref: JobRef): Promise<ImportCounts & { total: number }> {
-  const { summary, createdBy } = await finishImportJob(pool, ref);
+export async function finishLeadImport(db: Database, ref: JobRef): Promise<ImportCounts & { total: number }> {
+  const { summary, createdBy } = await finishImportJob(db.pool, ref);
   if (createdBy) {
     const { created, merged, skipped, failed } = summary;
     await notifyImportFinished(db, { ...ref, userId: createdBy, summary: { created, merged, skipped, failed } });

@@ -5,7 +5,7 @@
 // reads them.
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
 export const FEED_MODEL_TYPES = ['lead', 'deal', 'contact', 'company'] as const;
@@ -54,7 +54,7 @@ export type FeedEntryView = ReturnType<typeof presentFeedEntry>;
  * feed of a deleted lead still ends with its deletion.
  */
 export async function listActivityFeed(
-  db: Db,
+  db: Database,
   scope: Pick<Scope, 'orgId'>,
   params: ListParams<(typeof FEED_SORTABLE_FIELDS)[number]>,
   filters: FeedFilters,
@@ -75,7 +75,7 @@ export async function listActivityFeed(
   const order = params.order_by === 'id' ? Prisma.sql`f.id ${direction}` : Prisma.sql`f.created_at ${direction}, f.id ${direction}`;
   const { skip, take } = pageArgs(params);
   const [rows, [count]] = await Promise.all([
-    db.$queryRaw<FeedRow[]>`
+    db.prisma.$queryRaw<FeedRow[]>`
       SELECT f.id, f.model_type, f.model_id, f.action, f.actor_id, f.changes, f.created_at,
              NULLIF(concat_ws(' ', u.first_name, u.last_name), '') AS actor_name
         FROM activity_feed f
@@ -83,7 +83,7 @@ export async function listActivityFeed(
        WHERE ${where}
        ORDER BY ${order}
        LIMIT ${take} OFFSET ${skip}`,
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM activity_feed f WHERE ${where}`,
+    db.prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM activity_feed f WHERE ${where}`,
   ]);
   return paged(rows.map(presentFeedEntry), count!.total, params);
 }

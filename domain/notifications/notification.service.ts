@@ -7,7 +7,7 @@
 // organization the event belongs to.
 import { Prisma, type Notification } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { FOLLOW_UP_PENDING } from '../leads/lead-activity.service.js';
@@ -57,7 +57,7 @@ export function presentNotification(notification: Notification) {
  * notifications are unread, whatever the filters (the badge count).
  */
 export async function listNotifications(
-  db: Db,
+  db: Database,
   scope: Pick<Scope, 'orgId' | 'userId'>,
   params: ListParams<(typeof NOTIFICATION_SORTABLE_FIELDS)[number]>,
   filters: NotificationFilters,
@@ -71,9 +71,9 @@ export async function listNotifications(
     ...(params.search_value && anyFieldContains(['title', 'message'], params.search_value)),
   };
   const [rows, total, unread] = await Promise.all([
-    db.notification.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.notification.count({ where }),
-    db.notification.count({ where: { ...recipient, is_read: false } }),
+    db.prisma.notification.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.notification.count({ where }),
+    db.prisma.notification.count({ where: { ...recipient, is_read: false } }),
   ]);
   return { ...paged(rows.map(presentNotification), total, params), unread };
 }
@@ -82,8 +82,8 @@ export async function listNotifications(
 export type ReadTarget = { ids: number[] } | { all: true };
 
 /** Marks the caller's unread notifications of `target` read; answers how many it marked. */
-export async function markNotificationsRead(db: Db, scope: Pick<Scope, 'orgId' | 'userId'>, target: ReadTarget): Promise<number> {
-  const { count } = await db.notification.updateMany({
+export async function markNotificationsRead(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, target: ReadTarget): Promise<number> {
+  const { count } = await db.prisma.notification.updateMany({
     where: { ...recipientOf(scope), is_read: false, ...('ids' in target && { id: { in: target.ids } }) },
     data: { is_read: true, read_at: new Date() },
   });
@@ -105,10 +105,10 @@ export type FollowUpReminder =
  * retried call notifies nobody again.
  */
 export async function remindOfFollowUpIfDue(
-  db: Db,
+  db: Database,
   { orgId, followUpId, asOf }: { orgId: number; followUpId: number; asOf: Date },
 ): Promise<FollowUpReminder> {
-  const [followUp] = await db.$queryRaw<{ status: number; due_at: string; due: boolean; recipients: number }[]>`
+  const [followUp] = await db.prisma.$queryRaw<{ status: number; due_at: string; due: boolean; recipients: number }[]>`
     WITH follow_up AS (
       -- the date as ISO 8601 in UTC, as the API writes dates (whatever the session's time zone)
       SELECT f.*, to_char(f.follow_up_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS due_at,
@@ -151,11 +151,11 @@ export interface ImportFinished {
  * notification per job: a retried call (an activity retry) adds none.
  * Answers whether it notified; a user no longer in the organization is not.
  */
-export async function notifyImportFinished(db: Db, { orgId, userId, jobId, summary }: ImportFinished): Promise<boolean> {
+export async function notifyImportFinished(db: Database, { orgId, userId, jobId, summary }: ImportFinished): Promise<boolean> {
   const counts = Object.entries(summary).map(([outcome, count]) => `${count} ${outcome}`);
   const message = `Import ${jobId} finished${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`;
   const data = { model_type: 'import_job', model_id: jobId, job_id: jobId, summary };
-  const inserted = await db.$executeRaw`
+  const inserted = await db.prisma.$executeRaw`
     INSERT INTO notifications (org_id, user_id, type_id, title, message, data)
     SELECT u.org_id, u.id, ${NOTIFICATION_TYPES.import_finished}, 'Import finished', ${message}, ${JSON.stringify(data)}::jsonb
       FROM users u

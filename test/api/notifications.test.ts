@@ -147,9 +147,9 @@ describe('notifyImportFinished (domain/notifications/notification.service.ts)', 
   it('notifies the user who started the import once per job, with its counts', async () => {
     const tenant = await seedTenant(t);
     const job = { orgId: tenant.orgId, userId: tenant.adminId, jobId: 77, summary: { created: 120, updated: 4, failed: 2 } };
-    expect(await notifyImportFinished(t.database.prisma, job)).toBe(true);
-    expect(await notifyImportFinished(t.database.prisma, job)).toBe(false);
-    expect(await notifyImportFinished(t.database.prisma, { ...job, jobId: 78, summary: {} })).toBe(true);
+    expect(await notifyImportFinished(t.database, job)).toBe(true);
+    expect(await notifyImportFinished(t.database, job)).toBe(false);
+    expect(await notifyImportFinished(t.database, { ...job, jobId: 78, summary: {} })).toBe(true);
     const [second, first] = await notificationsOf(tenant);
     expect(first).toMatchObject({
       type_id: NOTIFICATION_TYPES.import_finished,
@@ -164,10 +164,10 @@ describe('notifyImportFinished (domain/notifications/notification.service.ts)', 
   it('notifies nobody for a user of another organization or a deleted user', async () => {
     const [a, b] = await seedTwoTenants(t);
     const summary = { created: 1 };
-    expect(await notifyImportFinished(t.database.prisma, { orgId: a.orgId, userId: b.adminId, jobId: 1, summary })).toBe(false);
+    expect(await notifyImportFinished(t.database, { orgId: a.orgId, userId: b.adminId, jobId: 1, summary })).toBe(false);
     const rep = await a.addUser();
     await t.database.prisma.user.update({ where: { id: rep.id }, data: { deleted_at: new Date() } });
-    expect(await notifyImportFinished(t.database.prisma, { orgId: a.orgId, userId: rep.id, jobId: 2, summary })).toBe(false);
+    expect(await notifyImportFinished(t.database, { orgId: a.orgId, userId: rep.id, jobId: 2, summary })).toBe(false);
     expect(await t.database.prisma.notification.count({ where: { org_id: { in: [a.orgId, b.orgId] } } })).toBe(0);
   });
 });

@@ -6,5 +6,5 @@ import type { listFeedRoute } from './feed.routes.js';
 
 export const listFeedHandler: RouteHandler<typeof listFeedRoute, AppEnv> = async (c) => {
   const { model_type, model_id, ...params } = c.req.valid('query');
-  return okList(c, await listActivityFeed(c.var.deps.database.prisma, c.var.auth, params, { model_type, model_id }), 'Activity feed retrieved');
+  return okList(c, await listActivityFeed(c.var.deps.database, c.var.auth, params, { model_type, model_id }), 'Activity feed retrieved');
 };

@@ -6,11 +6,11 @@ import type { listNotificationsRoute, markReadRoute } from './notifications.rout
 
 export const listNotificationsHandler: RouteHandler<typeof listNotificationsRoute, AppEnv> = async (c) => {
   const { is_read, type_id, ...params } = c.req.valid('query');
-  return okList(c, await listNotifications(c.var.deps.database.prisma, c.var.auth, params, { is_read, type_id }), 'Notifications retrieved');
+  return okList(c, await listNotifications(c.var.deps.database, c.var.auth, params, { is_read, type_id }), 'Notifications retrieved');
 };
 
 export const markReadHandler: RouteHandler<typeof markReadRoute, AppEnv> = async (c) => {
   const { ids } = c.req.valid('json');
-  const updated = await markNotificationsRead(c.var.deps.database.prisma, c.var.auth, ids ? { ids } : { all: true });
+  const updated = await markNotificationsRead(c.var.deps.database, c.var.auth, ids ? { ids } : { all: true });
   return ok(c, { updated }, `${updated} notification(s) marked read`);
 };
