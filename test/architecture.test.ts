@@ -150,6 +150,22 @@ describe('layering (ENGINEERING.md §2)', () => {
       );
     expect(offending).toEqual([]);
   });
+
+  it('opens transactions only through domain/platform/transaction.ts: no hand-written BEGIN, no $transaction( elsewhere (issue 9 §7)', () => {
+    // a BEGIN in a string literal, as pg's client.query('BEGIN') sends it
+    const HAND_OPENED_TRANSACTION = /['"`]\s*BEGIN\b|\$transaction\(/i;
+    const owner = path.join('domain', 'platform', 'transaction.ts');
+    const offending = ['api', 'domain', 'activities', 'workflows', 'worker', 'services', 'connectors', 'scripts', 'bench', 'prisma']
+      .flatMap((dir) => sourceFiles(dir))
+      .filter((file) => file !== owner)
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => HAND_OPENED_TRANSACTION.test(line))
+          .map((line) => `${file}: ${line.trim()}`),
+      );
+    expect(offending).toEqual([]);
+  });
 });
 
 /** Served outside the OpenAPI document, by api/app.ts: the document itself, its browsable reference, the health check. */

@@ -9,7 +9,7 @@
 // paid for or debited twice. The activity (activities/enrichment.activities.ts)
 // only adapts this to Temporal.
 import type pg from 'pg';
-import { withActor } from '../platform/actor.js';
+import { transaction } from '../platform/transaction.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import type { EnrichmentEngine } from './enrichment.js';
@@ -95,7 +95,7 @@ async function commitBatchStep(client: pg.PoolClient, { batch, ...ref }: Enrichm
 /** Runs one batch's transaction; no counts when an earlier attempt had committed the batch. */
 async function inBatchTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<BatchCounts>): Promise<BatchCounts> {
   try {
-    return await withActor(pool, null, work);
+    return await transaction(pool, { actorId: null }, work);
   } catch (err) {
     if (err instanceof BatchAlreadyCommitted) return noCounts();
     throw err;

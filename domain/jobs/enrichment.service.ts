@@ -11,7 +11,7 @@
 // functions.
 import type pg from 'pg';
 import type { Lead } from '../../generated/prisma/client.js';
-import { withActor, type SqlClient } from '../platform/actor.js';
+import { transaction, type SqlClient } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
 import { getCompany } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
@@ -362,7 +362,7 @@ export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'org
     const job = await createLeadEnrichmentJob(pool, scope, [{ lead_id: leadId }], { batchSize: deps.batchSize });
     return { deferred: true as const, job };
   }
-  const outcome = (await withActor(pool, scope.userId, (client) => commitLeadEnrichments(client, scope.orgId, [plan]))).get(leadId)!;
+  const outcome = (await transaction(pool, { actorId: scope.userId }, (client) => commitLeadEnrichments(client, scope.orgId, [plan]))).get(leadId)!;
   if (outcome.outcome === 'no_credits') throw noCreditsError();
   if (outcome.outcome === 'not_found') throw notFound('Lead');
   return { deferred: false as const, leadId, leadCreated: created, enrichment: outcome.record ?? null };
@@ -445,7 +445,7 @@ export async function enrichCompanyNow(deps: EnrichNowDeps, scope: Pick<Scope, '
     if (!isDeferrable(err)) throw err;
     return { deferred: true as const, job: await createCompanyEnrichmentJob(pool, scope, companyId) };
   }
-  const outcome = await withActor(pool, scope.userId, (client) => commitCompanyEnrichment(client, scope.orgId, plan));
+  const outcome = await transaction(pool, { actorId: scope.userId }, (client) => commitCompanyEnrichment(client, scope.orgId, plan));
   if (outcome.outcome === 'no_credits') throw noCreditsError();
   if (outcome.outcome === 'not_found') throw notFound('Company');
   return { deferred: false as const, company: await getCompany(db.prisma, scope, companyId), enrichment: outcome.record ?? null };

@@ -7,7 +7,7 @@
 // a crash at any point resumes from the last committed page, without
 // duplicates.
 import type pg from 'pg';
-import { withActor } from '../platform/actor.js';
+import { transaction } from '../platform/transaction.js';
 import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
 import { advanceJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
@@ -296,7 +296,7 @@ export interface PageCommit {
  * and explained in the job's row errors.
  */
 export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promise<PageOutcome | null> {
-  return withActor(pool, page.actorId, async (client) => {
+  return transaction(pool, { actorId: page.actorId }, async (client) => {
     const job = await lockJobForStep(client, page);
     // a page fetched for a job that has since finished (cancelled, failed) is not committed
     const live = job?.status === 'running' || job?.status === 'paused';

@@ -8,7 +8,7 @@
 // concurrent writers; each lead is scored inline with the pure rules model.
 import type pg from 'pg';
 import type { Job } from '../../generated/prisma/client.js';
-import { withActor } from '../platform/actor.js';
+import { transaction } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Db } from '../platform/db.js';
 import {
@@ -318,7 +318,7 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
     await resolveTagIds(pool, orgId, tagNames, labels);
     for (const [id, name] of labels.tags) tagIdOf.set(name.toLowerCase(), id);
   }
-  return withActor(pool, actorId, async (client) => {
+  return transaction(pool, { actorId }, async (client) => {
     const job = await lockJobForStep(client, { orgId, jobId });
     if (!job || checkpointOf(job.checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
 

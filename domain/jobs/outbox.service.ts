@@ -7,6 +7,7 @@
 // once without handing out a row twice, and a relay that dies mid-batch
 // leaves its rows to the next claim (delivery is at least once).
 import type pg from 'pg';
+import { transaction } from '../platform/transaction.js';
 
 export interface OutboxEvent {
   /** bigint, as pg returns it */
@@ -34,10 +35,8 @@ export async function relayOutboxBatch(
   limit: number,
   deliver: (event: OutboxEvent) => Promise<void>,
 ): Promise<BatchOutcome> {
-  const client = await pool.connect();
-  let releaseError: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  // the relay's own bookkeeping (claiming, deleting, rescheduling rows) is the system's: no actor
+  return transaction(pool, { actorId: null }, async (client) => {
     const { rows } = await client.query<{ id: string; org_id: number; org_public_id: string | null; kind: string; payload: unknown; attempts: number }>(
       `SELECT e.id, e.org_id, (SELECT o.public_id FROM organizations o WHERE o.id = e.org_id) AS org_public_id, e.kind, e.payload, e.attempts
          FROM outbox_events e
@@ -66,14 +65,6 @@ export async function relayOutboxBatch(
         [failed.map((f) => f.event.id), failed.map((f) => retryDelaySeconds(f.event.attempts))],
       );
     }
-    await client.query('COMMIT');
     return { claimed: events.length, delivered: delivered.length, failed };
-  } catch (err) {
-    // a broken connection is discarded rather than returned to the pool
-    releaseError = err as Error;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release(releaseError);
-  }
+  });
 }

@@ -1,7 +1,7 @@
 // The activity feed (§6.15): what happened to the organization's leads,
 // deals, contacts and companies, and who did it. The entries are written by
 // database triggers in the statement that made each change (migration
-// *_activity_feed; the actor comes from domain/platform/actor.ts), so this module only
+// *_activity_feed; the actor comes from domain/platform/transaction.ts), so this module only
 // reads them.
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';

@@ -1,8 +1,8 @@
 // §6.15 activity feed: entries written by the database triggers of migration
 // *_activity_feed for every write to leads, deals, contacts and companies,
-// with the actor set by domain/platform/actor.ts. Each test seeds its own organizations.
+// with the actor set by domain/platform/transaction.ts. Each test seeds its own organizations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withActor } from '../../domain/platform/actor.js';
+import { transaction } from '../../domain/platform/transaction.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
@@ -115,7 +115,7 @@ describe('activity feed of leads', () => {
     const lead = await addLead(tenant, { email: uniqueEmail('mine') });
     await call(tenant, 'POST', `/api/lead/update/${lead.id}`, { email: taken, job_title: 'CEO' }, 409);
     await expect(
-      withActor(t.database.pool, tenant.adminId, async (client) => {
+      transaction(t.database.pool, { actorId: tenant.adminId }, async (client) => {
         await client.query('UPDATE leads SET job_title = $1 WHERE id = $2 AND org_id = $3', ['Rolled back', lead.id, tenant.orgId]);
         throw new Error('abandon the transaction');
       }),

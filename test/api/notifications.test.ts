@@ -100,7 +100,7 @@ describe('lead_assigned notifications', () => {
 
     const ingested = await t.call('POST', '/api/v1/lead', { apiKey: await tenant.apiKey(), body: { email: uniqueEmail('api') } });
     expect(ingested.status, JSON.stringify(ingested.body)).toBe(201);
-    // a write outside domain/platform/actor.ts (a workflow's, a script's) has no actor, and notifies the assignee all the same
+    // a write outside domain/platform/transaction.ts (a workflow's, a script's) has no actor, and notifies the assignee all the same
     await t.database.pool.query('UPDATE leads SET assigned_to = $1 WHERE id = $2 AND org_id = $3', [rep.id, ingested.body.data.id, tenant.orgId]);
     const [latest] = await notificationsOf(rep);
     expect(latest).toMatchObject({ type: 'lead_assigned', data: { model_id: ingested.body.data.id, assigned_by: null } });
