@@ -45,8 +45,8 @@ const RATE_LIMIT_WINDOW_RETENTION_MS = 60 * 60 * 1000;
 async function pruneExpiredRecords({ database, logger }: WorkerDeps): Promise<void> {
   const now = Date.now();
   try {
-    const idempotency = await pruneIdempotencyRecords(database.pool, new Date(now - IDEMPOTENCY_RETENTION_HOURS * 3600_000));
-    const windows = await pruneRateLimitWindows(database.pool, new Date(now - RATE_LIMIT_WINDOW_RETENTION_MS));
+    const idempotency = await pruneIdempotencyRecords(database, new Date(now - IDEMPOTENCY_RETENTION_HOURS * 3600_000));
+    const windows = await pruneRateLimitWindows(database, new Date(now - RATE_LIMIT_WINDOW_RETENTION_MS));
     if (idempotency + windows > 0) logger.debug({ idempotency, windows }, 'pruned expired records');
   } catch (err) {
     logger.warn({ err }, 'pruning expired records failed; next round retries');

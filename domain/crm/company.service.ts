@@ -8,7 +8,7 @@ import { transaction, type SqlClient } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
 import { EMPLOYEE_SIZE_BANDS, type EmployeeSizeBand } from './company-fields.js';
 import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './company-similarity.js';
-import type { Database, Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { IMAGE_TYPES, type FileStorage, type StoredFile } from '../platform/file-storage.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
@@ -176,8 +176,8 @@ function companyOrder(p: Pick<ListParams<CompanySortField>, 'order_by' | 'order_
  * The selected companies with their contact and lead counts: each count is
  * one grouped scan restricted to the selected ids, whatever their number.
  */
-export async function companiesWithCounts(db: Db, scope: CompanyScope, selected: Prisma.Sql, order: Prisma.Sql): Promise<CompanyRow[]> {
-  return db.$queryRaw<CompanyRow[]>`
+export async function companiesWithCounts(db: Database, scope: CompanyScope, selected: Prisma.Sql, order: Prisma.Sql): Promise<CompanyRow[]> {
+  return db.prisma.$queryRaw<CompanyRow[]>`
     WITH selected AS (${selected}),
     contact_counts AS (
       SELECT company_id, count(*)::int AS n FROM contacts
@@ -204,7 +204,7 @@ export async function listCompanies(
   const { skip, take } = pageArgs(params);
   const [rows, [count]] = await Promise.all([
     companiesWithCounts(
-      db.prisma,
+      db,
       scope,
       Prisma.sql`SELECT c.* FROM companies c WHERE ${where} ORDER BY ${companyOrder(params, 'c')} LIMIT ${take} OFFSET ${skip}`,
       companyOrder(params, 'selected'),
@@ -215,7 +215,7 @@ export async function listCompanies(
 }
 
 /** The organization's companies among `ids`, with their counts, in id order. */
-async function companiesByIds(db: Db, scope: CompanyScope, ids: number[]): Promise<CompanyView[]> {
+async function companiesByIds(db: Database, scope: CompanyScope, ids: number[]): Promise<CompanyView[]> {
   const rows = await companiesWithCounts(
     db,
     scope,
@@ -225,7 +225,7 @@ async function companiesByIds(db: Db, scope: CompanyScope, ids: number[]): Promi
   return rows.map(presentCompany);
 }
 
-export async function getCompany(db: Db, scope: CompanyScope, id: number): Promise<CompanyView> {
+export async function getCompany(db: Database, scope: CompanyScope, id: number): Promise<CompanyView> {
   const [company] = await companiesByIds(db, scope, [id]);
   if (!company) throw notFound('Company');
   return company;
@@ -330,7 +330,7 @@ export async function similarCompanies(db: Database, scope: CompanyScope, id: nu
      ORDER BY ${reachable} DESC, id ASC
      LIMIT ${SIMILAR_CANDIDATE_LIMIT}`;
   const ranked = rankSimilar(source, candidates, limit);
-  const companies = new Map((await companiesByIds(db.prisma, scope, ranked.map((r) => r.candidate.id))).map((c) => [c.id, c]));
+  const companies = new Map((await companiesByIds(db, scope, ranked.map((r) => r.candidate.id))).map((c) => [c.id, c]));
   return ranked.flatMap(({ candidate, similarity, reasons }) => {
     const company = companies.get(candidate.id);
     // a candidate deleted since it was scored is left out
@@ -386,7 +386,7 @@ export async function createCompany(
     return row;
   };
   const created = await writeWithLogo(storage, scope.orgId, logo, insert);
-  return getCompany(db.prisma, scope, created!.id);
+  return getCompany(db, scope, created!.id);
 }
 
 /**
@@ -418,7 +418,7 @@ export async function updateCompany(
   const updated = await writeWithLogo(storage, scope.orgId, logo, update);
   if (!updated) throw notFound('Company');
   if (logo !== undefined) await storage.remove([updated.replaced_key]);
-  return getCompany(db.prisma, scope, id);
+  return getCompany(db, scope, id);
 }
 
 /**

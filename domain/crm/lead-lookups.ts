@@ -1,6 +1,6 @@
 // The organization's lead lookups: labels for status/priority/lead_source
 // codes and tags, validation of codes, and tags given by id or by name.
-import type pg from 'pg';
+import type { SqlClient } from '../platform/transaction.js';
 import { ApiError } from '../platform/errors.js';
 
 export const LEAD_CODED_LOOKUPS = ['status', 'priority', 'lead_source'] as const;
@@ -12,8 +12,8 @@ export interface LeadLabels {
 }
 
 /** One query for every label a page of leads needs. */
-export async function loadLeadLabels(pool: pg.Pool, orgId: number): Promise<LeadLabels> {
-  const { rows } = await pool.query<{ id: number; type: string; code: number | null; name: string }>(
+export async function loadLeadLabels(db: SqlClient, orgId: number): Promise<LeadLabels> {
+  const { rows } = await db.query<{ id: number; type: string; code: number | null; name: string }>(
     `SELECT id, type, code, name FROM custom_lookups
       WHERE org_id = $1 AND module_name = 'lead' AND type = ANY($2::text[])`,
     [orgId, [...LEAD_CODED_LOOKUPS, 'tag']],
@@ -44,7 +44,7 @@ export function assertKnownCodes(labels: LeadLabels, values: Partial<Record<Lead
  * organization (422 otherwise); unknown names are created, concurrently safe,
  * and added to `labels` when given, so a lead can be presented with them.
  */
-export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number | string)[], labels?: LeadLabels): Promise<number[]> {
+export async function resolveTagIds(db: SqlClient, orgId: number, tags: (number | string)[], labels?: LeadLabels): Promise<number[]> {
   const ids = tags.filter((t): t is number => typeof t === 'number');
   // one name per case-insensitive key: the insert below may touch each row once
   const byKey = new Map<string, string>();
@@ -52,7 +52,7 @@ export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number 
   const names = [...byKey.values()];
   const resolved: number[] = [];
   if (ids.length > 0) {
-    const { rows } = await pool.query<{ id: number }>(
+    const { rows } = await db.query<{ id: number }>(
       `SELECT id FROM custom_lookups WHERE org_id = $1 AND module_name = 'lead' AND type = 'tag' AND id = ANY($2::int[])`,
       [orgId, ids],
     );
@@ -67,7 +67,7 @@ export async function resolveTagIds(pool: pg.Pool, orgId: number, tags: (number 
   }
   if (names.length > 0) {
     // DO UPDATE (a no-op write) so RETURNING yields the id of rows that already existed
-    const { rows } = await pool.query<{ id: number; name: string }>(
+    const { rows } = await db.query<{ id: number; name: string }>(
       `INSERT INTO custom_lookups (org_id, module_name, type, name, name_key, updated_at)
        SELECT $1, 'lead', 'tag', n, lower(n), now() FROM unnest($2::text[]) AS n
        ON CONFLICT (org_id, module_name, type, name_key) DO UPDATE SET name_key = EXCLUDED.name_key

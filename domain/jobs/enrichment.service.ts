@@ -448,7 +448,7 @@ export async function enrichCompanyNow(deps: EnrichNowDeps, scope: Pick<Scope, '
   const outcome = await transaction(pool, { actorId: scope.userId }, (client) => commitCompanyEnrichment(client, scope.orgId, plan));
   if (outcome.outcome === 'no_credits') throw noCreditsError();
   if (outcome.outcome === 'not_found') throw notFound('Company');
-  return { deferred: false as const, company: await getCompany(db.prisma, scope, companyId), enrichment: outcome.record ?? null };
+  return { deferred: false as const, company: await getCompany(db, scope, companyId), enrichment: outcome.record ?? null };
 }
 
 // ---- LinkedIn leads -----------------------------------------------------------

@@ -19,7 +19,7 @@ import { Prisma, type Job, type Lead } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import { companiesWithCounts, companyFilterCondition, presentCompany, type CompanyFilters } from '../crm/company.service.js';
 import { contactWhere, presentContact, withCompanyName, type ContactFilters } from '../crm/contact.service.js';
-import type { Database, Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import type { FileStorage } from '../platform/file-storage.js';
 import {
@@ -67,13 +67,13 @@ export async function startExport(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'u
   return createJob(pool, scope, { type: 'export', params: { export_type: request.export_type, filters: request.filters ?? {} } });
 }
 
-export async function listExports(db: Db, scope: Pick<Scope, 'orgId'>, params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>) {
+export async function listExports(db: Database, scope: Pick<Scope, 'orgId'>, params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>) {
   const page = await listJobs(db, scope, params, { type: ['export'] });
   return { ...page, data: page.data.map(presentExport) };
 }
 
 /** The export's CSV; 404 for another organization's or a non-export job, 409 until the export has completed. */
-export async function openExportFile(db: Db, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
+export async function openExportFile(db: Database, storage: FileStorage, scope: Pick<Scope, 'orgId'>, id: number) {
   const job = await getJob(db, scope, id, ['export']);
   if (job.status !== 'completed') {
     throw new ApiError('conflict', `The export is ${job.status}; it can be downloaded once it has completed`, { code: 'export_not_ready' });
@@ -187,7 +187,7 @@ function companySource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'
     },
     async batch(afterId, maxId, limit) {
       const rows = await companiesWithCounts(
-        prisma,
+        database,
         scope,
         Prisma.sql`SELECT c.* FROM companies c WHERE ${where} AND c.id > ${afterId} AND c.id <= ${maxId} ORDER BY c.id LIMIT ${limit}`,
         Prisma.sql`selected.id`,

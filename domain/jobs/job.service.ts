@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import { Prisma, type Job } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
 import { dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
@@ -101,7 +101,7 @@ export interface JobFilters {
   status?: JobStatus[];
 }
 
-export async function listJobs(db: Db, scope: Pick<Scope, 'orgId'>, params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>, filters: JobFilters) {
+export async function listJobs(db: Database, scope: Pick<Scope, 'orgId'>, params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>, filters: JobFilters) {
   const where: Prisma.JobWhereInput = {
     org_id: scope.orgId,
     ...(filters.type && { type: { in: filters.type } }),
@@ -110,15 +110,15 @@ export async function listJobs(db: Db, scope: Pick<Scope, 'orgId'>, params: List
     ...(params.search_value && { workflow_id: { contains: params.search_value, mode: 'insensitive' as const } }),
   };
   const [rows, total] = await Promise.all([
-    db.job.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
-    db.job.count({ where }),
+    db.prisma.job.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),
+    db.prisma.job.count({ where }),
   ]);
   return paged(rows.map(presentJob), total, params);
 }
 
 /** One job of the organization, optionally only of the given types (a 404 otherwise). */
-export async function getJob(db: Db, scope: Pick<Scope, 'orgId'>, id: number, types?: readonly JobType[]): Promise<Job> {
-  const job = await db.job.findFirst({ where: { id, org_id: scope.orgId, ...(types && { type: { in: [...types] } }) } });
+export async function getJob(db: Database, scope: Pick<Scope, 'orgId'>, id: number, types?: readonly JobType[]): Promise<Job> {
+  const job = await db.prisma.job.findFirst({ where: { id, org_id: scope.orgId, ...(types && { type: { in: [...types] } }) } });
   if (!job) throw notFound('Job');
   return job;
 }
@@ -352,8 +352,8 @@ function controlState(job: Job): string {
  * when it takes effect: a pause at the next batch boundary, so committed
  * work and the checkpoint always agree.
  */
-export async function requestJobControl(pool: pg.Pool, db: Db, scope: Pick<Scope, 'orgId'>, id: number, action: JobControlAction): Promise<Job> {
-  const { rows } = await pool.query<Job>(
+export async function requestJobControl(db: Database, scope: Pick<Scope, 'orgId'>, id: number, action: JobControlAction): Promise<Job> {
+  const { rows } = await db.pool.query<Job>(
     `WITH job AS (
        UPDATE jobs SET control_seq = control_seq + 1,
                        pause_requested = CASE $3::text WHEN 'pause' THEN true WHEN 'resume' THEN false ELSE pause_requested END

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Job } from '../../generated/prisma/client.js';
 import { transaction } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
-import type { Db } from '../platform/db.js';
+import type { Database } from '../platform/db.js';
 import {
   advanceJob,
   getJob,
@@ -391,7 +391,7 @@ export const errorReportUrl = (job: Pick<PresentedJob, 'id' | 'progress'>) =>
   job.progress.failed > 0 ? `/api/import-job/${job.id}/errors` : null;
 
 export async function listImportJobs(
-  db: Db,
+  db: Database,
   scope: Pick<Scope, 'orgId'>,
   params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>,
   filters: { type?: (typeof IMPORT_JOB_TYPES)[number][]; status?: JobStatus[] },
@@ -412,12 +412,12 @@ const REPORT_PAGE = 5000;
  * row_number, id), so a report of any length streams in constant memory.
  * 404 for another organization's job or a job that is no import.
  */
-export async function importErrorRows(db: Db, pool: pg.Pool, scope: Pick<Scope, 'orgId'>, jobId: number) {
+export async function importErrorRows(db: Database, scope: Pick<Scope, 'orgId'>, jobId: number) {
   const job = await getJob(db, scope, jobId, IMPORT_JOB_TYPES);
   async function* rows(): AsyncGenerator<[number, string | null, string]> {
     let after = { row: 0, id: '0' };
     for (;;) {
-      const page = await rowErrorsAfter(pool, { orgId: scope.orgId, jobId: job.id }, after, REPORT_PAGE);
+      const page = await rowErrorsAfter(db.pool, { orgId: scope.orgId, jobId: job.id }, after, REPORT_PAGE);
       // the column is the header as the uploaded file spelled it: it must not run as a formula
       for (const r of page) yield [r.row_number, r.column === null ? null : spreadsheetCell(r.column), r.reason];
       if (page.length < REPORT_PAGE) return;

@@ -5,8 +5,6 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import type { Config } from './config.js';
 import { DeadlineExceededError, remainingBudgetMs } from './request-deadline.js';
 
-export type Db = PrismaClient;
-
 /**
  * The one database handle a domain function takes (first, as `db`): it picks
  * Prisma or raw SQL per statement itself, and opens transactions with

@@ -3,7 +3,6 @@
 // its response is stored, and later requests with the same key get that
 // response back verbatim instead of acting twice.
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
 import { ApiError } from './errors.js';
 import type { Database } from './db.js';
 
@@ -113,7 +112,7 @@ export async function runIdempotently(
   throw stillInProgress();
 }
 
-export async function pruneIdempotencyRecords(pool: pg.Pool, olderThan: Date): Promise<number> {
-  const result = await pool.query('DELETE FROM idempotency_records WHERE created_at < $1', [olderThan]);
+export async function pruneIdempotencyRecords(db: Database, olderThan: Date): Promise<number> {
+  const result = await db.pool.query('DELETE FROM idempotency_records WHERE created_at < $1', [olderThan]);
   return result.rowCount ?? 0;
 }

@@ -3,7 +3,6 @@
 // taken from the database's clock, not the process's: every instance then
 // counts into the same window row even when their clocks disagree, and a
 // test can read where the window stands from the same clock.
-import type pg from 'pg';
 import { ApiError } from './errors.js';
 import type { Database } from './db.js';
 
@@ -30,7 +29,7 @@ export async function enforceRateLimit(db: Database, rule: RateLimitRule): Promi
 }
 
 /** Drops windows that ended; called periodically by the worker. */
-export async function pruneRateLimitWindows(pool: pg.Pool, olderThan: Date): Promise<number> {
-  const result = await pool.query('DELETE FROM rate_limit_windows WHERE window_start < $1', [olderThan]);
+export async function pruneRateLimitWindows(db: Database, olderThan: Date): Promise<number> {
+  const result = await db.pool.query('DELETE FROM rate_limit_windows WHERE window_start < $1', [olderThan]);
   return result.rowCount ?? 0;
 }

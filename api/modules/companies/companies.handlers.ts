@@ -61,7 +61,7 @@ export const companyStatsHandler: RouteHandler<typeof companyStatsRoute, AppEnv>
   ok(c, await companyStats(c.var.deps.database, c.var.auth, c.req.valid('query')));
 
 export const viewCompanyHandler: RouteHandler<typeof viewCompanyRoute, AppEnv> = async (c) =>
-  ok(c, await getCompany(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id));
+  ok(c, await getCompany(c.var.deps.database, c.var.auth, c.req.valid('param').id));
 
 export const similarCompaniesHandler: RouteHandler<typeof similarCompaniesRoute, AppEnv> = async (c) => {
   const similar = await similarCompanies(c.var.deps.database, c.var.auth, c.req.valid('param').id, c.req.valid('query').limit);

@@ -116,4 +116,4 @@ export const startHubspotImportHandler: RouteHandler<typeof startHubspotImportRo
 };
 
 export const hubspotImportStatusHandler: RouteHandler<typeof hubspotImportStatusRoute, AppEnv> = async (c) =>
-  ok(c, presentJob(await getJob(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id, ['hubspot_import'])), 'HubSpot import status');
+  ok(c, presentJob(await getJob(c.var.deps.database, c.var.auth, c.req.valid('param').id, ['hubspot_import'])), 'HubSpot import status');

@@ -12,9 +12,9 @@ export const createExportHandler: RouteHandler<typeof createExportRoute, AppEnv>
 };
 
 export const listExportsHandler: RouteHandler<typeof listExportsRoute, AppEnv> = async (c) =>
-  okList(c, await listExports(c.var.deps.database.prisma, c.var.auth, c.req.valid('query')), 'Exports retrieved');
+  okList(c, await listExports(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Exports retrieved');
 
 export const downloadExportHandler: RouteHandler<typeof downloadExportRoute, AppEnv> = async (c) => {
-  const file = await openExportFile(c.var.deps.database.prisma, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
+  const file = await openExportFile(c.var.deps.database, fileStorageOf(c), c.var.auth, c.req.valid('param').id);
   return sendStoredFile(c, file, attachmentDisposition(file.fileName));
 };

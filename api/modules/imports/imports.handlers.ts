@@ -38,12 +38,11 @@ export const importLeadsHandler: RouteHandler<typeof importLeadsRoute, AppEnv> =
 
 export const listImportJobsHandler: RouteHandler<typeof listImportJobsRoute, AppEnv> = async (c) => {
   const { type, status, ...params } = c.req.valid('query');
-  return okList(c, await listImportJobs(c.var.deps.database.prisma, c.var.auth, params, { type, status }), 'Import jobs retrieved');
+  return okList(c, await listImportJobs(c.var.deps.database, c.var.auth, params, { type, status }), 'Import jobs retrieved');
 };
 
 export const importErrorsHandler: RouteHandler<typeof importErrorsRoute, AppEnv> = async (c) => {
-  const { prisma, pool } = c.var.deps.database;
-  const { job, rows } = await importErrorRows(prisma, pool, c.var.auth, c.req.valid('param').id);
+  const { job, rows } = await importErrorRows(c.var.deps.database, c.var.auth, c.req.valid('param').id);
   const csv = Readable.from(rows).pipe(stringify({ header: true, columns: ['row_number', 'column', 'reason'] }));
   return sendStoredFile(
     c,

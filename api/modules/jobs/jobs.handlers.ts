@@ -6,16 +6,15 @@ import type { jobControlRoutes, listJobsRoute, viewJobRoute } from './jobs.route
 
 export const listJobsHandler: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) => {
   const { type, status, ...params } = c.req.valid('query');
-  return okList(c, await listJobs(c.var.deps.database.prisma, c.var.auth, params, { type, status }), 'Jobs retrieved');
+  return okList(c, await listJobs(c.var.deps.database, c.var.auth, params, { type, status }), 'Jobs retrieved');
 };
 
 export const viewJobHandler: RouteHandler<typeof viewJobRoute, AppEnv> = async (c) =>
-  ok(c, presentJob(await getJob(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').id)), 'Job retrieved');
+  ok(c, presentJob(await getJob(c.var.deps.database, c.var.auth, c.req.valid('param').id)), 'Job retrieved');
 
 export const jobControlHandler =
   (action: JobControlAction): RouteHandler<(typeof jobControlRoutes)[JobControlAction], AppEnv> =>
   async (c) => {
-    const { pool, prisma } = c.var.deps.database;
-    const job = await requestJobControl(pool, prisma, c.var.auth, c.req.valid('param').id, action);
+    const job = await requestJobControl(c.var.deps.database, c.var.auth, c.req.valid('param').id, action);
     return ok(c, presentJob(job), `Job ${action} requested`, 202);
   };

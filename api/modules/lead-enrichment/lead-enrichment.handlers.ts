@@ -63,7 +63,7 @@ export const bulkEnrichHandler: RouteHandler<typeof bulkEnrichRoute, AppEnv> = a
 };
 
 export const enrichmentJobHandler: RouteHandler<typeof enrichmentJobRoute, AppEnv> = async (c) =>
-  ok(c, presentJob(await getJob(c.var.deps.database.prisma, c.var.auth, c.req.valid('param').jobId, ['enrichment'])), 'Job retrieved');
+  ok(c, presentJob(await getJob(c.var.deps.database, c.var.auth, c.req.valid('param').jobId, ['enrichment'])), 'Job retrieved');
 
 export const recentLinkedinLeadsHandler: RouteHandler<typeof recentLinkedinLeadsRoute, AppEnv> = async (c) => {
   const { pool } = c.var.deps.database;
