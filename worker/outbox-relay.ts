@@ -4,7 +4,7 @@
 // idempotent (business workflow ids), so delivering twice is harmless.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type pg from 'pg';
+import type { Database } from '../domain/platform/db.js';
 import type { Logger } from 'pino';
 import { jobWorkflowOf, type JobType } from '../domain/jobs/job.service.js';
 import { relayOutboxBatch, type OutboxEvent } from '../domain/jobs/outbox.service.js';
@@ -16,7 +16,7 @@ import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads 
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface OutboxRelayDeps {
-  pool: pg.Pool;
+  database: Database;
   client: Client;
   taskQueue: string;
   logger: Logger;
@@ -37,9 +37,9 @@ type Delivery<K extends OutboxKind> = (
 ) => Promise<void>;
 
 /** The job an event is about, with the workflow id stored on its row (never recomputed: older jobs keep theirs). */
-async function jobOf(pool: pg.Pool, event: OutboxEvent, jobId: number) {
+async function jobOf(database: Database, event: OutboxEvent, jobId: number) {
   const ref = { orgId: event.orgId, jobId };
-  return { ref, job: await jobWorkflowOf(pool, ref) };
+  return { ref, job: await jobWorkflowOf(database, ref) };
 }
 
 /**
@@ -82,8 +82,8 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
     }
   },
   // One workflow per job, ever (REJECT_DUPLICATE): a redelivered start finds it running or finished.
-  'job.start': async ({ jobId }, event, { client, pool, taskQueue }) => {
-    const { ref, job } = await jobOf(pool, event, jobId);
+  'job.start': async ({ jobId }, event, { client, database, taskQueue }) => {
+    const { ref, job } = await jobOf(database, event, jobId);
     // a job removed before its workflow started has nothing to run
     if (!job) return;
     // a type this worker does not know yet (a newer API during a rolling deploy) is retried, not dropped
@@ -107,11 +107,11 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
   },
   // A control may overtake its job's start (it is retried until the workflow
   // exists) or arrive after the job ended (then it is dropped).
-  'job.control': async ({ jobId, action, seq }, event, { client, pool }) => {
-    const { ref, job } = await jobOf(pool, event, jobId);
+  'job.control': async ({ jobId, action, seq }, event, { client, database }) => {
+    const { ref, job } = await jobOf(database, event, jobId);
     if (!job) return;
     // judged when the signal fails, not before: the job may have ended meanwhile
-    const endedSince = async () => (await jobWorkflowOf(pool, ref))?.finished ?? true;
+    const endedSince = async () => (await jobWorkflowOf(database, ref))?.finished ?? true;
     const handle = client.workflow.getHandle(job.workflowId);
     try {
       if (action === 'cancel') await handle.cancel();
@@ -146,14 +146,14 @@ export interface OutboxRelay {
 }
 
 export function startOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
-  const { pool, logger, batchSize = 100, idleMs = 200 } = deps;
+  const { database, logger, batchSize = 100, idleMs = 200 } = deps;
   const stopping = new AbortController();
   const pause = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
   const send = deliver(deps);
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
-        const outcome = await relayOutboxBatch(pool, batchSize, send);
+        const outcome = await relayOutboxBatch(database, batchSize, send);
         for (const { event, error } of outcome.failed) {
           logger.warn({ err: error, eventId: event.id, kind: event.kind, attempts: event.attempts + 1 }, 'outbox delivery failed; retrying later');
         }

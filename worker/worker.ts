@@ -102,7 +102,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
     const done = worker.run();
     // logged here, so that a failure is seen even where nobody awaits `done`
     done.catch((err) => logger.error({ err }, 'Temporal worker failed'));
-    const relay = startOutboxRelay({ pool: deps.database.pool, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+    const relay = startOutboxRelay({ database: deps.database, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
     void pruneExpiredRecords(deps);
     const maintenance = setInterval(() => void pruneExpiredRecords(deps), MAINTENANCE_INTERVAL_MS);
     const workerConnection = connection;

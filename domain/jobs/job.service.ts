@@ -324,8 +324,8 @@ export async function rowErrorsAfter(pool: pg.Pool, { orgId, jobId }: JobRef, af
 }
 
 /** What the outbox relay needs to steer a job's workflow: the id it was started under, and whether it has ended. */
-export async function jobWorkflowOf(pool: pg.Pool, { orgId, jobId }: JobRef) {
-  const { rows } = await pool.query<{ workflow_id: string; type: JobType; status: JobStatus }>(
+export async function jobWorkflowOf(db: Database, { orgId, jobId }: JobRef) {
+  const { rows } = await db.pool.query<{ workflow_id: string; type: JobType; status: JobStatus }>(
     'SELECT workflow_id, type, status FROM jobs WHERE id = $1 AND org_id = $2',
     [jobId, orgId],
   );

@@ -6,7 +6,7 @@
 // with SKIP LOCKED inside one transaction, so any number of relays can run at
 // once without handing out a row twice, and a relay that dies mid-batch
 // leaves its rows to the next claim (delivery is at least once).
-import type pg from 'pg';
+import type { Database } from '../platform/db.js';
 import { transaction } from '../platform/transaction.js';
 
 export interface OutboxEvent {
@@ -31,12 +31,12 @@ export interface BatchOutcome {
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.min(attempts + 1, 9));
 
 export async function relayOutboxBatch(
-  pool: pg.Pool,
+  db: Database,
   limit: number,
   deliver: (event: OutboxEvent) => Promise<void>,
 ): Promise<BatchOutcome> {
   // the relay's own bookkeeping (claiming, deleting, rescheduling rows) is the system's: no actor
-  return transaction(pool, { actorId: null }, async (client) => {
+  return transaction(db.pool, { actorId: null }, async (client) => {
     const { rows } = await client.query<{ id: string; org_id: number; org_public_id: string | null; kind: string; payload: unknown; attempts: number }>(
       `SELECT e.id, e.org_id, (SELECT o.public_id FROM organizations o WHERE o.id = e.org_id) AS org_public_id, e.kind, e.payload, e.attempts
          FROM outbox_events e
