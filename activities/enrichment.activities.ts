@@ -27,7 +27,6 @@ async function stoppingOnMisconfiguration<T>(step: () => Promise<T>): Promise<T>
 }
 
 export function createEnrichmentActivities({ database, services }: ActivityDeps) {
-  const { pool } = database;
   // the process's one engine: its rate limiter is shared by every enrichment this worker runs
   const engine = services.enrichment;
   return {
@@ -35,7 +34,7 @@ export function createEnrichmentActivities({ database, services }: ActivityDeps)
     enrichLeadBatch: (ref: EnrichmentBatchInput): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichLeadBatch(database, engine, ref)),
 
     /** Enriches the company of a company job, exactly once. */
-    enrichCompanyForJob: (ref: JobRef): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichCompanyForJob(pool, engine, ref)),
+    enrichCompanyForJob: (ref: JobRef): Promise<BatchCounts> => stoppingOnMisconfiguration(() => enrichCompanyForJob(database, engine, ref)),
   };
 }
 

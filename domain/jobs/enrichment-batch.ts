@@ -115,7 +115,7 @@ export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, re
   const rowErrors: JobRowError[] = [];
   const plans: { row: number; plan: LeadEnrichmentPlan }[] = [];
   // with no credits left the outside providers are not asked: nothing they found could be paid for
-  const noCredits = await outOfCredits(pool, engine, ref.orgId);
+  const noCredits = await outOfCredits(db, engine, ref.orgId);
   const planned = new Set<number>();
   let duplicates = 0;
   await forEachLimited(slice, LOOKUPS_PER_BATCH_IN_PARALLEL, async (input: EnrichmentInput, i) => {
@@ -168,7 +168,8 @@ export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, re
 }
 
 /** Enriches the company of a company job, exactly once (its one unit is batch 0). */
-export async function enrichCompanyForJob(pool: pg.Pool, engine: EnrichmentEngine, ref: JobRef): Promise<BatchCounts> {
+export async function enrichCompanyForJob(db: Database, engine: EnrichmentEngine, ref: JobRef): Promise<BatchCounts> {
+  const { pool } = db;
   const batchRef = { ...ref, batch: 0 };
   const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(pool, ref, 'enrichment', 0);
   if (!job || job.done || job.params.target !== 'company') return noCounts();

@@ -98,13 +98,13 @@ export function pgEnrichmentCache(db: SqlClient, orgId: number): EnrichmentCache
   };
 }
 
-export async function creditsLeft(db: SqlClient, orgId: number): Promise<number> {
-  const { rows } = await db.query<{ enrichment_credits: number }>('SELECT enrichment_credits FROM organizations WHERE id = $1', [orgId]);
+export async function creditsLeft(db: Database, orgId: number): Promise<number> {
+  const { rows } = await db.pool.query<{ enrichment_credits: number }>('SELECT enrichment_credits FROM organizations WHERE id = $1', [orgId]);
   return rows[0]?.enrichment_credits ?? 0;
 }
 
 /** No enrichment can be paid for: the engine has an outside provider and the organization no credit left. */
-export async function outOfCredits(db: SqlClient, engine: EnrichmentEngine, orgId: number): Promise<boolean> {
+export async function outOfCredits(db: Database, engine: EnrichmentEngine, orgId: number): Promise<boolean> {
   return engineBills(engine) && (await creditsLeft(db, orgId)) <= 0;
 }
 
@@ -307,7 +307,7 @@ export async function resolveEnrichmentInput(db: Database, scope: Pick<Scope, 'o
 }
 
 export async function createLeadEnrichmentJob(
-  pool: pg.Pool,
+  db: Database,
   scope: Pick<Scope, 'orgId' | 'userId'>,
   inputs: EnrichmentInput[],
   options: { batchSize: number; groupId?: string | number },
@@ -319,7 +319,7 @@ export async function createLeadEnrichmentJob(
     ...(options.groupId !== undefined && { group_id: options.groupId }),
   };
   // the inputs are job items: thousands of them would swell the workflow's history and every status answer
-  return createJob(pool, scope, { type: 'enrichment', params, total: inputs.length, items: inputs });
+  return createJob(db.pool, scope, { type: 'enrichment', params, total: inputs.length, items: inputs });
 }
 
 /** A provider that refused us (key, address) or this lookup, and that a job would not get further with: 502 with the reason. */
@@ -347,7 +347,7 @@ export interface EnrichNowDeps {
 export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'orgId' | 'userId'>, input: EnrichmentInput) {
   const { db, engine } = deps;
   const { pool } = db;
-  if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
+  if (await outOfCredits(db, engine, scope.orgId)) throw noCreditsError();
   const { leadId, created } = await resolveEnrichmentInput(db, scope, input);
   const [lead] = await loadLeadsForEnrichment(pool, scope.orgId, [leadId]);
   if (!lead) throw notFound('Lead');
@@ -359,7 +359,7 @@ export async function enrichLeadNow(deps: EnrichNowDeps, scope: Pick<Scope, 'org
   } catch (err) {
     if (err instanceof EnrichmentProviderError && !isDeferrable(err)) throw providerFailed(err);
     if (!isDeferrable(err)) throw err;
-    const job = await createLeadEnrichmentJob(pool, scope, [{ lead_id: leadId }], { batchSize: deps.batchSize });
+    const job = await createLeadEnrichmentJob(db, scope, [{ lead_id: leadId }], { batchSize: deps.batchSize });
     return { deferred: true as const, job };
   }
   const outcome = (await transaction(pool, { actorId: scope.userId }, (client) => commitLeadEnrichments(client, scope.orgId, [plan]))).get(leadId)!;
@@ -426,9 +426,9 @@ export async function commitCompanyEnrichment(
   return { outcome: 'enriched', record };
 }
 
-export async function createCompanyEnrichmentJob(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'userId'>, companyId: number) {
+export async function createCompanyEnrichmentJob(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, companyId: number) {
   const params: EnrichmentJobParams = { target: 'company', company_id: companyId };
-  return createJob(pool, scope, { type: 'enrichment', params, total: 1 });
+  return createJob(db.pool, scope, { type: 'enrichment', params, total: 1 });
 }
 
 /** POST /company/enrich: as enrichLeadNow, for the company's firmographics. */
@@ -436,14 +436,14 @@ export async function enrichCompanyNow(deps: EnrichNowDeps, scope: Pick<Scope, '
   const { db, engine } = deps;
   const { pool } = db;
   const company = await loadCompanyForEnrichment(pool, scope.orgId, companyId);
-  if (await outOfCredits(pool, engine, scope.orgId)) throw noCreditsError();
+  if (await outOfCredits(db, engine, scope.orgId)) throw noCreditsError();
   let plan: CompanyEnrichmentPlan;
   try {
     plan = await planCompanyEnrichment(engine, pgEnrichmentCache(pool, scope.orgId), company, AbortSignal.timeout(deps.budgetMs));
   } catch (err) {
     if (err instanceof EnrichmentProviderError && !isDeferrable(err)) throw providerFailed(err);
     if (!isDeferrable(err)) throw err;
-    return { deferred: true as const, job: await createCompanyEnrichmentJob(pool, scope, companyId) };
+    return { deferred: true as const, job: await createCompanyEnrichmentJob(db, scope, companyId) };
   }
   const outcome = await transaction(pool, { actorId: scope.userId }, (client) => commitCompanyEnrichment(client, scope.orgId, plan));
   if (outcome.outcome === 'no_credits') throw noCreditsError();
@@ -459,7 +459,7 @@ export async function enrichCompanyNow(deps: EnrichNowDeps, scope: Pick<Scope, '
  * matches name, email, company or URL; start/end date bound created_at.
  */
 export async function listLinkedinLeads(
-  pool: pg.Pool,
+  db: Database,
   scope: Pick<Scope, 'orgId'>,
   params: Pick<ListParams<LeadSortField>, 'page' | 'limit' | 'order_by' | 'order_in' | 'start_date' | 'end_date'> & { search?: string },
 ) {
@@ -475,12 +475,12 @@ export async function listLinkedinLeads(
   const { skip, take } = pageArgs(params);
   const page = Prisma.sql`SELECT * FROM leads WHERE ${where} ORDER BY ${leadOrder(params)} LIMIT ${take} OFFSET ${skip}`;
   const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
-  const [rows, total] = await Promise.all([pool.query<Lead>(page.text, page.values), pool.query<{ total: number }>(count.text, count.values)]);
+  const [rows, total] = await Promise.all([db.pool.query<Lead>(page.text, page.values), db.pool.query<{ total: number }>(count.text, count.values)]);
   return paged(rows.rows, total.rows[0]!.total, params);
 }
 
-export async function getLinkedinLead(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
-  const { rows } = await pool.query<Lead>('SELECT * FROM leads WHERE id = $1 AND org_id = $2 AND linkedin_url IS NOT NULL', [id, scope.orgId]);
+export async function getLinkedinLead(db: Database, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {
+  const { rows } = await db.pool.query<Lead>('SELECT * FROM leads WHERE id = $1 AND org_id = $2 AND linkedin_url IS NOT NULL', [id, scope.orgId]);
   if (!rows[0]) throw notFound('LinkedIn lead');
   return rows[0];
 }

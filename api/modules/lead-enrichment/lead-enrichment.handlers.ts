@@ -39,23 +39,23 @@ function enrichDeps(c: Context<AppEnv>) {
 const deferredMessage = 'The providers did not answer in time; an enrichment job finishes the work';
 
 export const enrichLeadHandler: RouteHandler<typeof enrichLeadRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
+  const { database } = c.var.deps;
   const outcome = await enrichLeadNow(enrichDeps(c), c.var.auth, c.req.valid('json'));
   if (outcome.deferred) return ok(c, presentJob(outcome.job), deferredMessage, 202);
   const [lead, labels, credits] = await Promise.all([
-    getLead(c.var.deps.database, c.var.auth, outcome.leadId),
-    loadLeadLabels(pool, c.var.auth.orgId),
-    creditsLeft(pool, c.var.auth.orgId),
+    getLead(database, c.var.auth, outcome.leadId),
+    loadLeadLabels(database.pool, c.var.auth.orgId),
+    creditsLeft(database, c.var.auth.orgId),
   ]);
   const data = { lead: presentLead(lead, labels), lead_created: outcome.leadCreated, enrichment: outcome.enrichment, credits_remaining: credits };
   return ok(c, data, outcome.enrichment ? 'Lead enriched' : 'Nothing was found for the empty fields of the lead');
 };
 
 export const bulkEnrichHandler: RouteHandler<typeof bulkEnrichRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
+  const { database } = c.var.deps;
   const { leads, group_id } = c.req.valid('json');
-  if (await outOfCredits(pool, enrichDeps(c).engine, c.var.auth.orgId)) throw noCreditsError();
-  const job = await createLeadEnrichmentJob(pool, c.var.auth, leads, {
+  if (await outOfCredits(database, enrichDeps(c).engine, c.var.auth.orgId)) throw noCreditsError();
+  const job = await createLeadEnrichmentJob(database, c.var.auth, leads, {
     batchSize: c.var.deps.config.ENRICHMENT_BATCH_SIZE,
     ...(group_id !== undefined && { groupId: group_id }),
   });
@@ -66,25 +66,25 @@ export const enrichmentJobHandler: RouteHandler<typeof enrichmentJobRoute, AppEn
   ok(c, presentJob(await getJob(c.var.deps.database, c.var.auth, c.req.valid('param').jobId, ['enrichment'])), 'Job retrieved');
 
 export const recentLinkedinLeadsHandler: RouteHandler<typeof recentLinkedinLeadsRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
+  const { database } = c.var.deps;
   const { search, search_value, ...list } = c.req.valid('query');
   const [result, labels] = await Promise.all([
-    listLinkedinLeads(pool, c.var.auth, { ...list, search: search ?? search_value }),
-    loadLeadLabels(pool, c.var.auth.orgId),
+    listLinkedinLeads(database, c.var.auth, { ...list, search: search ?? search_value }),
+    loadLeadLabels(database.pool, c.var.auth.orgId),
   ]);
   return okList(c, { ...result, data: result.data.map((lead) => ({ ...presentLead(lead, labels), enrichment: enrichmentOf(lead) })) }, 'LinkedIn leads retrieved');
 };
 
 export const viewLinkedinLeadHandler: RouteHandler<typeof viewLinkedinLeadRoute, AppEnv> = async (c) => {
-  const { pool } = c.var.deps.database;
-  const [lead, labels] = await Promise.all([getLinkedinLead(pool, c.var.auth, c.req.valid('param').id), loadLeadLabels(pool, c.var.auth.orgId)]);
+  const { database } = c.var.deps;
+  const [lead, labels] = await Promise.all([getLinkedinLead(database, c.var.auth, c.req.valid('param').id), loadLeadLabels(database.pool, c.var.auth.orgId)]);
   return ok(c, { ...presentLead(lead, labels), enrichment: enrichmentOf(lead) }, 'LinkedIn lead retrieved');
 };
 
 export const enrichCompanyHandler: RouteHandler<typeof enrichCompanyRoute, AppEnv> = async (c) => {
   const outcome = await enrichCompanyNow(enrichDeps(c), c.var.auth, c.req.valid('json').company_id);
   if (outcome.deferred) return ok(c, presentJob(outcome.job), deferredMessage, 202);
-  const credits = await creditsLeft(c.var.deps.database.pool, c.var.auth.orgId);
+  const credits = await creditsLeft(c.var.deps.database, c.var.auth.orgId);
   const data = { company: outcome.company, enrichment: outcome.enrichment, credits_remaining: credits };
   return ok(c, data, outcome.enrichment ? 'Company enriched' : 'Nothing was found for the empty fields of the company');
 };
