@@ -38,14 +38,13 @@ const isPermanent = (err: unknown): err is Error =>
   (err instanceof ApiError && err.options.code === 'hubspot_not_connected');
 
 export function createHubspotImportActivities({ database, services, config }: ActivityDeps) {
-  const { pool } = database;
   return {
     async importNextHubspotPage(ref: JobRef): Promise<HubspotImportStep> {
       try {
-        return await importNextHubspotPage(pool, {
+        return await importNextHubspotPage(database, {
           maxPageSize: HUBSPOT_MAX_PAGE_SIZE,
           async fetchPage(object, request) {
-            const connection = await getHubspotConnection(pool, ref.orgId, config);
+            const connection = await getHubspotConnection(database.pool, ref.orgId, config);
             const hubspot = services.hubspot.forAccount(connection);
             return heartbeating(() => hubspot.fetchPage(object, request));
           },

@@ -18,9 +18,8 @@ import type { ActivityDeps } from './activity-deps.js';
 
 /** `tuning`: batch size and slice length other than the defaults (tests use small ones). */
 export function createLeadImportActivities({ database, services, config }: ActivityDeps, tuning?: LeadImportTuning) {
-  const { pool } = database;
   // what the domain's slice reads the file with
-  const deps = { pool, storage: services.storage, limits: xlsxInflationLimits(config), tuning };
+  const deps = { db: database, storage: services.storage, limits: xlsxInflationLimits(config), tuning };
 
   return {
     /** Imports rows from the checkpoint on, for a bounded time; done once the last row is committed. */

@@ -63,8 +63,8 @@ export function presentExport(job: PresentedJob) {
 }
 
 /** Records the export job (its workflow is started by the outbox relay); filters are stored as parsed. */
-export async function startExport(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'userId'>, request: ExportRequest): Promise<Job> {
-  return createJob(pool, scope, { type: 'export', params: { export_type: request.export_type, filters: request.filters ?? {} } });
+export async function startExport(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, request: ExportRequest): Promise<Job> {
+  return createJob(db.pool, scope, { type: 'export', params: { export_type: request.export_type, filters: request.filters ?? {} } });
 }
 
 export async function listExports(db: Database, scope: Pick<Scope, 'orgId'>, params: ListParams<(typeof JOB_SORTABLE_FIELDS)[number]>) {

@@ -8,6 +8,7 @@
 // duplicates.
 import type pg from 'pg';
 import { transaction } from '../platform/transaction.js';
+import type { Database } from '../platform/db.js';
 import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
 import { advanceJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
@@ -295,8 +296,8 @@ export interface PageCommit {
  * A record that fails is rolled back alone (savepoint), counted as failed
  * and explained in the job's row errors.
  */
-export async function commitHubspotPage(pool: pg.Pool, page: PageCommit): Promise<PageOutcome | null> {
-  return transaction(pool, { actorId: page.actorId }, async (client) => {
+export async function commitHubspotPage(db: Database, page: PageCommit): Promise<PageOutcome | null> {
+  return transaction(db.pool, { actorId: page.actorId }, async (client) => {
     const job = await lockJobForStep(client, page);
     // a page fetched for a job that has since finished (cancelled, failed) is not committed
     const live = job?.status === 'running' || job?.status === 'paused';
@@ -351,8 +352,8 @@ export interface HubspotImportStep {
  * page. No database connection is held while HubSpot is asked: the page's
  * transaction starts once the page has arrived.
  */
-export async function importNextHubspotPage(pool: pg.Pool, source: HubspotPageSource, ref: JobRef): Promise<HubspotImportStep> {
-  const job = await loadJobForStep<HubspotImportParams>(pool, ref, 'hubspot_import', ['running', 'paused']);
+export async function importNextHubspotPage(db: Database, source: HubspotPageSource, ref: JobRef): Promise<HubspotImportStep> {
+  const job = await loadJobForStep<HubspotImportParams>(db.pool, ref, 'hubspot_import', ['running', 'paused']);
   // a job deleted or finished meanwhile has nothing left to import
   if (!job) return { done: true, object: 'done', committed: 0 };
   const checkpoint = readCheckpoint(job.params, job.checkpoint);
@@ -360,6 +361,6 @@ export async function importNextHubspotPage(pool: pg.Pool, source: HubspotPageSo
   const at = { ...checkpoint, object: checkpoint.object };
   const page = await source.fetchPage(at.object, pageRequestOf(job.params, at, source.maxPageSize));
   const next = checkpointAfter(job.params, at, page.records.length, page.nextAfter);
-  const outcome = await commitHubspotPage(pool, { ...ref, actorId: job.createdBy, params: job.params, from: at, to: next, records: page.records });
+  const outcome = await commitHubspotPage(db, { ...ref, actorId: job.createdBy, params: job.params, from: at, to: next, records: page.records });
   return { done: next.object === 'done', object: next.object, committed: outcome ? page.records.length : 0 };
 }

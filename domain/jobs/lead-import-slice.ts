@@ -6,7 +6,6 @@
 // worker died picks up at the checkpoint, which is exactly where committed
 // work ends. The activity (activities/lead-import.activities.ts) only adapts
 // it to Temporal: heartbeats, cancellation, and which errors are final.
-import type pg from 'pg';
 import type { Database } from '../platform/db.js';
 import type { FileStorage } from '../platform/file-storage.js';
 import { notifyImportFinished } from '../notifications/notification.service.js';
@@ -44,7 +43,7 @@ export interface ImportSlice {
 export type ImportProgress = { row: number } & Partial<ImportCounts>;
 
 export interface LeadImportDeps {
-  pool: pg.Pool;
+  db: Database;
   storage: FileStorage;
   limits: InflationLimits;
   tuning?: LeadImportTuning;
@@ -75,13 +74,13 @@ async function* fileRows(rows: AsyncGenerator<SheetRow>, format: string): AsyncG
 
 /** Imports rows from the checkpoint on, for about `tuning.sliceMs`; done once the last row is committed. */
 export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options: JobStepOptions<ImportProgress> = {}): Promise<ImportSlice> {
-  const { pool, storage, limits } = deps;
+  const { db, storage, limits } = deps;
   const tuning = deps.tuning ?? DEFAULT_IMPORT_TUNING;
   const { orgId, jobId } = ref;
-  const job = await loadJobForStep<LeadImportParams>(pool, ref, 'lead_import');
+  const job = await loadJobForStep<LeadImportParams>(db.pool, ref, 'lead_import');
   if (!job?.inputKey) throw new ImportFileError(`Import job ${jobId} has no uploaded file`);
   const { params } = job;
-  const rowContext = await loadRowContext(pool, orgId);
+  const rowContext = await loadRowContext(db, orgId);
   const started = Date.now();
   let from: ImportCheckpoint = checkpointOf(job.checkpoint);
   let mapping: ColumnMapping | null = null;
@@ -104,7 +103,7 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
     from = batch.to;
     pending = [];
     errors = [];
-    const written = commitImportBatch(pool, batch).then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
+    const written = commitImportBatch(db, batch).then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
     // awaited by the next commit or settle(); until then a failure must not count as unhandled
     written.catch(() => undefined);
     committing = written;
@@ -161,7 +160,7 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
 
 /** Records the total and the result, and tells whoever started the import (once, however often retried). */
 export async function finishLeadImport(db: Database, ref: JobRef): Promise<ImportCounts & { total: number }> {
-  const { summary, createdBy } = await finishImportJob(db.pool, ref);
+  const { summary, createdBy } = await finishImportJob(db, ref);
   if (createdBy) {
     const { created, merged, skipped, failed } = summary;
     await notifyImportFinished(db, { ...ref, userId: createdBy, summary: { created, merged, skipped, failed } });

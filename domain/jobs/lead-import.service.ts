@@ -83,10 +83,10 @@ export class CheckpointMovedError extends Error {
 }
 
 /** The organization's lookups and members a row is checked against; loaded once per slice of rows. */
-export async function loadRowContext(pool: pg.Pool, orgId: number): Promise<RowContext> {
+export async function loadRowContext(db: Database, orgId: number): Promise<RowContext> {
   const [labels, users] = await Promise.all([
-    loadLeadLabels(pool, orgId),
-    pool.query<{ id: number; email: string }>('SELECT id, lower(email) AS email FROM users WHERE org_id = $1 AND deleted_at IS NULL', [orgId]),
+    loadLeadLabels(db.pool, orgId),
+    db.pool.query<{ id: number; email: string }>('SELECT id, lower(email) AS email FROM users WHERE org_id = $1 AND deleted_at IS NULL', [orgId]),
   ]);
   return {
     labels,
@@ -307,7 +307,7 @@ const keysOf = (lead: ImportedLead) => [lead.dedupe_email && `e:${lead.dedupe_em
  * racing this one (a worker thought dead) waits, then finds the checkpoint
  * moved and gives up without writing anything.
  */
-export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Promise<ImportCounts> {
+export async function commitImportBatch(db: Database, batch: ImportBatch): Promise<ImportCounts> {
   const { orgId, jobId, actorId, policy } = batch;
   const at = new Date().toISOString();
   // tag names are created outside the batch's transaction: resolveTagIds upserts them (harmless if the batch rolls back)
@@ -315,10 +315,10 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
   const tagIdOf = new Map<string, number>();
   if (tagNames.length > 0) {
     const labels = { code: { status: new Map(), priority: new Map(), lead_source: new Map() }, tags: new Map<number, string>() };
-    await resolveTagIds(pool, orgId, tagNames, labels);
+    await resolveTagIds(db.pool, orgId, tagNames, labels);
     for (const [id, name] of labels.tags) tagIdOf.set(name.toLowerCase(), id);
   }
-  return transaction(pool, { actorId }, async (client) => {
+  return transaction(db.pool, { actorId }, async (client) => {
     const job = await lockJobForStep(client, { orgId, jobId });
     if (!job || checkpointOf(job.checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
 
@@ -380,8 +380,8 @@ export async function commitImportBatch(pool: pg.Pool, batch: ImportBatch): Prom
 }
 
 /** The job's counters become its result, and its total what it processed; answers the counts and who started the job. */
-export async function finishImportJob(pool: pg.Pool, ref: JobRef) {
-  const settled = await settleCountsAsResult(pool, ref);
+export async function finishImportJob(db: Database, ref: JobRef) {
+  const settled = await settleCountsAsResult(db.pool, ref);
   if (!settled) throw new Error(`import job ${ref.jobId} of organization ${ref.orgId} is gone`);
   return settled;
 }

@@ -249,7 +249,7 @@ describe('lead import workflow (in-process worker)', () => {
     expect(errors.map((e) => e.row_number)).toEqual([6, 11, 16, 21, 25]);
 
     // a stale attempt (one that started before the checkpoint moved) writes nothing
-    const stale = commitImportBatch(t.database.pool, {
+    const stale = commitImportBatch(t.database, {
       orgId: tenant.orgId, jobId: job.id, actorId: null, policy: 'skip', errors: [], from: START_OF_FILE, to: { row: 3, resume: { row: 3, offset: 10 } },
       rows: [{ row: 2, lead: { ...leads[0]!, email: 'late@x.example', dedupe_email: 'late@x.example', tags: [], custom_fields: {}, estimated_value: null } as never }],
     });

@@ -7,7 +7,7 @@ import { attachmentDisposition, fileStorageOf, sendStoredFile } from '../../open
 import type { createExportRoute, downloadExportRoute, listExportsRoute } from './exports.routes.js';
 
 export const createExportHandler: RouteHandler<typeof createExportRoute, AppEnv> = async (c) => {
-  const job = await startExport(c.var.deps.database.pool, c.var.auth, c.req.valid('json'));
+  const job = await startExport(c.var.deps.database, c.var.auth, c.req.valid('json'));
   return ok(c, presentExport(presentJob(job)), 'Export started', 202);
 };
 
