@@ -6,14 +6,13 @@ import { markJobStarted, setJobStatus, type JobRef, type JobTransition, type Sta
 import type { ActivityDeps } from './activity-deps.js';
 
 export function createJobActivities({ database }: ActivityDeps) {
-  const { pool } = database;
   return {
     /** Marks the job running; null when it is gone or already finished (then the workflow does nothing). */
-    startJob: (ref: JobRef): Promise<StartedJob | null> => markJobStarted(pool, ref),
+    startJob: (ref: JobRef): Promise<StartedJob | null> => markJobStarted(database, ref),
 
     /** Records a state the workflow reached; `error` only for failed. Finished jobs keep their final state. */
     async setJobStatus({ status, error, ...ref }: JobRef & { status: JobTransition; error?: string }): Promise<void> {
-      await setJobStatus(pool, ref, status, error);
+      await setJobStatus(database, ref, status, error);
     },
   };
 }

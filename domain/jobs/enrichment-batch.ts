@@ -93,9 +93,9 @@ async function commitBatchStep(client: pg.PoolClient, { batch, ...ref }: Enrichm
 }
 
 /** Runs one batch's transaction; no counts when an earlier attempt had committed the batch. */
-async function inBatchTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<BatchCounts>): Promise<BatchCounts> {
+async function inBatchTransaction(db: Database, work: (client: pg.PoolClient) => Promise<BatchCounts>): Promise<BatchCounts> {
   try {
-    return await transaction(pool, { actorId: null }, work);
+    return await transaction(db.pool, { actorId: null }, work);
   } catch (err) {
     if (err instanceof BatchAlreadyCommitted) return noCounts();
     throw err;
@@ -105,7 +105,7 @@ async function inBatchTransaction(pool: pg.Pool, work: (client: pg.PoolClient) =
 /** Enriches batch `batch` of a bulk job (see the top of this file); answers its counts. */
 export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, ref: EnrichmentBatchInput): Promise<BatchCounts> {
   const { pool } = db;
-  const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(pool, ref, 'enrichment', ref.batch);
+  const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(db, ref, 'enrichment', ref.batch);
   if (!job || job.done || job.params.target !== 'leads') return noCounts();
   const { batch_size: batchSize, group_id: groupId } = job.params;
   const first = ref.batch * batchSize;
@@ -145,7 +145,7 @@ export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, re
     }
     plans.push({ row, plan: await planLeadEnrichment(engine, cache, lead, input) });
   });
-  return inBatchTransaction(pool, async (client) => {
+  return inBatchTransaction(db, async (client) => {
     const outcomes = await commitLeadEnrichments(
       client,
       ref.orgId,
@@ -171,7 +171,7 @@ export async function enrichLeadBatch(db: Database, engine: EnrichmentEngine, re
 export async function enrichCompanyForJob(db: Database, engine: EnrichmentEngine, ref: JobRef): Promise<BatchCounts> {
   const { pool } = db;
   const batchRef = { ...ref, batch: 0 };
-  const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(pool, ref, 'enrichment', 0);
+  const job = await loadJobBatch<EnrichmentJobParams, EnrichmentInput>(db, ref, 'enrichment', 0);
   if (!job || job.done || job.params.target !== 'company') return noCounts();
   const companyId = job.params.company_id;
   let plan: CompanyEnrichmentPlan | undefined;
@@ -182,7 +182,7 @@ export async function enrichCompanyForJob(db: Database, engine: EnrichmentEngine
     // the company was deleted after the job was created: the job records that, and ends
     if (!(err instanceof ApiError)) throw err;
   }
-  return inBatchTransaction(pool, async (client) => {
+  return inBatchTransaction(db, async (client) => {
     const { outcome, record } = plan
       ? await commitCompanyEnrichment(client, ref.orgId, plan, { jobId: ref.jobId })
       : { outcome: 'not_found' as const, record: undefined };

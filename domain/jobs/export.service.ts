@@ -137,8 +137,8 @@ const CLIENT_FROM = Prisma.sql`leads JOIN LATERAL (
      WHERE d.org_id = leads.org_id AND d.lead_id = leads.id AND s.is_won
   ) won ON won.won_deals > 0`;
 
-function leadSource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: LeadFilters, clients: boolean): ExportSource {
-  const { pool } = database;
+function leadSource(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: LeadFilters, clients: boolean): ExportSource {
+  const { pool } = db;
   const from = clients ? CLIENT_FROM : Prisma.sql`leads`;
   const columns = clients ? Prisma.sql`leads.*, won.won_deals, won.won_value` : Prisma.sql`leads.*`;
   const where = leadFilterCondition(scope, filters);
@@ -175,8 +175,8 @@ function leadSource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'>, 
   };
 }
 
-function companySource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: CompanyFilters): ExportSource {
-  const { prisma } = database;
+function companySource(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: CompanyFilters): ExportSource {
+  const { prisma } = db;
   const where = companyFilterCondition(scope, filters);
   return {
     columns: COMPANY_COLUMNS,
@@ -187,7 +187,7 @@ function companySource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'
     },
     async batch(afterId, maxId, limit) {
       const rows = await companiesWithCounts(
-        database,
+        db,
         scope,
         Prisma.sql`SELECT c.* FROM companies c WHERE ${where} AND c.id > ${afterId} AND c.id <= ${maxId} ORDER BY c.id LIMIT ${limit}`,
         Prisma.sql`selected.id`,
@@ -197,8 +197,8 @@ function companySource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'
   };
 }
 
-function contactSource(database: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: ContactFilters): ExportSource {
-  const { prisma, pool } = database;
+function contactSource(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, filters: ContactFilters): ExportSource {
+  const { prisma, pool } = db;
   const where = contactWhere(scope, filters);
   return {
     columns: CONTACT_COLUMNS,
@@ -233,17 +233,17 @@ function storedFilters<F>(filters: Record<string, unknown>): F {
   ) as F;
 }
 
-function sourceOf(database: Database, scope: Pick<Scope, 'orgId' | 'userId'>, params: Record<string, unknown>): ExportSource {
+function sourceOf(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, params: Record<string, unknown>): ExportSource {
   const filters = (params.filters ?? {}) as Record<string, unknown>;
   const type = params.export_type as ExportType;
   switch (type) {
     case 'leads':
     case 'clients':
-      return leadSource(database, scope, storedFilters<LeadFilters>(filters), type === 'clients');
+      return leadSource(db, scope, storedFilters<LeadFilters>(filters), type === 'clients');
     case 'companies':
-      return companySource(database, scope, storedFilters<CompanyFilters>(filters));
+      return companySource(db, scope, storedFilters<CompanyFilters>(filters));
     case 'contacts':
-      return contactSource(database, scope, storedFilters<ContactFilters>(filters));
+      return contactSource(db, scope, storedFilters<ContactFilters>(filters));
     default:
       throw new Error(`unknown export type ${JSON.stringify(type)}`);
   }
@@ -267,27 +267,26 @@ const fileNameOf = (type: string, jobId: number) => `${type}-export-${jobId}.csv
  * Safe to run again after a failure at any point (see the top of this file).
  */
 export async function writeExportSlice(
-  database: Database,
+  db: Database,
   storage: FileStorage,
   ref: JobRef,
   options: ExportSliceOptions = {},
 ): Promise<{ done: boolean }> {
-  const { pool } = database;
   const { batchRows = EXPORT_BATCH_ROWS, sliceBatches = EXPORT_SLICE_BATCHES } = options;
-  const job = await loadJobForStep<Record<string, unknown>, Partial<ExportCheckpoint>>(pool, ref, 'export', UNFINISHED_JOB_STATUSES);
+  const job = await loadJobForStep<Record<string, unknown>, Partial<ExportCheckpoint>>(db, ref, 'export', UNFINISHED_JOB_STATUSES);
   if (!job) return { done: true };
   // `my` and `assigned_to=true` mean the user who asked for the export
-  const source = sourceOf(database, { orgId: ref.orgId, userId: job.createdBy }, job.params);
+  const source = sourceOf(db, { orgId: ref.orgId, userId: job.createdBy }, job.params);
 
   /** Records the checkpoint (and what goes with it); false when the job has meanwhile finished or gone. */
   const record = (checkpoint: ExportCheckpoint, extra: { total?: number; result?: Record<string, unknown> } = {}) =>
-    recordJobProgress(pool, ref, { checkpoint, processed: checkpoint.rows, ...extra });
+    recordJobProgress(db, ref, { checkpoint, processed: checkpoint.rows, ...extra });
 
   let checkpoint: ExportCheckpoint;
   let outputKey = job.outputKey;
   if (job.checkpoint.max_id === undefined || !outputKey) {
     // the key is recorded before the file is written, so a retry rewrites the same file
-    const claimed = await claimJobOutputKey(pool, ref, storage.newKey(ref.orgId, 'csv'));
+    const claimed = await claimJobOutputKey(db, ref, storage.newKey(ref.orgId, 'csv'));
     if (!claimed) return { done: true };
     outputKey = claimed;
     const extent = await source.extent();

@@ -353,7 +353,7 @@ export interface HubspotImportStep {
  * transaction starts once the page has arrived.
  */
 export async function importNextHubspotPage(db: Database, source: HubspotPageSource, ref: JobRef): Promise<HubspotImportStep> {
-  const job = await loadJobForStep<HubspotImportParams>(db.pool, ref, 'hubspot_import', ['running', 'paused']);
+  const job = await loadJobForStep<HubspotImportParams>(db, ref, 'hubspot_import', ['running', 'paused']);
   // a job deleted or finished meanwhile has nothing left to import
   if (!job) return { done: true, object: 'done', committed: 0 };
   const checkpoint = readCheckpoint(job.params, job.checkpoint);

@@ -154,8 +154,8 @@ export interface StartedJob {
 export type JobTransition = Extract<JobStatus, 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'>;
 
 /** Marks the job running; null when it is gone or already finished (then its workflow does nothing). */
-export async function markJobStarted(pool: pg.Pool, { orgId, jobId }: JobRef): Promise<StartedJob | null> {
-  const { rows } = await pool.query<{ params: Record<string, unknown>; checkpoint: Record<string, unknown>; input_key: string | null; created_by: number | null }>(
+export async function markJobStarted(db: Database, { orgId, jobId }: JobRef): Promise<StartedJob | null> {
+  const { rows } = await db.pool.query<{ params: Record<string, unknown>; checkpoint: Record<string, unknown>; input_key: string | null; created_by: number | null }>(
     `UPDATE jobs SET status = CASE WHEN status = 'paused' THEN status ELSE 'running' END,
                      started_at = coalesce(started_at, now()), updated_at = now()
       WHERE id = $1 AND org_id = $2 AND status IN ('queued', 'running', 'paused')
@@ -167,9 +167,9 @@ export async function markJobStarted(pool: pg.Pool, { orgId, jobId }: JobRef): P
 }
 
 /** Records a state the workflow reached; `error` only for failed. Finished jobs keep their final state. */
-export async function setJobStatus(pool: pg.Pool, { orgId, jobId }: JobRef, status: JobTransition, error?: string): Promise<void> {
+export async function setJobStatus(db: Database, { orgId, jobId }: JobRef, status: JobTransition, error?: string): Promise<void> {
   const finished = FINISHED_JOB_STATUSES.includes(status);
-  await pool.query(
+  await db.pool.query(
     `UPDATE jobs SET status = $3, error = $4, updated_at = now(), finished_at = CASE WHEN $5 THEN now() ELSE finished_at END
       WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
     [jobId, orgId, status, error ?? null, finished],
@@ -187,12 +187,12 @@ export interface JobForStep<Params, Checkpoint> {
 
 /** The job of this organization and type, if it is in one of `statuses` (any by default); undefined otherwise. */
 export async function loadJobForStep<Params, Checkpoint = Record<string, unknown>>(
-  pool: pg.Pool,
+  db: Database,
   { orgId, jobId }: JobRef,
   type: JobType,
   statuses: readonly JobStatus[] = JOB_STATUSES,
 ): Promise<JobForStep<Params, Checkpoint> | undefined> {
-  const { rows } = await pool.query<{ params: Params; checkpoint: Checkpoint; input_key: string | null; output_key: string | null; created_by: number | null }>(
+  const { rows } = await db.pool.query<{ params: Params; checkpoint: Checkpoint; input_key: string | null; output_key: string | null; created_by: number | null }>(
     `SELECT params, checkpoint, input_key, output_key, created_by FROM jobs
       WHERE id = $1 AND org_id = $2 AND type = $3 AND status = ANY($4::text[])`,
     [jobId, orgId, type, statuses],
@@ -209,9 +209,9 @@ export const UNFINISHED_JOB_STATUSES = JOB_STATUSES.filter((status) => !FINISHED
  * batches of params.batch_size: only that batch's items are read, and
  * whether the checkpoint already counts it done (checkpoint.done).
  */
-export async function loadJobBatch<Params, Item>(pool: pg.Pool, { orgId, jobId }: JobRef, type: JobType, batch: number) {
+export async function loadJobBatch<Params, Item>(db: Database, { orgId, jobId }: JobRef, type: JobType, batch: number) {
   // items [batch * size, (batch + 1) * size - 1]
-  const { rows } = await pool.query<{ params: Params; items: Item[] | null; done: boolean; created_by: number | null }>(
+  const { rows } = await db.pool.query<{ params: Params; items: Item[] | null; done: boolean; created_by: number | null }>(
     `SELECT params,
             jsonb_path_query_array(items, '$[$from to $to]',
               jsonb_build_object('from', $4::int * (params->>'batch_size')::int, 'to', ($4::int + 1) * (params->>'batch_size')::int - 1)) AS items,
@@ -252,11 +252,11 @@ export async function advanceJob(client: pg.PoolClient, { orgId, jobId }: JobRef
  * known; false when the job has meanwhile finished or gone.
  */
 export async function recordJobProgress(
-  pool: pg.Pool,
+  db: Database,
   { orgId, jobId }: JobRef,
   progress: { checkpoint: unknown; processed: number; total?: number; result?: Record<string, unknown> },
 ): Promise<boolean> {
-  const { rowCount } = await pool.query(
+  const { rowCount } = await db.pool.query(
     `UPDATE jobs SET checkpoint = $3, processed = $4, total = coalesce($5, total), result = coalesce($6, result), updated_at = now()
       WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
     [jobId, orgId, JSON.stringify(progress.checkpoint), progress.processed, progress.total ?? null, progress.result ? JSON.stringify(progress.result) : null],
@@ -265,8 +265,8 @@ export async function recordJobProgress(
 }
 
 /** The job's output file key: the one recorded, else `key` (recorded now); undefined when the job is gone. */
-export async function claimJobOutputKey(pool: pg.Pool, { orgId, jobId }: JobRef, key: string): Promise<string | undefined> {
-  const { rows } = await pool.query<{ output_key: string }>(
+export async function claimJobOutputKey(db: Database, { orgId, jobId }: JobRef, key: string): Promise<string | undefined> {
+  const { rows } = await db.pool.query<{ output_key: string }>(
     'UPDATE jobs SET output_key = coalesce(output_key, $3) WHERE id = $1 AND org_id = $2 RETURNING output_key',
     [jobId, orgId, key],
   );
@@ -279,8 +279,8 @@ export async function setJobResult(client: pg.PoolClient, { orgId, jobId }: JobR
 }
 
 /** The job's counters become its result, and its total what it processed; undefined when the job is gone. */
-export async function settleCountsAsResult(pool: pg.Pool, { orgId, jobId }: JobRef) {
-  const { rows } = await pool.query<Omit<JobCounts, 'processed'> & { total: number; created_by: number | null }>(
+export async function settleCountsAsResult(db: Database, { orgId, jobId }: JobRef) {
+  const { rows } = await db.pool.query<Omit<JobCounts, 'processed'> & { total: number; created_by: number | null }>(
     `UPDATE jobs SET total = processed,
                      result = jsonb_build_object('created', created, 'merged', merged, 'skipped', skipped, 'failed', failed),
                      updated_at = now()
@@ -313,8 +313,8 @@ export async function recordRowErrors(client: pg.PoolClient, { orgId, jobId }: J
 }
 
 /** One page of a job's row errors in row order, after `after` (keyset on row_number, id). */
-export async function rowErrorsAfter(pool: pg.Pool, { orgId, jobId }: JobRef, after: { row: number; id: string }, limit: number) {
-  const { rows } = await pool.query<{ row_number: number; column: string | null; reason: string; id: string }>(
+export async function rowErrorsAfter(db: Database, { orgId, jobId }: JobRef, after: { row: number; id: string }, limit: number) {
+  const { rows } = await db.pool.query<{ row_number: number; column: string | null; reason: string; id: string }>(
     `SELECT row_number, "column", reason, id::text FROM job_row_errors
       WHERE org_id = $1 AND job_id = $2 AND (row_number, id) > ($3, $4::bigint)
       ORDER BY row_number, id LIMIT $5`,

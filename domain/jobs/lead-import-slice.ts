@@ -77,7 +77,7 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
   const { db, storage, limits } = deps;
   const tuning = deps.tuning ?? DEFAULT_IMPORT_TUNING;
   const { orgId, jobId } = ref;
-  const job = await loadJobForStep<LeadImportParams>(db.pool, ref, 'lead_import');
+  const job = await loadJobForStep<LeadImportParams>(db, ref, 'lead_import');
   if (!job?.inputKey) throw new ImportFileError(`Import job ${jobId} has no uploaded file`);
   const { params } = job;
   const rowContext = await loadRowContext(db, orgId);

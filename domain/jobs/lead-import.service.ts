@@ -381,7 +381,7 @@ export async function commitImportBatch(db: Database, batch: ImportBatch): Promi
 
 /** The job's counters become its result, and its total what it processed; answers the counts and who started the job. */
 export async function finishImportJob(db: Database, ref: JobRef) {
-  const settled = await settleCountsAsResult(db.pool, ref);
+  const settled = await settleCountsAsResult(db, ref);
   if (!settled) throw new Error(`import job ${ref.jobId} of organization ${ref.orgId} is gone`);
   return settled;
 }
@@ -417,7 +417,7 @@ export async function importErrorRows(db: Database, scope: Pick<Scope, 'orgId'>,
   async function* rows(): AsyncGenerator<[number, string | null, string]> {
     let after = { row: 0, id: '0' };
     for (;;) {
-      const page = await rowErrorsAfter(db.pool, { orgId: scope.orgId, jobId: job.id }, after, REPORT_PAGE);
+      const page = await rowErrorsAfter(db, { orgId: scope.orgId, jobId: job.id }, after, REPORT_PAGE);
       // the column is the header as the uploaded file spelled it: it must not run as a formula
       for (const r of page) yield [r.row_number, r.column === null ? null : spreadsheetCell(r.column), r.reason];
       if (page.length < REPORT_PAGE) return;
