@@ -2,9 +2,9 @@
 // exist and whether each is connected, and the HubSpot connection (a private
 // app token and, where the operator allows it, the API base path). A stored
 // token is never shown again: answers carry `connected` and a masked hint only.
-import type pg from 'pg';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Config } from '../platform/config.js';
+import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { paged, type ListParams } from '../platform/list-query.js';
 
@@ -44,8 +44,8 @@ export function presentConnectedApp(provider: ConnectedAppProvider, row: Connect
 export type ConnectedAppView = ReturnType<typeof presentConnectedApp>;
 
 /** Every provider, connected or not, in a fixed order, a page at a time (§5). */
-export async function listConnectedApps(pool: pg.Pool, scope: Pick<Scope, 'orgId'>, params: Pick<ListParams, 'page' | 'limit'>) {
-  const { rows } = await pool.query<ConnectedAppRow>(
+export async function listConnectedApps(db: Database, scope: Pick<Scope, 'orgId'>, params: Pick<ListParams, 'page' | 'limit'>) {
+  const { rows } = await db.pool.query<ConnectedAppRow>(
     'SELECT provider, access_token, settings, connected_by, updated_at FROM connected_apps WHERE org_id = $1',
     [scope.orgId],
   );
@@ -66,10 +66,10 @@ function assertMayManageConnections(scope: Pick<Scope, 'roleName'>) {
 }
 
 /** Connects HubSpot, replacing a previous connection of the organization. */
-export async function connectHubspot(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'userId' | 'roleName'>, input: HubspotConnectionInput): Promise<ConnectedAppView> {
+export async function connectHubspot(db: Database, scope: Pick<Scope, 'orgId' | 'userId' | 'roleName'>, input: HubspotConnectionInput): Promise<ConnectedAppView> {
   assertMayManageConnections(scope);
   const settings = input.base_path ? { base_path: input.base_path } : {};
-  const { rows } = await pool.query<ConnectedAppRow>(
+  const { rows } = await db.pool.query<ConnectedAppRow>(
     `INSERT INTO connected_apps (org_id, provider, access_token, settings, connected_by, updated_at)
      VALUES ($1, 'hubspot', $2, $3, $4, now())
      ON CONFLICT (org_id, provider) DO UPDATE
@@ -81,9 +81,9 @@ export async function connectHubspot(pool: pg.Pool, scope: Pick<Scope, 'orgId' |
 }
 
 /** Forgets the organization's HubSpot token; disconnecting twice is harmless. */
-export async function disconnectHubspot(pool: pg.Pool, scope: Pick<Scope, 'orgId' | 'roleName'>): Promise<ConnectedAppView> {
+export async function disconnectHubspot(db: Database, scope: Pick<Scope, 'orgId' | 'roleName'>): Promise<ConnectedAppView> {
   assertMayManageConnections(scope);
-  await pool.query(`DELETE FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`, [scope.orgId]);
+  await db.pool.query(`DELETE FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`, [scope.orgId]);
   return presentConnectedApp('hubspot', undefined);
 }
 
@@ -103,11 +103,11 @@ export const hubspotNotConnected = () =>
  * operator allows tenants one. 422 when not connected.
  */
 export async function getHubspotConnection(
-  pool: pg.Pool,
+  db: Database,
   orgId: number,
   config: Pick<Config, 'HUBSPOT_BASE_PATH' | 'HUBSPOT_ALLOW_TENANT_BASE_PATH'>,
 ): Promise<HubspotConnection> {
-  const { rows } = await pool.query<Pick<ConnectedAppRow, 'access_token' | 'settings'>>(
+  const { rows } = await db.pool.query<Pick<ConnectedAppRow, 'access_token' | 'settings'>>(
     `SELECT access_token, settings FROM connected_apps WHERE org_id = $1 AND provider = 'hubspot'`,
     [orgId],
   );

@@ -9,9 +9,11 @@
 import type pg from 'pg';
 import { transaction } from '../platform/transaction.js';
 import type { Database } from '../platform/db.js';
+import type { Scope } from '../platform/auth-context.js';
+import type { Job } from '../../generated/prisma/client.js';
 import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
-import { advanceJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
+import { advanceJob, createJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
 import { scoreStoredLead } from '../leads/lead-score.service.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from '../leads/lead.service.js';
 
@@ -81,6 +83,11 @@ export interface HubspotImportParams {
   to: string | null;
   /** at most this many records of each object; null: all */
   limit: number | null;
+}
+
+/** Records the import job (its workflow is started by the outbox relay). */
+export async function startHubspotImport(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, params: HubspotImportParams): Promise<Job> {
+  return createJob(db.pool, scope, { type: 'hubspot_import', params: { ...params } });
 }
 
 /** Where an import stands (jobs.checkpoint): the object and page cursor to fetch next. */

@@ -13,6 +13,7 @@ import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import {
   advanceJob,
+  createJob,
   getJob,
   listJobs,
   lockJobForStep,
@@ -27,7 +28,7 @@ import {
   type PresentedJob,
   type JOB_SORTABLE_FIELDS,
 } from './job.service.js';
-import type { ImportDuplicatePolicy, ImportedLead, RowContext, RowProblem } from './lead-import.js';
+import type { ImportDuplicatePolicy, ImportedLead, LeadImportParams, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from '../crm/lead-lookups.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../leads/lead-scoring.js';
 import type { ResumePoint } from './lead-import-file.js';
@@ -384,6 +385,11 @@ export async function finishImportJob(db: Database, ref: JobRef) {
   const settled = await settleCountsAsResult(db, ref);
   if (!settled) throw new Error(`import job ${ref.jobId} of organization ${ref.orgId} is gone`);
   return settled;
+}
+
+/** Records the import job of a stored file (its workflow is started by the outbox relay). */
+export async function startLeadImport(db: Database, scope: Pick<Scope, 'orgId' | 'userId'>, params: LeadImportParams, inputKey: string): Promise<Job> {
+  return createJob(db.pool, scope, { type: 'lead_import', params: { ...params }, inputKey });
 }
 
 /** Where an import job's per-row error report is downloaded (null while it has none). */

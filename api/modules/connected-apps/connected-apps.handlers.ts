@@ -7,10 +7,11 @@ import {
   COMPANY_IMPORT_FIELDS,
   DEFAULT_HUBSPOT_MAPPING,
   LEAD_IMPORT_FIELDS,
+  startHubspotImport,
   type HubspotImportObject,
   type HubspotImportParams,
 } from '../../../domain/jobs/hubspot-import.js';
-import { createJob, getJob, presentJob } from '../../../domain/jobs/job.service.js';
+import { getJob, presentJob } from '../../../domain/jobs/job.service.js';
 import { dateRangeFilter } from '../../../domain/platform/list-query.js';
 import { normaliseServiceUrl } from '../../../domain/platform/web-address.js';
 import type { AppDeps, AppEnv } from '../../app-env.js';
@@ -28,7 +29,7 @@ import type {
 const REQUEST_ATTEMPTS = 3;
 
 export const listConnectedAppsHandler: RouteHandler<typeof listConnectedAppsRoute, AppEnv> = async (c) =>
-  okList(c, await listConnectedApps(c.var.deps.database.pool, c.var.auth, c.req.valid('query')), 'Connected apps retrieved');
+  okList(c, await listConnectedApps(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Connected apps retrieved');
 
 /**
  * A connection's own base path: HubSpot's address is the operator's to set
@@ -58,17 +59,17 @@ export const connectHubspotHandler: RouteHandler<typeof connectHubspotRoute, App
   const { database } = c.var.deps;
   const body = c.req.valid('json');
   const basePath = await allowedTenantBasePath(c.var.deps, body.base_path);
-  return ok(c, await connectHubspot(database.pool, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
+  return ok(c, await connectHubspot(database, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
 };
 
 export const disconnectHubspotHandler: RouteHandler<typeof disconnectHubspotRoute, AppEnv> = async (c) =>
-  ok(c, await disconnectHubspot(c.var.deps.database.pool, c.var.auth), 'HubSpot disconnected');
+  ok(c, await disconnectHubspot(c.var.deps.database, c.var.auth), 'HubSpot disconnected');
 
 export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRoute, AppEnv> = async (c) => {
   const { config, database, services } = c.var.deps;
   const all = c.req.valid('query').all === '1';
   // the connection is read (and its pooled client released) before HubSpot is called: no database connection waits on HubSpot
-  const connection = await getHubspotConnection(database.pool, c.var.auth.orgId, config);
+  const connection = await getHubspotConnection(database, c.var.auth.orgId, config);
   const hubspot = services.hubspot.forAccount(connection, { maxAttempts: REQUEST_ATTEMPTS });
   const propertiesOf = async (object: HubspotImportObject) => {
     const properties = await hubspot.listProperties(object);
@@ -98,7 +99,7 @@ export const startHubspotImportHandler: RouteHandler<typeof startHubspotImportRo
   const { config, database } = c.var.deps;
   const body = c.req.valid('json');
   // refused before a job exists: an import without a connection could only fail
-  await getHubspotConnection(database.pool, c.var.auth.orgId, config);
+  await getHubspotConnection(database, c.var.auth.orgId, config);
   // the shared date-range rule (a date-only `to` covers its day), as the inclusive instants HubSpot's filter takes
   const range = dateRangeFilter(body.from, body.to);
   const to = range?.lt ? new Date(range.lt.getTime() - 1) : range?.lte;
@@ -111,7 +112,7 @@ export const startHubspotImportHandler: RouteHandler<typeof startHubspotImportRo
     to: to?.toISOString() ?? null,
     limit: body.limit ?? null,
   };
-  const job = await createJob(database.pool, c.var.auth, { type: 'hubspot_import', params: { ...params } });
+  const job = await startHubspotImport(database, c.var.auth, params);
   return ok(c, presentJob(job), 'HubSpot import started', 202);
 };
 
