@@ -7,7 +7,6 @@ import busboy from 'busboy';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../../domain/platform/errors.js';
-import { createFileStorage } from '../../domain/platform/file-storage.js';
 import type { AppEnv } from '../app-env.js';
 
 /** A file field of a multipart/form-data body. */
@@ -34,7 +33,8 @@ export const uploadBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
   })(c, next);
 };
 
-export const fileStorageOf = (c: Context<AppEnv>) => createFileStorage(c.var.deps.config.STORAGE_DIR);
+/** The process's one file storage, built by the composition root (services/services.ts), not per request. */
+export const fileStorageOf = (c: Context<AppEnv>) => c.var.deps.services.storage;
 
 /** `filename*` carries any name; the plain `filename` is its ASCII fallback for old clients. */
 export const attachmentDisposition = (fileName: string) =>
