@@ -44,7 +44,7 @@ export function createHubspotImportActivities({ database, services, config }: Ac
         return await importNextHubspotPage(database, {
           maxPageSize: HUBSPOT_MAX_PAGE_SIZE,
           async fetchPage(object, request) {
-            const connection = await getHubspotConnection(database, ref.orgId, config);
+            const connection = await getHubspotConnection(database, services.secrets, ref.orgId, config);
             const hubspot = services.hubspot.forAccount(connection);
             return heartbeating(() => hubspot.fetchPage(object, request));
           },

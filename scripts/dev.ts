@@ -19,6 +19,7 @@ const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const DEMO_KEY_FILE = '.data/demo-api-key';
 const JWT_SECRET_FILE = '.data/jwt-secret';
+const CREDENTIALS_KEY_FILE = '.data/credentials-key';
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker.ts', import.meta.url));
 /** a worker that dies within this long of starting is crash-looping: each restart then waits longer (WORKER_RESTART_DELAYS_MS) */
 const WORKER_STABLE_AFTER_MS = 60_000;
@@ -84,17 +85,19 @@ function superviseWorker(env: NodeJS.ProcessEnv) {
 }
 
 /**
- * JWT_SECRET when the environment has none: a random one per data folder,
- * made on the first start and reused after, so that sessions survive a
- * restart and no two installations share a secret (there is no default one).
+ * A secret setting the environment does not give (JWT_SECRET,
+ * CREDENTIALS_KEY): a random one per data folder, made on the first start and
+ * reused after, so that sessions and sealed credentials survive a restart and
+ * no two installations share a secret (there is no default one).
  */
-function dataFolderJwtSecret(): string {
-  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
-  if (existsSync(JWT_SECRET_FILE)) return readFileSync(JWT_SECRET_FILE, 'utf8').trim();
-  const secret = randomBytes(48).toString('base64url');
-  mkdirSync(path.dirname(JWT_SECRET_FILE), { recursive: true });
-  writeFileSync(JWT_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
-  step(`JWT secret: generated in ${JWT_SECRET_FILE}`);
+function dataFolderSecret(name: 'JWT_SECRET' | 'CREDENTIALS_KEY', file: string, make: () => string): string {
+  const given = process.env[name];
+  if (given) return given;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = make();
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  step(`${name}: generated in ${file}`);
   return secret;
 }
 
@@ -114,7 +117,11 @@ async function main() {
   const { seedDemo, DEMO_LOGIN } = await import('../prisma/seed.js');
 
   // the worker process is configured by the same environment as the API
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, JWT_SECRET: dataFolderJwtSecret() };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, JWT_SECRET: dataFolderSecret('JWT_SECRET', JWT_SECRET_FILE, () => randomBytes(48).toString('base64url')),
+    CREDENTIALS_KEY: dataFolderSecret('CREDENTIALS_KEY', CREDENTIALS_KEY_FILE, () => randomBytes(32).toString('base64')),
+    // nothing real is connected on a fresh machine: outbound mail, Slack, Teams and calls are recorded, not sent (README, Sandbox)
+    SANDBOX_CONNECTORS: process.env.SANDBOX_CONNECTORS ?? 'true',
+  };
   const config = loadConfig(env);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const db = createDatabase(config.DATABASE_URL, apiDatabaseOptions(config, logger));

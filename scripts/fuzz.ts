@@ -67,6 +67,7 @@ const config = loadConfig({
   HOST: '127.0.0.1',
   PORT: String(await freePort()),
   JWT_SECRET: randomBytes(24).toString('hex'),
+  CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
   STORAGE_DIR: path.join(workDir, 'storage'),
   // the fuzzer logs in and ingests far faster than a person: the limiters would answer 429 to most of the run

@@ -10,6 +10,7 @@ import { createHubspotConnectors, type HubspotConnectors } from '../connectors/h
 import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import type { Config } from '../domain/platform/config.js';
 import { createFileStorage, type FileStorage } from '../domain/platform/file-storage.js';
+import { createSecretBox, parseCredentialsKey, type SecretBox } from '../domain/platform/secret-box.js';
 import { createEnrichmentEngine } from './enrichment.js';
 
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   hubspot: HubspotConnectors;
   /** where uploaded and exported files are kept (STORAGE_DIR) */
   storage: FileStorage;
+  /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
+  secrets: SecretBox;
 }
 
 const commaList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -43,5 +46,6 @@ export function createServices(config: Config): Services {
     enrichment: createEnrichmentEngine(config, egress),
     hubspot: createHubspotConnectors({ egress, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S }),
     storage: createFileStorage(config.STORAGE_DIR),
+    secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
   };
 }

@@ -14,6 +14,15 @@ const jwtSecret = z
   .min(JWT_SECRET_MIN_LENGTH, { error: `is too short: ${JWT_SECRET_HOW}` })
   .refine((secret) => !PUBLISHED_SECRETS.includes(secret), { error: `is a value published with LIO: ${JWT_SECRET_HOW}` });
 
+const CREDENTIALS_KEY_HOW = 'set 32 random bytes in base64, e.g. `openssl rand -base64 32` (`npm run dev` generates one per data folder)';
+const credentialsKey = z
+  .string({ error: `is required: ${CREDENTIALS_KEY_HOW}` })
+  .refine((text) => Buffer.from(text.trim(), 'base64').length === 32, { error: `is not 32 bytes in base64: ${CREDENTIALS_KEY_HOW}` });
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
+
 const configSchema = z.object({
   DATABASE_URL: z.string().min(1),
   // The API process's database limits (domain/platform/db.ts apiDatabaseOptions); 0 turns a timeout off.
@@ -58,15 +67,9 @@ const configSchema = z.object({
   /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
   /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */
-  HUBSPOT_ALLOW_TENANT_BASE_PATH: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  HUBSPOT_ALLOW_TENANT_BASE_PATH: flag,
   /** outbound requests may reach loopback, private, link-local and CGNAT addresses: for tests and labs only, never in production */
-  EGRESS_ALLOW_PRIVATE_NETWORKS: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  EGRESS_ALLOW_PRIVATE_NETWORKS: flag,
   /** "host:port" destinations (comma-separated) exempt from the private-address refusal, e.g. one local fake or proxy */
   EGRESS_ALLOWED_HOSTS: z.string().default(''),
   /** bytes an outside service's answer (headers included) may have; a larger one is cut off and the call fails */
@@ -88,11 +91,42 @@ const configSchema = z.object({
   ENRICHMENT_SYNC_BUDGET_MS: z.coerce.number().int().positive().default(3000),
   /** leads per activity of a bulk enrichment job */
   ENRICHMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
+  /** the key that seals every organization's credentials at rest (AES-256-GCM, domain/platform/secret-box.ts); required like JWT_SECRET */
+  CREDENTIALS_KEY: credentialsKey,
+  /** earlier CREDENTIALS_KEY values (comma-separated) that still open what they sealed, until `npm run credentials:rotate` re-sealed it */
+  CREDENTIALS_PREVIOUS_KEYS: z.string().default(''),
+  /** the address the outside world reaches this API at (https://lio.example.com): provider callbacks (Twilio status, recordings) are built on it and their signatures checked against it */
+  PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
+  /** record outbound mail, Slack and Teams messages and calls instead of sending them where nothing real is configured (`npm run dev` turns it on; never on by default) */
+  SANDBOX_CONNECTORS: flag,
+  /** Google OAuth client of this LIO installation (Gmail and Calendar); refresh tokens are exchanged with it */
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Google's API root (tests point it at a local fake); unset: each API's own (gmail.googleapis.com, www.googleapis.com) */
+  GOOGLE_API_BASE_URL: z.string().url().optional(),
+  GOOGLE_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
+  /** Microsoft identity platform app of this installation (Outlook mail, calendar, Teams channels) */
+  MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  MICROSOFT_GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com/v1.0'),
+  MICROSOFT_TOKEN_URL: z.string().url().default('https://login.microsoftonline.com/common/oauth2/v2.0/token'),
+  /** Slack's Web API (tests point it at a local fake) */
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  /** this installation's Twilio account: each organization gets a subaccount under it; voice is off (or sandboxed) when unset */
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  /** an API key of that account and the TwiML app browsers call through, for voice Access Tokens */
+  TWILIO_API_KEY_SID: z.string().min(1).optional(),
+  TWILIO_API_KEY_SECRET: z.string().min(1).optional(),
+  TWILIO_TWIML_APP_SID: z.string().min(1).optional(),
+  /** Twilio's API host (tests point it at a local fake): every *.twilio.com request goes there */
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  /** any OpenAI-compatible endpoint; unset: the deterministic offline generator answers (labelled as such) */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUST_PROXY: flag,
 });
 
 export type Config = z.infer<typeof configSchema>;

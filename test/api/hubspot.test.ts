@@ -46,14 +46,18 @@ describe('connecting HubSpot and listing providers', () => {
 
     const list = await t.call('GET', '/api/connected-apps/list', { token: a.token });
     expect(list.status).toBe(200);
-    expect(list.body.total).toBe(4);
+    expect(list.body.total).toBe(5);
     expect(list.body.data.map((p: { provider: string; connected: boolean }) => [p.provider, p.connected])).toEqual([
       ['hubspot', true],
       ['slack', false],
       ['teams', false],
       ['google', false],
+      ['twilio', false],
     ]);
     expect(JSON.stringify(list.body)).not.toContain(TOKEN.slice(0, 20));
+    // stored sealed: the token is nowhere in the row
+    const stored = await t.database.pool.query<{ row: string }>(`SELECT row_to_json(c)::text AS row FROM connected_apps c WHERE org_id = $1`, [a.orgId]);
+    expect(stored.rows[0]!.row).not.toContain(TOKEN.slice(-12));
     const other = await t.call('GET', '/api/v1/connected-apps/list', { token: b.token });
     expect(other.body.data.find((p: { provider: string }) => p.provider === 'hubspot').connected).toBe(false);
   });
@@ -102,10 +106,10 @@ describe('connecting HubSpot and listing providers', () => {
     expect(connected.body.data.base_path).toBe(hubspot.url);
     const second = await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { limit: 1, page: 2 } });
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ total: 4, page: 2, limit: 1 });
+    expect(second.body).toMatchObject({ total: 5, page: 2, limit: 1 });
     expect(second.body.data.map((p: { provider: string }) => p.provider)).toEqual(['slack']);
     const beyond = await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { limit: 3, page: 2 } });
-    expect(beyond.body.data.map((p: { provider: string }) => p.provider)).toEqual(['google']);
+    expect(beyond.body.data.map((p: { provider: string }) => p.provider)).toEqual(['google', 'twilio']);
     expect((await t.call('GET', '/api/connected-apps/list', { token: a.token, query: { page: 0 } })).status).toBe(422);
   });
 });

@@ -10,6 +10,7 @@
 // table is covered without editing this file.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectHubspot } from '../../domain/integrations/connected-app.service.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
@@ -119,11 +120,7 @@ async function seedFixtures(a: Tenant, marker: string) {
       output_key: exportKey, result: { file_name: `${marker}.csv` },
     },
   });
-  await prisma.connectedApp.upsert({
-    where: { org_id_provider: { org_id, provider: 'hubspot' } },
-    create: { org_id, provider: 'hubspot', access_token: HUBSPOT_TOKEN, settings: {} },
-    update: { access_token: HUBSPOT_TOKEN, settings: {} },
-  });
+  await connectHubspot(t.database, t.deps.services.secrets, { orgId: org_id, userId: a.adminId, roleName: 'Admin' }, { access_token: HUBSPOT_TOKEN });
   const hubspotImport = await job('running', 'hubspot_import', 'hubspot');
   const enrichmentJob = await job('running', 'enrichment', 'enrichment');
   return {
@@ -140,6 +137,7 @@ type Fixtures = Awaited<ReturnType<typeof seedFixtures>>;
 const GLOBAL_TABLES: Record<string, string> = {
   _prisma_migrations: 'migration history of the schema',
   rate_limit_windows: 'request counters keyed by client IP, login email or API key, never read back as data',
+  provider_throttles: "an outside provider account's Retry-After pause, keyed by provider and account, never read back as data",
 };
 
 async function tenantTables(): Promise<{ withOrgId: string[]; unclassified: string[] }> {

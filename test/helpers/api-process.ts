@@ -15,7 +15,7 @@ export interface ApiProcess {
 /** The environment of an API process on the test app's database, secret and storage. */
 export function apiEnvOf(t: TestApp): Record<string, string> {
   const { config } = t.deps;
-  return { DATABASE_URL: config.DATABASE_URL, JWT_SECRET: config.JWT_SECRET, STORAGE_DIR: config.STORAGE_DIR, LOG_LEVEL: 'error' };
+  return { DATABASE_URL: config.DATABASE_URL, JWT_SECRET: config.JWT_SECRET, CREDENTIALS_KEY: config.CREDENTIALS_KEY, STORAGE_DIR: config.STORAGE_DIR, LOG_LEVEL: 'error' };
 }
 
 async function freePort(): Promise<number> {

@@ -38,6 +38,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     JWT_SECRET: 'test-secret-0123456789abcdef-0123456789',
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
     STORAGE_DIR: `.data/test-storage/${randomBytes(4).toString('hex')}`,
     // rate limits are exercised by their own tests with small limits

@@ -13,6 +13,7 @@ export function workerEnvOf(t: TestApp): Record<string, string> {
     TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
     STORAGE_DIR: config.STORAGE_DIR,
     JWT_SECRET: config.JWT_SECRET,
+    CREDENTIALS_KEY: config.CREDENTIALS_KEY,
     LOG_LEVEL: 'error',
   };
 }

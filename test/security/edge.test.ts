@@ -209,7 +209,7 @@ describe('405 with Allow (issue 8 §6)', () => {
 });
 
 describe('JWT secret and token encoding (issue 8 §4)', () => {
-  const env = (secret: string | undefined) => ({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: secret });
+  const env = (secret: string | undefined) => ({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: secret, CREDENTIALS_KEY: randomBytes(32).toString('base64') });
 
   it('refuses to load a configuration without a strong JWT_SECRET, and the server refuses to start', async () => {
     for (const weak of [undefined, '', 'lio-dev-secret-change-me-in-production', 'change-me-to-a-long-random-secret', 'x'.repeat(JWT_SECRET_MIN_LENGTH - 1)]) {

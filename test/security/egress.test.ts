@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEgress, EgressError, type EgressSettings } from '../../connectors/egress.js';
+import { connectHubspot } from '../../domain/integrations/connected-app.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
@@ -78,11 +79,7 @@ const connect = (basePath: string, app = t) =>
 
 /** A connection stored as if it had passed the check earlier (a name that resolved elsewhere then): every request is checked again. */
 async function storeConnection(basePath: string) {
-  await t.database.pool.query(
-    `INSERT INTO connected_apps (org_id, provider, access_token, settings, updated_at) VALUES ($1, 'hubspot', $2, $3, now())
-     ON CONFLICT (org_id, provider) DO UPDATE SET access_token = EXCLUDED.access_token, settings = EXCLUDED.settings`,
-    [tenant.orgId, TOKEN, JSON.stringify({ base_path: basePath })],
-  );
+  await connectHubspot(t.database, t.deps.services.secrets, { orgId: tenant.orgId, userId: tenant.adminId, roleName: 'Admin' }, { access_token: TOKEN, base_path: basePath });
 }
 
 const properties = () => t.call('GET', '/api/connected-apps/hubspot/properties', { token: tenant.token });
@@ -241,10 +238,10 @@ describe('SSRF: destinations a tenant may not make the server reach', () => {
       expect(res.body.error).toMatchObject({ type: 'validation_error', code: 'base_path_not_allowed' });
       expect(await locked.database.prisma.connectedApp.count({ where: { org_id: owner.orgId } })).toBe(0);
       // a base path stored before (or by hand) is ignored: requests go to the operator's HUBSPOT_BASE_PATH
-      await locked.database.pool.query(
-        `INSERT INTO connected_apps (org_id, provider, access_token, settings, updated_at) VALUES ($1, 'hubspot', $2, $3, now())`,
-        [owner.orgId, TOKEN, JSON.stringify({ base_path: `http://127.0.0.1:${secret.port}` })],
-      );
+      await connectHubspot(locked.database, locked.deps.services.secrets, { orgId: owner.orgId, userId: owner.adminId, roleName: 'Admin' }, {
+        access_token: TOKEN,
+        base_path: `http://127.0.0.1:${secret.port}`,
+      });
       const used = await locked.call('GET', '/api/connected-apps/hubspot/properties', { token: owner.token });
       expect(used.status).toBe(502);
       expect(secret.hits).toHaveLength(0);

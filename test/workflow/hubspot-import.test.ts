@@ -299,6 +299,7 @@ describe('HubSpot import workflow (real worker, fake HubSpot)', () => {
           TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
           TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
           JWT_SECRET: config.JWT_SECRET,
+          CREDENTIALS_KEY: config.CREDENTIALS_KEY,
           LOG_LEVEL: 'error',
           ...LOOPBACK_FAKES,
         };

@@ -12,6 +12,8 @@ export const connectedAppSchema = z
     connected: z.boolean(),
     token_hint: z.string().nullable().openapi({ description: 'The stored token masked to its last four characters; the token itself is never returned' }),
     base_path: z.string().nullable().openapi({ description: "The provider's API base URL when it was set at connection (else the server's default)" }),
+    needs_reauth: z.boolean().openapi({ description: 'The provider refused the stored credentials (revoked, or a refresh failed): an admin must connect it again' }),
+    last_error: z.string().nullable().openapi({ description: 'What the provider said when it refused them' }),
     connected_by: z.number().int().nullable(),
     connected_at: z.string().nullable(),
   })

@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Config } from '../../../domain/platform/config.js';
-import { connectHubspot, disconnectHubspot, getHubspotConnection, listConnectedApps } from '../../../domain/integrations/connected-app.service.js';
+import { connectHubspot, getHubspotConnection, listConnectedApps, removeConnection } from '../../../domain/integrations/connected-app.service.js';
 import { ApiError } from '../../../domain/platform/errors.js';
 import {
   COMMON_HUBSPOT_PROPERTIES,
@@ -56,20 +56,20 @@ async function allowedTenantBasePath({ config, services }: Pick<AppDeps, 'config
 }
 
 export const connectHubspotHandler: RouteHandler<typeof connectHubspotRoute, AppEnv> = async (c) => {
-  const { database } = c.var.deps;
+  const { database, services } = c.var.deps;
   const body = c.req.valid('json');
   const basePath = await allowedTenantBasePath(c.var.deps, body.base_path);
-  return ok(c, await connectHubspot(database, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
+  return ok(c, await connectHubspot(database, services.secrets, c.var.auth, { access_token: body.access_token, base_path: basePath }), 'HubSpot connected');
 };
 
 export const disconnectHubspotHandler: RouteHandler<typeof disconnectHubspotRoute, AppEnv> = async (c) =>
-  ok(c, await disconnectHubspot(c.var.deps.database, c.var.auth), 'HubSpot disconnected');
+  ok(c, await removeConnection(c.var.deps.database, c.var.auth, 'hubspot'), 'HubSpot disconnected');
 
 export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRoute, AppEnv> = async (c) => {
   const { config, database, services } = c.var.deps;
   const all = c.req.valid('query').all === '1';
   // the connection is read (and its pooled client released) before HubSpot is called: no database connection waits on HubSpot
-  const connection = await getHubspotConnection(database, c.var.auth.orgId, config);
+  const connection = await getHubspotConnection(database, services.secrets, c.var.auth.orgId, config);
   const hubspot = services.hubspot.forAccount(connection, { maxAttempts: REQUEST_ATTEMPTS });
   const propertiesOf = async (object: HubspotImportObject) => {
     const properties = await hubspot.listProperties(object);
@@ -96,10 +96,10 @@ export const hubspotPropertiesHandler: RouteHandler<typeof hubspotPropertiesRout
 };
 
 export const startHubspotImportHandler: RouteHandler<typeof startHubspotImportRoute, AppEnv> = async (c) => {
-  const { config, database } = c.var.deps;
+  const { config, database, services } = c.var.deps;
   const body = c.req.valid('json');
   // refused before a job exists: an import without a connection could only fail
-  await getHubspotConnection(database, c.var.auth.orgId, config);
+  await getHubspotConnection(database, services.secrets, c.var.auth.orgId, config);
   // the shared date-range rule (a date-only `to` covers its day), as the inclusive instants HubSpot's filter takes
   const range = dateRangeFilter(body.from, body.to);
   const to = range?.lt ? new Date(range.lt.getTime() - 1) : range?.lte;
