@@ -7,6 +7,9 @@
 // no module-level state, so two apps in one process (tests) share nothing.
 import { createEgress, type Egress, type EgressSettings } from '../connectors/egress.js';
 import { createHubspotConnectors, type HubspotConnectors } from '../connectors/hubspot/hubspot.connector.js';
+import { createSlackConnector, type SlackConnector } from '../connectors/slack/slack.connector.js';
+import { createTeamsConnector, type TeamsConnector } from '../connectors/teams/teams.connector.js';
+import { createLlmConnector, type LlmConnector } from '../connectors/llm/llm.connector.js';
 import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import type { Config } from '../domain/platform/config.js';
 import { createFileStorage, type FileStorage } from '../domain/platform/file-storage.js';
@@ -20,6 +23,12 @@ export interface Services {
   enrichment: EnrichmentEngine;
   /** HubSpot connectors per connected account, with each account's limiter */
   hubspot: HubspotConnectors;
+  /** the language model of every AI feature (LLM_BASE_URL), or the labelled offline generator when none is configured */
+  llm: LlmConnector;
+  /** Slack's Web API (SLACK_API_URL), a client per connected workspace's bot token; no retries of its own */
+  slack: SlackConnector;
+  /** Teams Workflows webhooks and Graph's channel list (MICROSOFT_GRAPH_BASE_URL); no retries of its own */
+  teams: TeamsConnector;
   /** where uploaded and exported files are kept (STORAGE_DIR) */
   storage: FileStorage;
   /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
@@ -45,6 +54,12 @@ export function createServices(config: Config): Services {
     egress,
     enrichment: createEnrichmentEngine(config, egress),
     hubspot: createHubspotConnectors({ egress, requestsPer10s: config.HUBSPOT_REQUESTS_PER_10S }),
+    llm: createLlmConnector(
+      { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS },
+      egress,
+    ),
+    slack: createSlackConnector({ egress, apiUrl: config.SLACK_API_URL, timeoutMs: config.EGRESS_TIMEOUT_MS }),
+    teams: createTeamsConnector({ egress, graphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL, timeoutMs: config.EGRESS_TIMEOUT_MS }),
     storage: createFileStorage(config.STORAGE_DIR),
     secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
   };

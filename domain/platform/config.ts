@@ -125,6 +125,8 @@ const configSchema = z.object({
   LLM_BASE_URL: z.string().url().optional(),
   LLM_API_KEY: z.string().min(1).optional(),
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** milliseconds one completion may take (the egress's EGRESS_TIMEOUT_MS bounds it too); the activity retries a timeout */
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
   TRUST_PROXY: flag,
 });
