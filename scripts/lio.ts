@@ -9,6 +9,9 @@ import { createApiKey, revokeApiKey } from '../domain/identity/auth.service.js';
 import { createDatabase, type Database } from '../domain/platform/db.js';
 import { ApiError } from '../domain/platform/errors.js';
 import { createOrganization } from '../domain/identity/organization.service.js';
+import { ensureOpeningCredits, postLedgerEntry, type LedgerAccount } from '../domain/billing/ledger.service.js';
+import { resealCredentials } from '../domain/platform/sealed-credentials.js';
+import { createSecretBox, parseCredentialsKey } from '../domain/platform/secret-box.js';
 import { DEV_DATABASE_URL } from './infra/postgres.js';
 
 /** Wrong usage (unknown command or flag, invalid value): the shell convention for misuse. */
@@ -64,6 +67,43 @@ function table(rows: Record<string, string>[]): string[] {
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(columns), ...rows.map((row) => line(columns.map((col) => row[col]!)))];
 }
+
+/** The secret box of CREDENTIALS_KEY and CREDENTIALS_PREVIOUS_KEYS, as the API and worker build it. */
+function secretBoxOfEnvironment() {
+  const current = process.env.CREDENTIALS_KEY;
+  if (!current) throw new UsageError('CREDENTIALS_KEY is not set: give the new key, and the old one in CREDENTIALS_PREVIOUS_KEYS');
+  const previous = (process.env.CREDENTIALS_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  try {
+    return createSecretBox(parseCredentialsKey(current), previous.map(parseCredentialsKey));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** A top-up: credited once per --reference (running it again with the same reference changes nothing). */
+const topUp = (account: LedgerAccount, unit: string) =>
+  command({
+    synopsis: `${account === 'ai_credits' ? 'credits:grant' : 'wallet:top-up'} --org <org id> --amount N --reference R   (${unit})`,
+    flags: ['org', 'amount', 'reference'],
+    schema: z.object({
+      org: orgPublicId,
+      amount: z.coerce.number().int().positive().max(1_000_000_000),
+      reference: z.string().trim().min(1).max(200),
+    }),
+    async run(db, input) {
+      const org = await organizationByPublicId(db, input.org);
+      if (account === 'ai_credits') await ensureOpeningCredits(db.pool, org.id);
+      const { applied, balance } = await postLedgerEntry(db.pool, {
+        orgId: org.id,
+        account,
+        amount: input.amount,
+        reason: 'top_up',
+        idempotencyKey: `top-up:${input.reference}`,
+        reference: { by: 'lio cli' },
+      });
+      return [applied ? `credited ${input.amount} ${unit}` : `reference ${input.reference} was already credited: nothing changed`, `balance: ${balance}`];
+    },
+  });
 
 const commands = {
   'org:create': command({
@@ -150,6 +190,19 @@ const commands = {
         throw new ApiError('not_found', `No active API key ${input.id} in ${org.public_id}`);
       }
       return [`API key ${input.id} revoked`];
+    },
+  }),
+
+  'credits:grant': topUp('ai_credits', 'AI credits'),
+  'wallet:top-up': topUp('voice_wallet', "minor units of the organization's currency"),
+
+  'credentials:rotate': command({
+    synopsis: 'credentials:rotate   (CREDENTIALS_KEY = the new key, CREDENTIALS_PREVIOUS_KEYS = the old ones)',
+    flags: [],
+    schema: z.object({}),
+    async run(db) {
+      const counts = await resealCredentials(db, secretBoxOfEnvironment());
+      return [...Object.entries(counts).map(([table, n]) => `${table}: ${n} re-sealed`), 'Every stored credential now opens with CREDENTIALS_KEY alone.'];
     },
   }),
 };

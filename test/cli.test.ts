@@ -2,9 +2,14 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { OPENING_AI_CREDITS } from '../domain/billing/ledger.service.js';
 import { authenticateApiKey } from '../domain/identity/auth.service.js';
+import { connectHubspot, getHubspotConnection } from '../domain/integrations/connected-app.service.js';
+import { createSecretBox, parseCredentialsKey } from '../domain/platform/secret-box.js';
 import { ApiError } from '../domain/platform/errors.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { createScratchDatabase } from './helpers/scratch-database.js';
 import { seedTenant, uniqueEmail } from './helpers/tenants.js';
 
 interface CliResult {
@@ -14,12 +19,16 @@ interface CliResult {
 }
 
 function lio(...args: string[]): Promise<CliResult> {
+  return lioWith({}, ...args);
+}
+
+function lioWith(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // what `npm run lio` runs (tsx), minus npm's and npx's start-up time
     execFile(
       process.execPath,
       ['--import', 'tsx', 'scripts/lio.ts', ...args],
-      { env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, timeout: 60_000 },
+      { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') reject(err);
         else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
@@ -153,5 +162,50 @@ describe('lio help', () => {
     expect(unknown.stderr).toContain('unknown command: org:destroy');
     expect(unknown.stderr).toContain('apikey:revoke --org');
     expect((await lio()).code).toBe(2);
+  });
+});
+
+describe('lio credits:grant and wallet:top-up', () => {
+  it('credits an account once per reference', async () => {
+    const tenant = await seedTenant(t);
+    const { public_id } = await t.database.prisma.organization.findUniqueOrThrow({ where: { id: tenant.orgId } });
+    const first = await lio('wallet:top-up', '--org', public_id, '--amount', '2500', '--reference', 'invoice-17');
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(field(first.stdout, 'balance')).toBe('2500');
+    const again = await lio('wallet:top-up', '--org', public_id, '--amount', '2500', '--reference', 'invoice-17');
+    expect(again.stdout).toMatch(/already credited/);
+    expect(field(again.stdout, 'balance')).toBe('2500');
+    const credits = await lio('credits:grant', '--org', public_id, '--amount', '50', '--reference', 'goodwill');
+    expect(field(credits.stdout, 'balance')).toBe(String(OPENING_AI_CREDITS + 50));
+    expect((await lio('wallet:top-up', '--org', public_id, '--amount', '-5', '--reference', 'x')).code).toBe(2);
+  });
+});
+
+describe('lio credentials:rotate', () => {
+  it('re-seals every stored credential under the new key, after which the old key is no longer needed', async () => {
+    // a database of its own: rotation re-seals every row, and other test files share the run's database
+    const scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'rotation');
+    const app = createTestApp({ DATABASE_URL: scratch.url });
+    try {
+      const tenant = await seedTenant(app);
+      const token = `pat-${randomBytes(8).toString('hex')}`;
+      await connectHubspot(app.database, app.deps.services.secrets, { orgId: tenant.orgId, userId: tenant.adminId, roleName: 'Admin' }, { access_token: token });
+      const oldKey = app.deps.config.CREDENTIALS_KEY;
+      const newKey = randomBytes(32).toString('base64');
+
+      const missing = await lioWith({ DATABASE_URL: scratch.url, CREDENTIALS_KEY: '' }, 'credentials:rotate');
+      expect(missing.code).toBe(2);
+      const res = await lioWith({ DATABASE_URL: scratch.url, CREDENTIALS_KEY: newKey, CREDENTIALS_PREVIOUS_KEYS: oldKey }, 'credentials:rotate');
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      expect(field(res.stdout, 'connected_apps')).toBe('1 re-sealed');
+      const again = await lioWith({ DATABASE_URL: scratch.url, CREDENTIALS_KEY: newKey, CREDENTIALS_PREVIOUS_KEYS: oldKey }, 'credentials:rotate');
+      expect(field(again.stdout, 'connected_apps')).toBe('0 re-sealed');
+
+      const onlyNewKey = createSecretBox(parseCredentialsKey(newKey));
+      expect((await getHubspotConnection(app.database, onlyNewKey, tenant.orgId, app.deps.config)).accessToken).toBe(token);
+    } finally {
+      await app.close();
+      await scratch.drop();
+    }
   });
 });

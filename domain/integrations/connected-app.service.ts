@@ -9,6 +9,7 @@ import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { paged, type ListParams } from '../platform/list-query.js';
+import { sealingContext } from '../platform/sealed-credentials.js';
 import { secretHint, type SecretBox } from '../platform/secret-box.js';
 
 export const CONNECTED_APP_PROVIDERS = ['hubspot', 'slack', 'teams', 'google', 'twilio'] as const;
@@ -63,8 +64,8 @@ export function assertMayManageConnections(scope: Pick<Scope, 'roleName'>) {
   if (!isAdmin(scope)) throw new ApiError('forbidden', 'Only Admin users may connect or disconnect apps');
 }
 
-/** Where a connection's secret belongs: a sealed value opens only for its own organization and provider. */
-const secretContext = (orgId: number, provider: ConnectedAppProvider) => `connected_apps:${orgId}:${provider}`;
+// a sealed value opens only for its own organization and provider
+const secretContext = sealingContext.connectedApp;
 
 export interface ConnectionInput<S> {
   /** the credentials, sealed before they are stored */
