@@ -7,6 +7,9 @@
 // no module-level state, so two apps in one process (tests) share nothing.
 import { createEgress, type Egress, type EgressSettings } from '../connectors/egress.js';
 import { createHubspotConnectors, type HubspotConnectors } from '../connectors/hubspot/hubspot.connector.js';
+import { createSandboxVoiceConnector } from '../connectors/voice/sandbox.connector.js';
+import { createTwilioConnector } from '../connectors/voice/twilio.connector.js';
+import type { VoiceConnector } from '../connectors/voice/voice.connector.js';
 import { createSlackConnector, type SlackConnector } from '../connectors/slack/slack.connector.js';
 import { createTeamsConnector, type TeamsConnector } from '../connectors/teams/teams.connector.js';
 import { createLlmConnector, type LlmConnector } from '../connectors/llm/llm.connector.js';
@@ -33,6 +36,26 @@ export interface Services {
   storage: FileStorage;
   /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
   secrets: SecretBox;
+  /** numbers and calls: Twilio when the operator configured an account, the sandbox in development (SANDBOX_CONNECTORS), else null (voice off) */
+  voice: VoiceConnector | null;
+}
+
+function voiceConnectorOf(config: Config, egress: Egress): VoiceConnector | null {
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
+    return createTwilioConnector(
+      {
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        apiKeySid: config.TWILIO_API_KEY_SID,
+        apiKeySecret: config.TWILIO_API_KEY_SECRET,
+        twimlAppSid: config.TWILIO_TWIML_APP_SID,
+        apiBaseUrl: config.TWILIO_API_BASE_URL,
+        timeoutMs: config.EGRESS_TIMEOUT_MS,
+      },
+      egress,
+    );
+  }
+  return config.SANDBOX_CONNECTORS ? createSandboxVoiceConnector() : null;
 }
 
 const commaList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -62,5 +85,6 @@ export function createServices(config: Config): Services {
     teams: createTeamsConnector({ egress, graphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL, timeoutMs: config.EGRESS_TIMEOUT_MS }),
     storage: createFileStorage(config.STORAGE_DIR),
     secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
+    voice: voiceConnectorOf(config, egress),
   };
 }
