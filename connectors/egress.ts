@@ -70,6 +70,13 @@ export interface Egress {
   checkDestination(url: string): Promise<void>;
   /** the EgressError an error of a request through this egress stands for (node-fetch wraps them), else null */
   failureOf(err: unknown): EgressError | null;
+  /**
+   * For protocols other than HTTP (SMTP): the checked address to connect to
+   * for host:port, resolved and judged as the agents do. The caller connects
+   * to that address (TLS servername = host), never to the name again, so a
+   * name cannot resolve elsewhere in between. Rejects with an EgressError.
+   */
+  resolveAllowed(host: string, port: number): Promise<ResolvedAddress>;
 }
 
 export interface EgressRequestInit {
@@ -347,5 +354,13 @@ export function createEgress(settings: EgressSettings): Egress {
     },
 
     failureOf,
+
+    async resolveAllowed(host, port) {
+      try {
+        return (await checkedAddresses(unbracketed(host), port))[0]!;
+      } catch (err) {
+        throw failureOf(err) ?? new EgressError('unreachable', `${host} could not be resolved`);
+      }
+    },
   };
 }
