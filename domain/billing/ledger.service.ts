@@ -50,12 +50,25 @@ export const insufficientBalance = (account: LedgerAccount, needed: bigint | num
   );
 
 /**
- * Posts one entry and moves the balance in one statement; on a pool or inside
- * the caller's transaction. A debit that would overdraw throws
- * insufficientBalance (and, inside a transaction, aborts it).
+ * Posts one entry and moves the balance in one statement (after making sure
+ * the balance row exists); on a pool or inside the caller's transaction. A
+ * debit that would overdraw throws insufficientBalance with the balance it
+ * found; inside a transaction the posting is rolled back to a savepoint
+ * first (an aborted transaction could not read that balance), and the
+ * transaction rolls back as a whole when the caller lets the error through.
  */
 export async function postLedgerEntry(client: SqlClient, entry: LedgerEntryInput): Promise<LedgerPosting> {
+  // The balance row is created at zero first, on its own: an upsert that carried the amount would hand the
+  // not-negative trigger (BEFORE INSERT, which fires before ON CONFLICT turns the insert into an update) a
+  // debit's negative amount as the new row, and refuse every debit whatever the balance.
+  await client.query('INSERT INTO ledger_balances (org_id, account, balance) VALUES ($1, $2, 0) ON CONFLICT (org_id, account) DO NOTHING', [
+    entry.orgId,
+    entry.account,
+  ]);
+  const inTransaction = 'release' in client;
   try {
+    if (inTransaction) await client.query('SAVEPOINT ledger_posting');
+    // concurrent postings queue on the balance row's lock; each adds its amount to the balance the one before left
     const { rows } = await client.query<{ applied: boolean; balance: string | null }>(
       `WITH entry AS (
          INSERT INTO ledger_entries (org_id, account, amount, reason, idempotency_key, reference, created_by)
@@ -63,18 +76,20 @@ export async function postLedgerEntry(client: SqlClient, entry: LedgerEntryInput
          ON CONFLICT (org_id, account, idempotency_key) DO NOTHING
          RETURNING amount
        ), moved AS (
-         INSERT INTO ledger_balances AS b (org_id, account, balance)
-         SELECT $1, $2, amount FROM entry
-         ON CONFLICT (org_id, account) DO UPDATE SET balance = b.balance + EXCLUDED.balance, updated_at = now()
-         RETURNING balance
+         UPDATE ledger_balances AS b SET balance = b.balance + entry.amount, updated_at = now()
+           FROM entry
+          WHERE b.org_id = $1 AND b.account = $2
+         RETURNING b.balance
        )
        SELECT EXISTS (SELECT 1 FROM entry) AS applied,
               COALESCE((SELECT balance FROM moved), (SELECT balance FROM ledger_balances WHERE org_id = $1 AND account = $2)) AS balance`,
       [entry.orgId, entry.account, String(entry.amount), entry.reason, entry.idempotencyKey, JSON.stringify(entry.reference ?? {}), entry.createdBy ?? null],
     );
+    if (inTransaction) await client.query('RELEASE SAVEPOINT ledger_posting');
     return { applied: rows[0]!.applied, balance: BigInt(rows[0]!.balance ?? 0) };
   } catch (err) {
     if ((err as { code?: string }).code === CHECK_VIOLATION && (err as { constraint?: string }).constraint === 'ledger_balances_not_negative') {
+      if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT ledger_posting');
       throw insufficientBalance(entry.account, -BigInt(entry.amount), await balanceOf(client, entry.orgId, entry.account));
     }
     throw err;
