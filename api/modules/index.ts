@@ -4,6 +4,7 @@ import { mountAuth } from './auth/index.js';
 import { mountCompanies } from './companies/index.js';
 import { mountConnectedApps } from './connected-apps/index.js';
 import { mountContacts } from './contacts/index.js';
+import { mountCredits } from './credits/index.js';
 import { mountCustomFields } from './custom-fields/index.js';
 import { mountCustomLookups } from './custom-lookups/index.js';
 import { mountCustomViews } from './custom-views/index.js';
@@ -45,4 +46,5 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountConnectedApps(app);
   mountExports(app);
   mountImports(app);
+  mountCredits(app);
 }

@@ -6,7 +6,9 @@
 // that also stores the generated result: both commit, or neither does, and
 // when two requests raced past assertCredits the ledger's balance check
 // still refuses the one that would overdraw (ledger.service.ts).
+import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
+import { paged, type ListParams } from '../platform/list-query.js';
 import type { SqlClient } from '../platform/transaction.js';
 import { ensureOpeningCredits, insufficientBalance, ledgerBalance, OPENING_AI_CREDITS, postLedgerEntry } from './ledger.service.js';
 
@@ -28,6 +30,12 @@ export const AI_FEATURES = [
 ] as const satisfies readonly AiFeature[];
 
 export type AiFeatureName = (typeof AI_FEATURES)[number]['name'];
+
+/** A page of the price list, in the table's order. */
+export function listAiFeatures(params: Pick<ListParams, 'page' | 'limit'>) {
+  const start = (params.page - 1) * params.limit;
+  return paged(AI_FEATURES.slice(start, start + params.limit), AI_FEATURES.length, params);
+}
 
 /** What one use of a feature costs. */
 export const priceOf = (feature: AiFeatureName): number => AI_FEATURES.find((f) => f.name === feature)!.credits;
@@ -93,12 +101,12 @@ export interface CreditStatement {
   opening_grant: number;
   /** credits spent on AI features so far */
   spent: number;
-  /** when the balance last moved */
-  updated_at: Date;
+  /** when the balance last moved (ISO) */
+  updated_at: string;
 }
 
 /** The balance with what a client shows beside it: the opening grant, what was spent, when it last moved. */
-export async function creditStatement(db: Database, orgId: number): Promise<CreditStatement> {
+export async function creditStatement(db: Database, { orgId }: Pick<Scope, 'orgId'>): Promise<CreditStatement> {
   await ensureOpeningCredits(db.pool, orgId);
   // one statement: the balance and the sum of debits read from the same snapshot
   const { rows } = await db.pool.query<{ balance: string; updated_at: Date; spent: string }>(
@@ -109,5 +117,5 @@ export async function creditStatement(db: Database, orgId: number): Promise<Cred
     [orgId],
   );
   const row = rows[0]!;
-  return { balance: Number(row.balance), opening_grant: OPENING_AI_CREDITS, spent: Number(row.spent), updated_at: row.updated_at };
+  return { balance: Number(row.balance), opening_grant: OPENING_AI_CREDITS, spent: Number(row.spent), updated_at: row.updated_at.toISOString() };
 }

@@ -309,6 +309,9 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/lead-enrichment/linkedin-leads/recent': { expect: list, query: { search: marker } },
   'GET /api/lead-enrichment/linkedin-leads/{id}': { expect: hidden, params: { id: f.lead } },
   'POST /api/company/enrich': { expect: hidden, body: { company_id: f.company } },
+  // AI credits (issue 10 §6.9): each organization reads its own balance (B's debits and A's are kept apart in test/api/credits.test.ts) and the shared price list
+  'GET /api/credits': { expect: own },
+  'GET /api/credits/ai-features': { expect: own },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's
