@@ -11,6 +11,7 @@ import { relayOutboxBatch, type OutboxEvent } from '../domain/jobs/outbox.servic
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-up-due.workflow.js';
 import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
 import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
+import { announcementWorkflowId, messageDeliveryWorkflowId, notificationDeliveryWorkflow } from '../workflows/notification-delivery.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
@@ -121,7 +122,39 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
       if (!(err instanceof WorkflowNotFoundError && (await endedSince()))) throw err;
     }
   },
+  // One announcement per event of a subject: a repeated event (redelivered, or the same deal won again) posts nothing twice.
+  'notification.announce': ({ eventType, subjectId }, { orgId, orgPublicId }, { client, taskQueue }) =>
+    startOnce(() =>
+      client.workflow.start(notificationDeliveryWorkflow, {
+        workflowId: announcementWorkflowId({ orgPublicId, eventType, subjectId }),
+        taskQueue,
+        args: [{ orgId, announce: { eventType, subjectId } }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
+      }),
+    ),
+  'notification.deliver': ({ messageId }, { orgId, orgPublicId }, { client, taskQueue }) =>
+    startOnce(() =>
+      client.workflow.start(notificationDeliveryWorkflow, {
+        workflowId: messageDeliveryWorkflowId({ orgPublicId, messageId }),
+        taskQueue,
+        args: [{ orgId, messageIds: [messageId] }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
+      }),
+    ),
 };
+
+/** Starts a workflow once per id, ever: a redelivered event finds it running (USE_EXISTING) or finished (REJECT_DUPLICATE). */
+async function startOnce(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
 
 /** Reads the payload as its kind's type and hands it to that kind's delivery. */
 function deliverAs<K extends OutboxKind>(kind: K, event: OutboxEvent & { orgPublicId: string }, deps: OutboxRelayDeps): Promise<void> {

@@ -20,6 +20,7 @@ import { createFollowUpActivities } from '../activities/follow-up.activities.js'
 import { createHubspotImportActivities } from '../activities/hubspot-import.activities.js';
 import { createJobActivities } from '../activities/job.activities.js';
 import { createLeadImportActivities } from '../activities/lead-import.activities.js';
+import { createNotificationDeliveryActivities } from '../activities/notification-delivery.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from '../activities/scoring.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
@@ -97,6 +98,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createHubspotImportActivities(activityDeps),
         ...createExportActivities(activityDeps),
         ...createLeadImportActivities(activityDeps),
+        ...createNotificationDeliveryActivities(activityDeps),
       },
     });
     const done = worker.run();

@@ -24,6 +24,10 @@ export interface OutboxPayloads {
   'job.start': { jobId: number; type: string };
   /** steer the job's workflow; `seq` numbers the job's controls (none in events written before they were numbered) */
   'job.control': { jobId: number; type: string; action: JobControlAction; seq?: number };
+  /** announce an event (hot_lead | deal_won | import_finished | follow_up_due) of a lead, deal, job or follow-up to the channels routed for it */
+  'notification.announce': { eventType: string; subjectId: number };
+  /** deliver one recorded outbound message (a test notification); the id of its outbound_messages row */
+  'notification.deliver': { messageId: string };
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -33,6 +37,8 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'follow_up.due': z.object({ followUpId: id }),
   'job.start': z.object({ jobId: id, type: z.string() }),
   'job.control': z.object({ jobId: id, type: z.string(), action: z.enum(JOB_CONTROL_ACTIONS), seq: id.optional() }),
+  'notification.announce': z.object({ eventType: z.string(), subjectId: id }),
+  'notification.deliver': z.object({ messageId: z.string().regex(/^\d+$/) }),
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
