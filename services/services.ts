@@ -13,6 +13,7 @@ import type { VoiceConnector } from '../connectors/voice/voice.connector.js';
 import { createSlackConnector, type SlackConnector } from '../connectors/slack/slack.connector.js';
 import { createTeamsConnector, type TeamsConnector } from '../connectors/teams/teams.connector.js';
 import { createLlmConnector, type LlmConnector } from '../connectors/llm/llm.connector.js';
+import { createMailConnectors, type MailConnectors } from '../connectors/mail/index.js';
 import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import type { Config } from '../domain/platform/config.js';
 import { createFileStorage, type FileStorage } from '../domain/platform/file-storage.js';
@@ -32,6 +33,8 @@ export interface Services {
   slack: SlackConnector;
   /** Teams Workflows webhooks and Graph's channel list (MICROSOFT_GRAPH_BASE_URL); no retries of its own */
   teams: TeamsConnector;
+  /** a connector per mail account: Gmail (GOOGLE_*), Outlook (MICROSOFT_*), SMTP, the sandbox (SANDBOX_CONNECTORS only); no retries of their own */
+  mail: MailConnectors;
   /** where uploaded and exported files are kept (STORAGE_DIR) */
   storage: FileStorage;
   /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
@@ -83,6 +86,18 @@ export function createServices(config: Config): Services {
     ),
     slack: createSlackConnector({ egress, apiUrl: config.SLACK_API_URL, timeoutMs: config.EGRESS_TIMEOUT_MS }),
     teams: createTeamsConnector({ egress, graphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL, timeoutMs: config.EGRESS_TIMEOUT_MS }),
+    mail: createMailConnectors({
+      egress,
+      google: { clientId: config.GOOGLE_CLIENT_ID, clientSecret: config.GOOGLE_CLIENT_SECRET, tokenUrl: config.GOOGLE_TOKEN_URL, apiBaseUrl: config.GOOGLE_API_BASE_URL },
+      microsoft: {
+        clientId: config.MICROSOFT_CLIENT_ID,
+        clientSecret: config.MICROSOFT_CLIENT_SECRET,
+        tokenUrl: config.MICROSOFT_TOKEN_URL,
+        graphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL,
+      },
+      smtpTimeoutMs: config.EGRESS_TIMEOUT_MS,
+      sandboxAllowed: config.SANDBOX_CONNECTORS,
+    }),
     storage: createFileStorage(config.STORAGE_DIR),
     secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
     voice: voiceConnectorOf(config, egress),
