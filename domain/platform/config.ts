@@ -121,6 +121,8 @@ const configSchema = z.object({
   TWILIO_TWIML_APP_SID: z.string().min(1).optional(),
   /** Twilio's API host (tests point it at a local fake): every *.twilio.com request goes there */
   TWILIO_API_BASE_URL: z.string().url().optional(),
+  /** seconds between an agent call's checks with the provider while it runs (a safety net for callbacks that never arrive) */
+  VOICE_CALL_POLL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** any OpenAI-compatible endpoint; unset: the deterministic offline generator answers (labelled as such) */
   LLM_BASE_URL: z.string().url().optional(),
   LLM_API_KEY: z.string().min(1).optional(),
