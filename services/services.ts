@@ -13,6 +13,7 @@ import type { VoiceConnector } from '../connectors/voice/voice.connector.js';
 import { createSlackConnector, type SlackConnector } from '../connectors/slack/slack.connector.js';
 import { createTeamsConnector, type TeamsConnector } from '../connectors/teams/teams.connector.js';
 import { createLlmConnector, type LlmConnector } from '../connectors/llm/llm.connector.js';
+import { createCalendarConnectors, type CalendarConnectors } from '../connectors/calendar/index.js';
 import { createMailConnectors, type MailConnectors } from '../connectors/mail/index.js';
 import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import type { Config } from '../domain/platform/config.js';
@@ -35,6 +36,8 @@ export interface Services {
   teams: TeamsConnector;
   /** a connector per mail account: Gmail (GOOGLE_*), Outlook (MICROSOFT_*), SMTP, the sandbox (SANDBOX_CONNECTORS only); no retries of their own */
   mail: MailConnectors;
+  /** a Google or Outlook calendar per connected account (the user's gmail/outlook mail configuration tokens); no retries of their own */
+  calendar: CalendarConnectors;
   /** where uploaded and exported files are kept (STORAGE_DIR) */
   storage: FileStorage;
   /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
@@ -97,6 +100,16 @@ export function createServices(config: Config): Services {
       },
       smtpTimeoutMs: config.EGRESS_TIMEOUT_MS,
       sandboxAllowed: config.SANDBOX_CONNECTORS,
+    }),
+    calendar: createCalendarConnectors({
+      egress,
+      google: { clientId: config.GOOGLE_CLIENT_ID, clientSecret: config.GOOGLE_CLIENT_SECRET, tokenUrl: config.GOOGLE_TOKEN_URL, apiBaseUrl: config.GOOGLE_API_BASE_URL },
+      microsoft: {
+        clientId: config.MICROSOFT_CLIENT_ID,
+        clientSecret: config.MICROSOFT_CLIENT_SECRET,
+        tokenUrl: config.MICROSOFT_TOKEN_URL,
+        graphBaseUrl: config.MICROSOFT_GRAPH_BASE_URL,
+      },
     }),
     storage: createFileStorage(config.STORAGE_DIR),
     secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
