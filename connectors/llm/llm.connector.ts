@@ -86,7 +86,6 @@ const egressFailureKind = (failure: EgressError['failure']) =>
 
 /** A ConnectorError for whatever the SDK threw; its message names the status or failure, never the answer's body. */
 function connectorErrorOf(err: unknown, egress: Egress, timeoutMs: number): unknown {
-  if (err instanceof OpenAI.APIUserAbortError) return err;
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
     return new ConnectorError('timeout', `the LLM endpoint gave no answer within ${timeoutMs} ms`, { provider: PROVIDER });
   }
@@ -139,6 +138,8 @@ function createOpenAiCompatibleConnector(settings: LlmSettings & { baseUrl: stri
         }
         return { text, generator: 'llm', model: completion.model || settings.model };
       } catch (err) {
+        // the caller's abort (an activity's cancellation) ends the call with the caller's own reason, not a provider failure
+        if (signal?.aborted) throw signal.reason;
         throw connectorErrorOf(err, egress, settings.timeoutMs);
       }
     },
