@@ -8,6 +8,7 @@ import type { Database } from '../domain/platform/db.js';
 import type { Logger } from 'pino';
 import { jobWorkflowOf, type JobType } from '../domain/jobs/job.service.js';
 import { relayOutboxBatch, type OutboxEvent } from '../domain/jobs/outbox.service.js';
+import { agentCallWorkflow, agentCallWorkflowId, callStatusSignal } from '../workflows/agent-call.workflow.js';
 import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-up-due.workflow.js';
 import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
 import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
@@ -120,6 +121,29 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
       else await handle.signal(action === 'pause' ? pauseJobSignal : resumeJobSignal, { seq });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError && (await endedSince()))) throw err;
+    }
+  },
+  // One workflow per call, ever (REJECT_DUPLICATE): a redelivered start finds it running or finished.
+  'call.start': async ({ callId }, { orgId, orgPublicId }, { client, taskQueue }) => {
+    try {
+      await client.workflow.start(agentCallWorkflow, {
+        workflowId: agentCallWorkflowId({ orgPublicId, callId }),
+        taskQueue,
+        args: [{ orgId, callId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  },
+  // A callback after the call's workflow ended (it settled from polling) has nobody left to wake.
+  'call.status': async ({ callId }, { orgPublicId }, { client }) => {
+    try {
+      await client.workflow.getHandle(agentCallWorkflowId({ orgPublicId, callId })).signal(callStatusSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   },
   // One announcement per event of a subject: a repeated event (redelivered, or the same deal won again) posts nothing twice.

@@ -23,6 +23,7 @@ import { createLeadImportActivities } from '../activities/lead-import.activities
 import { createNotificationDeliveryActivities } from '../activities/notification-delivery.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from '../activities/scoring.activities.js';
+import { createVoiceActivities } from '../activities/voice.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
 
 export interface WorkerDeps {
@@ -98,6 +99,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createHubspotImportActivities(activityDeps),
         ...createExportActivities(activityDeps),
         ...createLeadImportActivities(activityDeps),
+        ...createVoiceActivities(activityDeps),
         ...createNotificationDeliveryActivities(activityDeps),
       },
     });

@@ -16,6 +16,7 @@ import type {
   CallStatus,
   NumberSearch,
   OwnedNumber,
+  PlaceCallInput,
   ProviderCall,
   ProviderRecording,
   RecordingAudio,
@@ -141,6 +142,18 @@ const providerCall = (call: TwilioCallFields): ProviderCall => ({
   priceUnit: call.priceUnit ? call.priceUnit.toUpperCase() : null,
 });
 
+/** The call's instructions: say the greeting, then record (and transcribe) what follows, for the conversation engine and the call's record. */
+function agentTwiml(greeting: PlaceCallInput['greeting']): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const sayAttributes = {
+    ...(greeting.voice ? { voice: greeting.voice as never } : {}),
+    ...(greeting.language ? { language: greeting.language as never } : {}),
+  };
+  if (greeting.text) response.say(sayAttributes, greeting.text);
+  response.record({ transcribe: true, maxLength: 3600, playBeep: false });
+  return response.toString();
+}
+
 export function createTwilioConnector(settings: TwilioSettings, egress: Egress): VoiceConnector {
   const httpClient = new EgressRequestClient(egress, settings.apiBaseUrl, settings.timeoutMs);
   const clientOf = (account: VoiceAccount) => twilio(account.accountSid, account.authToken, { httpClient });
@@ -185,7 +198,7 @@ export function createTwilioConnector(settings: TwilioSettings, egress: Egress):
       const call = await clientOf(account).calls.create({
         to: input.to,
         from: input.from,
-        twiml: input.twiml,
+        twiml: agentTwiml(input.greeting),
         statusCallback: input.statusCallback,
         statusCallbackMethod: 'POST',
         statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],

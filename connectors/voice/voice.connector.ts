@@ -48,8 +48,8 @@ export interface OwnedNumber {
 export interface PlaceCallInput {
   to: string;
   from: string;
-  /** the instructions the provider runs once the call is answered (TwiML) */
-  twiml: string;
+  /** what the agent says once the call is answered, in which voice and language; the rest of the call is recorded and transcribed */
+  greeting: { text: string; voice: string | null; language: string | null };
   /** where the provider posts the call's progress (a public URL, signed by the provider) */
   statusCallback: string;
 }

@@ -24,6 +24,10 @@ export interface OutboxPayloads {
   'job.start': { jobId: number; type: string };
   /** steer the job's workflow; `seq` numbers the job's controls (none in events written before they were numbered) */
   'job.control': { jobId: number; type: string; action: JobControlAction; seq?: number };
+  /** start the AI agent call's workflow (voice) */
+  'call.start': { callId: number };
+  /** the call's status changed (a provider callback was applied): wake its workflow */
+  'call.status': { callId: number };
   /** announce an event (hot_lead | deal_won | import_finished | follow_up_due) of a lead, deal, job or follow-up to the channels routed for it */
   'notification.announce': { eventType: string; subjectId: number };
   /** deliver one recorded outbound message (a test notification); the id of its outbound_messages row */
@@ -37,6 +41,8 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'follow_up.due': z.object({ followUpId: id }),
   'job.start': z.object({ jobId: id, type: z.string() }),
   'job.control': z.object({ jobId: id, type: z.string(), action: z.enum(JOB_CONTROL_ACTIONS), seq: id.optional() }),
+  'call.start': z.object({ callId: id }),
+  'call.status': z.object({ callId: id }),
   'notification.announce': z.object({ eventType: z.string(), subjectId: id }),
   'notification.deliver': z.object({ messageId: z.string().regex(/^\d+$/) }),
 };
