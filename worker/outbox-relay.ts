@@ -13,6 +13,7 @@ import { followUpDueWorkflow, followUpDueWorkflowId } from '../workflows/follow-
 import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
 import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
 import { announcementWorkflowId, messageDeliveryWorkflowId, notificationDeliveryWorkflow } from '../workflows/notification-delivery.workflow.js';
+import { mailDeliveryWorkflow, mailDeliveryWorkflowId } from '../workflows/mail-delivery.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
@@ -164,6 +165,18 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
         workflowId: messageDeliveryWorkflowId({ orgPublicId, messageId }),
         taskQueue,
         args: [{ orgId, messageIds: [messageId] }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
+      }),
+    ),
+  // One delivery per mail, ever: a redelivered event finds it running or finished.
+  'mail.send': ({ messageId }, { orgId, orgPublicId }, { client, taskQueue }) =>
+    startOnce(() =>
+      client.workflow.start(mailDeliveryWorkflow, {
+        workflowId: mailDeliveryWorkflowId({ orgPublicId, messageId }),
+        taskQueue,
+        args: [{ orgId, messageId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],

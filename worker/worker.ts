@@ -21,6 +21,7 @@ import { createHubspotImportActivities } from '../activities/hubspot-import.acti
 import { createJobActivities } from '../activities/job.activities.js';
 import { createLeadImportActivities } from '../activities/lead-import.activities.js';
 import { createNotificationDeliveryActivities } from '../activities/notification-delivery.activities.js';
+import { createMailActivities } from '../activities/mail.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from '../activities/scoring.activities.js';
 import { createVoiceActivities } from '../activities/voice.activities.js';
@@ -101,6 +102,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createLeadImportActivities(activityDeps),
         ...createVoiceActivities(activityDeps),
         ...createNotificationDeliveryActivities(activityDeps),
+        ...createMailActivities(activityDeps),
       },
     });
     const done = worker.run();

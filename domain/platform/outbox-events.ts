@@ -32,6 +32,8 @@ export interface OutboxPayloads {
   'notification.announce': { eventType: string; subjectId: number };
   /** deliver one recorded outbound message (a test notification); the id of its outbound_messages row */
   'notification.deliver': { messageId: string };
+  /** send one recorded mail (§6.11 send/reply); the id of its outbound_messages row */
+  'mail.send': { messageId: string };
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -45,6 +47,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'call.status': z.object({ callId: id }),
   'notification.announce': z.object({ eventType: z.string(), subjectId: id }),
   'notification.deliver': z.object({ messageId: z.string().regex(/^\d+$/) }),
+  'mail.send': z.object({ messageId: z.string().regex(/^\d+$/) }),
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
