@@ -81,6 +81,13 @@ function egressFetch(egress: Egress): typeof fetch {
   };
 }
 
+/** The wait a 429 asks for: OpenAI's own retry-after-ms when sent (finer than Retry-After's seconds), else Retry-After. */
+function waitAskedFor(headers: Headers | undefined): number | null {
+  const exact = headers?.get('retry-after-ms');
+  if (exact !== null && exact !== undefined && exact.trim() !== '' && Number.isFinite(Number(exact)) && Number(exact) >= 0) return Number(exact);
+  return retryAfterMs(headers?.get('retry-after'));
+}
+
 const egressFailureKind = (failure: EgressError['failure']) =>
   failure === 'timeout' ? 'timeout' : failure === 'unreachable' ? 'unavailable' : 'refused';
 
@@ -96,7 +103,7 @@ function connectorErrorOf(err: unknown, egress: Egress, timeoutMs: number): unkn
   }
   if (err instanceof OpenAI.APIError && err.status !== undefined) {
     const failure = failureOfStatus(err.status);
-    const wait = failure === 'rate_limited' ? retryAfterMs(err.headers?.get('retry-after')) : null;
+    const wait = failure === 'rate_limited' ? waitAskedFor(err.headers) : null;
     return new ConnectorError(failure, `the LLM endpoint answered HTTP ${err.status}`, {
       provider: PROVIDER,
       status: err.status,

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AI_FEATURES, assertCredits, creditBalance, debitCredits, priceOf, type AiFeatureName } from '../../domain/billing/credits.service.js';
 import { OPENING_AI_CREDITS, postLedgerEntry } from '../../domain/billing/ledger.service.js';
+import { createDatabase, type Database } from '../../domain/platform/db.js';
 import { ApiError } from '../../domain/platform/errors.js';
 import { transaction } from '../../domain/platform/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -24,8 +25,8 @@ async function balanceOf(tenant: Pick<Tenant, 'token'>) {
 }
 
 /** One use of a feature paid in its own transaction, as a feature that stores its result beside the debit does. */
-const pay = (tenant: Tenant, feature: AiFeatureName, key: string) =>
-  transaction(t.database.pool, { actorId: tenant.adminId }, (client) =>
+const pay = (tenant: Tenant, feature: AiFeatureName, key: string, database: Database = t.database) =>
+  transaction(database.pool, { actorId: tenant.adminId }, (client) =>
     debitCredits(client, { orgId: tenant.orgId, userId: tenant.adminId, feature, idempotencyKey: key, reference: { test: key } }),
   );
 
@@ -135,7 +136,9 @@ describe('credits ledger', () => {
     const left = affordable * price + (price - 1);
     await leaveCredits(a, left);
 
-    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => pay(a, feature, `meeting-${i}`)));
+    // a pool of its own, wide enough that the debits really overlap at the database (the test app's has 5 connections)
+    const wide = createDatabase(t.deps.config.DATABASE_URL, { max: 25 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => pay(a, feature, `meeting-${i}`, wide))).finally(() => wide.close());
     const succeeded = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(succeeded).toHaveLength(affordable);

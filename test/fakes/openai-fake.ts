@@ -27,7 +27,8 @@ export interface RecordedCompletion {
 }
 
 export type ScriptedAnswer =
-  | { kind: 'status'; status: 401 | 429 | 500 | 503; retryAfter?: string }
+  /** retryAfter: the Retry-After header (seconds or a date); retryAfterMs: OpenAI's own retry-after-ms header */
+  | { kind: 'status'; status: 401 | 429 | 500 | 503; retryAfter?: string; retryAfterMs?: string }
   /** no answer at all: the request is held until the client gives up or the fake closes */
   | { kind: 'hang' };
 
@@ -99,7 +100,10 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
     const next = scripted.shift();
     if (next?.kind === 'hang') return; // held: closed by the client's abort or by close()
     if (next?.kind === 'status') {
-      return sendJson(res, next.status, { error: ERROR_BODIES[next.status] }, next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter });
+      return sendJson(res, next.status, { error: ERROR_BODIES[next.status] }, {
+        ...(next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter }),
+        ...(next.retryAfterMs === undefined ? {} : { 'retry-after-ms': next.retryAfterMs }),
+      });
     }
     if (!body?.model || !Array.isArray(body.messages) || body.messages.length === 0) {
       return sendJson(res, 400, { error: { message: "'messages' and 'model' are required", type: 'invalid_request_error', code: null } });

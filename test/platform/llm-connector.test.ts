@@ -85,6 +85,16 @@ describe('LLM connector on an OpenAI-compatible endpoint', () => {
     expect(ms).toBeLessThan(2_000);
   });
 
+  it("a 429's retry-after-ms (OpenAI's finer header) wins over its Retry-After; an HTTP-date Retry-After is read too", async () => {
+    fake.script({ kind: 'status', status: 429, retryAfter: '2', retryAfterMs: '1250' });
+    expect((await failureOf(llm.complete(request))).error.details.retryAfterMs).toBe(1250);
+    fake.script({ kind: 'status', status: 429, retryAfter: new Date(Date.now() + 60_000).toUTCString() });
+    const { retryAfterMs } = (await failureOf(llm.complete(request))).error.details;
+    expect(retryAfterMs).toBeGreaterThan(55_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it('a 5xx is unavailable after one request, and the caller\'s retry then succeeds', async () => {
     fake.script({ kind: 'status', status: 500 });
     const { error } = await failureOf(llm.complete(request));
