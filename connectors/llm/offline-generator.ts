@@ -59,14 +59,28 @@ function contextFields(prompt: string): Map<string, string> {
 /** A transcript's speaker prefix ("Anna:", "[00:01:02] Ben:"), not part of what was said. */
 const SPEAKER = /^\s*(\[[\d:.]+\]\s*)?[A-Z][\w .'-]{0,30}:\s+/;
 
+/** Sentences end at . ! or ? followed by a space or the line's end: "2.5" and "10:00:00.000Z" are not split. */
+const splitSentences = (text: string) => text.split(/(?<=[.!?])\s+/).map((sentence) => sentence.trim()).filter(Boolean);
+
 function sentencesOf(text: string): string[] {
   return text
     .split('\n')
     .map((line) => line.replace(SPEAKER, '').trim())
     .filter(Boolean)
-    .flatMap((line) => line.match(/[^.!?]+[.!?]*/g) ?? [])
-    .map((sentence) => sentence.trim().replace(/\s+/g, ' '))
+    .flatMap(splitSentences)
+    .map((sentence) => sentence.replace(/\s+/g, ' '))
     .filter((sentence) => wordsOf(sentence).length >= 3);
+}
+
+/**
+ * What is to be summarised: the text after a line that introduces it
+ * ("Transcript:", "Notes:") when the prompt has one, so the caller's framing
+ * (a meeting's title and date) is not taken for what was said; else all of it.
+ */
+function materialOf(prompt: string): string {
+  const lines = prompt.split('\n');
+  const start = lines.findLastIndex((line) => /^\s*(transcript|notes|text|content)\s*:\s*$/i.test(line));
+  return start === -1 ? prompt : lines.slice(start + 1).join('\n');
 }
 
 const wordsOf = (text: string) => (text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).filter((word) => !STOP_WORDS.has(word) && word.length > 1);
@@ -94,7 +108,7 @@ const bullets = (sentences: string[]) => sentences.map((sentence) => `- ${finish
 
 function summary(request: OfflineRequest): string {
   const detailed = /detailed|in detail|thorough/i.test(request.system);
-  const sentences = sentencesOf(request.prompt);
+  const sentences = sentencesOf(materialOf(request.prompt));
   if (sentences.length === 0) return 'Summary\n- There was nothing to summarise.';
   const parts = [`Summary\n${bullets(keySentences(sentences, detailed ? 6 : 3))}`];
   if (detailed) {
@@ -121,8 +135,8 @@ function rewrite(request: OfflineRequest): string {
   const text = request.prompt
     .split(/\n{2,}/)
     .map((paragraph) =>
-      (paragraph.replace(/\s+/g, ' ').trim().match(/[^.!?]+[.!?]*/g) ?? [])
-        .map((sentence) => finished(capitalised(sentence.trim())))
+      splitSentences(paragraph.replace(/\s+/g, ' '))
+        .map((sentence) => finished(capitalised(sentence)))
         .join(' '),
     )
     .filter(Boolean)

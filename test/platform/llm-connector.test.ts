@@ -181,6 +181,15 @@ describe('offline generator (no LLM_BASE_URL)', () => {
     expect(detailed.text).toContain('Action items\n- I will send the revised pricing proposal by Friday.');
   });
 
+  it('summarises only what follows a "Transcript:" line, not the framing before it, and keeps numbers whole', async () => {
+    const { text } = await offline.complete({
+      system: 'You summarise sales meetings.',
+      prompt: `Meeting "Acme renewal" on 2026-12-07T10:00:00.000Z.\n\nTranscript:\n${transcript}\nBen: Acme expects version 2.5 of the pricing proposal.`,
+    });
+    expect(text).not.toContain('Acme renewal');
+    expect(text).toContain('- Acme expects version 2.5 of the pricing proposal.');
+  });
+
   it('drafts an email from the context it is given', async () => {
     const { text } = await offline.complete({
       system: 'You write short sales emails.',
