@@ -14,6 +14,13 @@ import { pauseJobSignal, resumeJobSignal } from '../workflows/job-control.js';
 import { JOB_WORKFLOWS } from '../workflows/job-workflows.js';
 import { announcementWorkflowId, messageDeliveryWorkflowId, notificationDeliveryWorkflow } from '../workflows/notification-delivery.workflow.js';
 import { mailDeliveryWorkflow, mailDeliveryWorkflowId } from '../workflows/mail-delivery.workflow.js';
+import {
+  meetingCalendarWorkflow,
+  meetingCalendarWorkflowId,
+  meetingChangedSignal,
+  meetingEventRemovalWorkflow,
+  meetingEventRemovalWorkflowId,
+} from '../workflows/meeting-calendar.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
@@ -182,6 +189,33 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
         typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
       }),
     ),
+  // A change signals the meeting's running sync to read it again, or starts a new one (as lead.score);
+  // a deleted meeting's event is removed once, ever.
+  'meeting.calendar': async ({ meetingId, removed }, { orgId, orgPublicId }, { client, taskQueue }) => {
+    const typedSearchAttributes = [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }];
+    if (removed) {
+      await startOnce(() =>
+        client.workflow.start(meetingEventRemovalWorkflow, {
+          workflowId: meetingEventRemovalWorkflowId({ orgPublicId, meetingId }),
+          taskQueue,
+          args: [{ orgId, meetingId, ...removed }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes,
+        }),
+      );
+      return;
+    }
+    await client.workflow.signalWithStart(meetingCalendarWorkflow, {
+      workflowId: meetingCalendarWorkflowId({ orgPublicId, meetingId }),
+      taskQueue,
+      args: [{ orgId, meetingId }],
+      signal: meetingChangedSignal,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes,
+    });
+  },
 };
 
 /** Starts a workflow once per id, ever: a redelivered event finds it running (USE_EXISTING) or finished (REJECT_DUPLICATE). */

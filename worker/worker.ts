@@ -14,6 +14,7 @@ import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js'
 import { describeEnrichmentProviders } from '../services/enrichment.js';
 import { createServices } from '../services/services.js';
 import type { ActivityDeps } from '../activities/activity-deps.js';
+import { createCalendarActivities } from '../activities/calendar.activities.js';
 import { createEnrichmentActivities } from '../activities/enrichment.activities.js';
 import { createExportActivities } from '../activities/export.activities.js';
 import { createFollowUpActivities } from '../activities/follow-up.activities.js';
@@ -103,6 +104,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
         ...createVoiceActivities(activityDeps),
         ...createNotificationDeliveryActivities(activityDeps),
         ...createMailActivities(activityDeps),
+        ...createCalendarActivities(activityDeps),
       },
     });
     const done = worker.run();

@@ -6,5 +6,6 @@ export { followUpDueWorkflow } from './follow-up-due.workflow.js';
 export { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 export { leadImportWorkflow } from './lead-import.workflow.js';
 export { mailDeliveryWorkflow } from './mail-delivery.workflow.js';
+export { meetingCalendarWorkflow, meetingEventRemovalWorkflow } from './meeting-calendar.workflow.js';
 export { notificationDeliveryWorkflow } from './notification-delivery.workflow.js';
 export { scoreLeadWorkflow } from './score-lead.workflow.js';

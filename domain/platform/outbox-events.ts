@@ -34,6 +34,8 @@ export interface OutboxPayloads {
   'notification.deliver': { messageId: string };
   /** send one recorded mail (§6.11 send/reply); the id of its outbound_messages row */
   'mail.send': { messageId: string };
+  /** bring the meeting's provider calendar event in line with the meeting; `removed`: the meeting was deleted, remove its event */
+  'meeting.calendar': { meetingId: number; removed?: { userId: number; provider: string; calendarEventId: string | null } };
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -48,6 +50,10 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'notification.announce': z.object({ eventType: z.string(), subjectId: id }),
   'notification.deliver': z.object({ messageId: z.string().regex(/^\d+$/) }),
   'mail.send': z.object({ messageId: z.string().regex(/^\d+$/) }),
+  'meeting.calendar': z.object({
+    meetingId: id,
+    removed: z.object({ userId: id, provider: z.string(), calendarEventId: z.string().nullable() }).optional(),
+  }),
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
