@@ -22,6 +22,7 @@ import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
 import { mountSearch } from './search/index.js';
 import { mountUsers } from './users/index.js';
+import { mountVoice } from './voice/index.js';
 
 /** Every resource module, mounted in one place. */
 export function mountModules(app: OpenAPIHono<AppEnv>) {
@@ -47,4 +48,5 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountExports(app);
   mountImports(app);
   mountCredits(app);
+  mountVoice(app);
 }

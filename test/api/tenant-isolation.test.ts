@@ -11,6 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHubspot } from '../../domain/integrations/connected-app.service.js';
+import { connectSlack, connectTeams, replaceNotificationRoutes } from '../../domain/integrations/messaging.service.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-fake.js';
+import { startFakeTeams, type FakeTeams } from '../fakes/teams-fake.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
@@ -24,17 +27,26 @@ const HUBSPOT_TOKEN = `pat-a-${randomBytes(6).toString('hex')}`;
 
 let t: TestApp;
 let hubspot: FakeHubspot;
+// Slack and Teams (messaging): local fakes; the bot token is valid for any organization that presents it
+const SLACK_TOKEN = `xoxb-iso-${randomBytes(6).toString('hex')}`;
+let slack: FakeSlack;
+let teams: FakeTeams;
 beforeAll(async () => {
+  [slack, teams] = await Promise.all([startFakeSlack(), startFakeTeams()]);
+  slack.tokens.set(SLACK_TOKEN, { teamId: 'T0ISO', team: 'iso' });
+  slack.channels.push({ id: 'C0ISO1', name: 'iso', is_private: false, is_member: true, num_members: 2 });
+  teams.teams.set('team-a', [{ id: '19:a@thread.tacv2', displayName: 'General', description: null, membershipType: 'standard' }]);
   hubspot = await startFakeHubspot({ token: HUBSPOT_TOKEN });
   const property = (name: string) => ({ name, label: name, type: 'string', fieldType: 'text', groupName: 'information' });
   hubspot.properties.contacts.push(property('email'));
   hubspot.properties.companies.push(property('name'));
   // A's HubSpot is the local fake, which the egress check refuses unless private networks are allowed
-  t = createTestApp({ HUBSPOT_BASE_PATH: hubspot.url, EGRESS_ALLOW_PRIVATE_NETWORKS: 'true' });
+  t = createTestApp({ HUBSPOT_BASE_PATH: hubspot.url, EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', SLACK_API_URL: slack.url, MICROSOFT_GRAPH_BASE_URL: teams.graphUrl });
 });
 afterAll(async () => {
   await t?.close();
   await hubspot?.close();
+  await Promise.all([slack?.close(), teams?.close()]);
 });
 
 const PNG = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], { type: 'image/png' });
@@ -122,6 +134,11 @@ async function seedFixtures(a: Tenant, marker: string) {
   });
   await connectHubspot(t.database, t.deps.services.secrets, { orgId: org_id, userId: a.adminId, roleName: 'Admin' }, { access_token: HUBSPOT_TOKEN });
   const hubspotImport = await job('running', 'hubspot_import', 'hubspot');
+  // messaging: A's Slack and Teams connections and its notification routes
+  const adminScope = { orgId: org_id, userId: a.adminId, roleName: 'Admin' };
+  await connectSlack(t.database, t.deps.services.secrets, adminScope, { botToken: SLACK_TOKEN, teamId: 'T0ISO', teamName: 'iso' });
+  await connectTeams(t.database, t.deps.services.secrets, adminScope, { webhookUrl: `${teams.webhookBase}/a`, graphAccessToken: teams.graphToken });
+  await replaceNotificationRoutes(t.database, adminScope, [{ event_type: 'deal_won', slack_channels: ['C0ISO1'], teams: true }]);
   const enrichmentJob = await job('running', 'enrichment', 'enrichment');
   return {
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
@@ -312,6 +329,17 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   // AI credits (issue 10 §6.9): each organization reads its own balance (B's debits and A's are kept apart in test/api/credits.test.ts) and the shared price list
   'GET /api/credits': { expect: own },
   'GET /api/credits/ai-features': { expect: own },
+  // Slack and Teams (messaging, issue 10 §6.14): B connects and disconnects its own (A's connection is left alone: the
+  // snapshot); A's connections and routes are never used or shown for B
+  'POST /api/connected-apps/slack/connect': { expect: own, body: { bot_token: SLACK_TOKEN } },
+  'POST /api/connected-apps/slack/disconnect': { expect: own, usesUp: true },
+  'POST /api/connected-apps/teams/connect': { expect: own, body: { webhook_url: 'https://127.0.0.1:9/webhooks/own' } },
+  'POST /api/connected-apps/teams/disconnect': { expect: own, usesUp: true },
+  'GET /api/slack/channels': { expect: refused(422, 'validation_error', 'slack_not_connected') },
+  'POST /api/slack/test-notification': { expect: refused(422, 'validation_error', 'slack_not_connected'), body: { channel: 'C0ISO1', event_type: 'deal_won' } },
+  'GET /api/teams/channels': { expect: refused(422, 'validation_error', 'teams_not_connected'), query: { team_id: 'team-a' } },
+  'GET /api/notification-routes': { expect: list },
+  'PUT /api/notification-routes': { expect: own, body: { routes: [{ event_type: 'hot_lead', slack_channels: ['C0ISO1'] }] } },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's

@@ -1,0 +1,164 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import {
+  applyCallStatus,
+  callOfCallback,
+  callRecordingOf,
+  getCall,
+  getCallTranscript,
+  initiateAgentCall,
+  listCalls,
+  publicUrlOf,
+} from '../../../domain/voice/call.service.js';
+import { assignPhoneNumber, listPhoneNumbers, purchasePhoneNumber } from '../../../domain/voice/phone-number.service.js';
+import { findVoiceAccount, requireVoice, requireVoiceAccount, voiceNotConfigured } from '../../../domain/voice/voice-account.js';
+import { getWallet } from '../../../domain/voice/wallet.service.js';
+import { ApiError } from '../../../domain/platform/errors.js';
+import type { AppEnv } from '../../app-env.js';
+import { ok, okList } from '../../openapi/envelopes.js';
+import type {
+  assignNumberRoute,
+  availableNumbersRoute,
+  callRecordingRoute,
+  callStatusCallbackRoute,
+  callTranscriptRoute,
+  getCallRoute,
+  initiateAgentCallRoute,
+  listCallsRoute,
+  myNumbersRoute,
+  purchaseNumberRoute,
+  voiceTokenRoute,
+  walletRoute,
+} from './voice.routes.js';
+
+// long enough for a browser session's calls; the Voice SDK renews it before it expires
+const VOICE_TOKEN_TTL_SECONDS = 3600;
+
+/**
+ * A failure of the voice provider (the connector's ConnectorError: the API
+ * imports no connector, so it is read by its fields) as the answer the
+ * caller gets: 429 with the provider's Retry-After, 422 for a request the
+ * provider refused, 502 otherwise. Never the provider's own message.
+ */
+async function atProvider<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const failure = err as { name?: unknown; failure?: unknown; message?: string; details?: { retryAfterMs?: number } };
+    if (failure?.name !== 'ConnectorError' || typeof failure.failure !== 'string') throw err;
+    if (failure.failure === 'rate_limited') {
+      const retryAfterSeconds = Math.max(1, Math.ceil((failure.details?.retryAfterMs ?? 1000) / 1000));
+      throw new ApiError('rate_limited', 'The voice provider is rate limiting this account; retry later', { code: 'voice_provider_rate_limited', retryAfterSeconds });
+    }
+    if (failure.failure === 'rejected' || failure.failure === 'not_found') {
+      throw new ApiError('validation_error', `The voice provider refused the request: ${failure.message}`, { code: 'voice_provider_rejected' });
+    }
+    throw new ApiError('bad_gateway', `The voice provider failed: ${failure.message}`, { code: 'voice_provider_unavailable' });
+  }
+}
+
+export const availableNumbersHandler: RouteHandler<typeof availableNumbersRoute, AppEnv> = async (c) => {
+  const { database, services } = c.var.deps;
+  const voice = requireVoice(services.voice);
+  const query = c.req.valid('query');
+  // before its first purchase an organization has no account of its own: it searches with a fresh one only when buying
+  const account = (await findVoiceAccount(database, services.secrets, c.var.auth.orgId)) ?? null;
+  const numbers = await atProvider(
+    account
+      ? voice.searchAvailableNumbers(account, { country: query.country, type: query.type, areaCode: query.areaCode, contains: query.contains, limit: query.limit })
+      : searchWithoutAccount(c.var.deps.config.TWILIO_ACCOUNT_SID, c.var.deps.config.TWILIO_AUTH_TOKEN, voice, query),
+  );
+  return okList(c, { data: numbers, total: numbers.length, page: 1, limit: query.limit }, 'Available numbers retrieved');
+};
+
+/** Numbers for sale are the same for every account: the operator's own account searches before the organization has one. */
+function searchWithoutAccount(
+  accountSid: string | undefined,
+  authToken: string | undefined,
+  voice: NonNullable<AppEnv['Variables']['deps']['services']['voice']>,
+  query: { country: string; type: 'local' | 'toll_free' | 'mobile'; areaCode?: number; contains?: string; limit: number },
+) {
+  const account = { accountSid: accountSid ?? 'sandbox', authToken: authToken ?? 'sandbox' };
+  return voice.searchAvailableNumbers(account, query);
+}
+
+export const myNumbersHandler: RouteHandler<typeof myNumbersRoute, AppEnv> = async (c) =>
+  okList(c, await listPhoneNumbers(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Phone numbers retrieved');
+
+export const purchaseNumberHandler: RouteHandler<typeof purchaseNumberRoute, AppEnv> = async (c) => {
+  const { database, services } = c.var.deps;
+  const voice = requireVoice(services.voice);
+  const body = c.req.valid('json');
+  const { number, created } = await atProvider(
+    purchasePhoneNumber(database, services.secrets, voice, c.var.auth, { phoneNumber: body.phoneNumber, friendlyName: body.friendlyName ?? null, type: body.type }),
+  );
+  return created ? ok(c, number, 'Number purchased', 201) : ok(c, number, 'Number already purchased');
+};
+
+export const assignNumberHandler: RouteHandler<typeof assignNumberRoute, AppEnv> = async (c) => {
+  const body = c.req.valid('json');
+  const userIds = body.user_ids ?? (body.user_id !== undefined ? [body.user_id] : []);
+  return ok(c, await assignPhoneNumber(c.var.deps.database, c.var.auth, { numberId: body.number_id, userIds }), 'Number assigned');
+};
+
+export const walletHandler: RouteHandler<typeof walletRoute, AppEnv> = async (c) => ok(c, await getWallet(c.var.deps.database, c.var.auth), 'Wallet retrieved');
+
+export const voiceTokenHandler: RouteHandler<typeof voiceTokenRoute, AppEnv> = async (c) => {
+  const voice = requireVoice(c.var.deps.services.voice);
+  const identity = `user_${c.var.auth.userId ?? 'api'}`;
+  const token = voice.accessToken(identity, VOICE_TOKEN_TTL_SECONDS);
+  if (!token) throw voiceNotConfigured();
+  return ok(c, { token, identity, expires_in: VOICE_TOKEN_TTL_SECONDS }, 'Voice token issued');
+};
+
+export const initiateAgentCallHandler: RouteHandler<typeof initiateAgentCallRoute, AppEnv> = async (c) => {
+  const { database, services } = c.var.deps;
+  const voice = requireVoice(services.voice);
+  await requireVoiceAccount(database, services.secrets, c.var.auth.orgId);
+  const call = await initiateAgentCall(database, c.var.auth, voice.provider, c.req.valid('json'));
+  return ok(c, call, 'Call queued', 202);
+};
+
+export const listCallsHandler: RouteHandler<typeof listCallsRoute, AppEnv> = async (c) =>
+  okList(c, await listCalls(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Calls retrieved');
+
+export const getCallHandler: RouteHandler<typeof getCallRoute, AppEnv> = async (c) =>
+  ok(c, await getCall(c.var.deps.database, c.var.auth, c.req.valid('param').id), 'Call retrieved');
+
+export const callTranscriptHandler: RouteHandler<typeof callTranscriptRoute, AppEnv> = async (c) =>
+  ok(c, await getCallTranscript(c.var.deps.database, c.var.auth, c.req.valid('param').id), 'Transcript retrieved');
+
+export const callRecordingHandler: RouteHandler<typeof callRecordingRoute, AppEnv> = async (c) => {
+  const { database, services } = c.var.deps;
+  const { recordingSid } = await callRecordingOf(database, c.var.auth, c.req.valid('param').id);
+  const voice = requireVoice(services.voice);
+  const account = await requireVoiceAccount(database, services.secrets, c.var.auth.orgId);
+  const audio = await atProvider(voice.fetchRecordingAudio(account, recordingSid));
+  return c.body(audio.body, 200, {
+    'content-type': audio.contentType,
+    'content-length': String(audio.body.byteLength),
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'private, no-store',
+  });
+};
+
+const invalidSignature = () => new ApiError('forbidden', 'The request is not signed by the voice provider for this URL', { code: 'invalid_signature' });
+
+export const callStatusCallbackHandler: RouteHandler<typeof callStatusCallbackRoute, AppEnv> = async (c) => {
+  const { config, database, services } = c.var.deps;
+  const { id } = c.req.valid('param');
+  const form = c.req.valid('form');
+  const call = await callOfCallback(database, id);
+  if (!call) throw new ApiError('not_found', 'Call not found');
+  const account = await findVoiceAccount(database, services.secrets, call.orgId);
+  const signature = c.req.header('x-twilio-signature');
+  // signed over the URL Twilio called, the public one, and every form field it sent
+  const url = new URL(c.req.url);
+  const params = Object.fromEntries(Object.entries(form).map(([key, value]) => [key, String(value)]));
+  if (!services.voice || !account || !signature || !services.voice.validateSignature(account, publicUrlOf(config.PUBLIC_BASE_URL, url.pathname + url.search), params, signature)) {
+    throw invalidSignature();
+  }
+  const duration = form.CallDuration === undefined ? null : Number(form.CallDuration);
+  const at = form.Timestamp && !Number.isNaN(Date.parse(form.Timestamp)) ? new Date(form.Timestamp) : new Date();
+  await applyCallStatus(database, { orgId: call.orgId, callId: id }, { status: form.CallStatus, providerCallSid: form.CallSid, at, durationSec: duration }, { wakeWorkflow: true });
+  return c.body(null, 204);
+};
