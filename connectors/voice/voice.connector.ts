@@ -78,7 +78,7 @@ export interface ProviderRecording {
 
 export interface RecordingAudio {
   contentType: string;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
 }
 
 export interface VoiceConnector {
