@@ -18,6 +18,7 @@ import { mountIngestion } from './ingestion/index.js';
 import { mountJobs } from './jobs/index.js';
 import { mountLeadEnrichment } from './lead-enrichment/index.js';
 import { mountLeads } from './leads/index.js';
+import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
 import { mountSearch } from './search/index.js';
@@ -45,6 +46,7 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountNotifications(app);
   mountJobs(app);
   mountConnectedApps(app);
+  mountMessaging(app);
   mountExports(app);
   mountImports(app);
   mountCredits(app);
