@@ -110,6 +110,10 @@ function connectorErrorOf(err: unknown, egress: Egress, timeoutMs: number): unkn
       ...(wait === null ? {} : { retryAfterMs: wait }),
     });
   }
+  // a 200 that is not the JSON it should be (a proxy's page, a cut-off body): the SDK's parse error, or its own
+  if (err instanceof SyntaxError || err instanceof OpenAI.OpenAIError) {
+    return new ConnectorError('unavailable', "the LLM endpoint's answer could not be read", { provider: PROVIDER });
+  }
   return err;
 }
 

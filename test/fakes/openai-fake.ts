@@ -30,7 +30,9 @@ export type ScriptedAnswer =
   /** retryAfter: the Retry-After header (seconds or a date); retryAfterMs: OpenAI's own retry-after-ms header */
   | { kind: 'status'; status: 401 | 429 | 500 | 503; retryAfter?: string; retryAfterMs?: string }
   /** no answer at all: the request is held until the client gives up or the fake closes */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** a 200 that is not JSON (what a misconfigured proxy in front of the endpoint answers) */
+  | { kind: 'not_json' };
 
 export interface OpenAiFake {
   /** the API root to give the SDK as baseURL (…/v1) */
@@ -99,6 +101,10 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) return sendJson(res, 401, { error: ERROR_BODIES[401] });
     const next = scripted.shift();
     if (next?.kind === 'hang') return; // held: closed by the client's abort or by close()
+    if (next?.kind === 'not_json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('<html><body>Gateway says hello</body></html>');
+    }
     if (next?.kind === 'status') {
       return sendJson(res, next.status, { error: ERROR_BODIES[next.status] }, {
         ...(next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter }),

@@ -107,6 +107,14 @@ describe('LLM connector on an OpenAI-compatible endpoint', () => {
     expect(fake.requests.map((r) => r.retryCount)).toEqual(['0', '0']);
   });
 
+  it('an answer that is not JSON is unavailable, without the answer in the message', async () => {
+    fake.script({ kind: 'not_json' });
+    const { error } = await failureOf(llm.complete(request));
+    expect(error.failure).toBe('unavailable');
+    expect(error.message).not.toMatch(/Gateway|html/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('an endpoint that does not answer is a timeout within the configured time', async () => {
     fake.script({ kind: 'hang' });
     const { error, ms } = await failureOf(llm.complete(request));
