@@ -18,6 +18,7 @@ import { mountIngestion } from './ingestion/index.js';
 import { mountJobs } from './jobs/index.js';
 import { mountLeadEnrichment } from './lead-enrichment/index.js';
 import { mountLeads } from './leads/index.js';
+import { mountMail } from './mail/index.js';
 import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
@@ -50,5 +51,6 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountExports(app);
   mountImports(app);
   mountCredits(app);
+  mountMail(app);
   mountVoice(app);
 }

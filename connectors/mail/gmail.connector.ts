@@ -119,9 +119,10 @@ export function createGmailConnector(settings: GmailSettings, address: string, t
     onTokens: hooks.onTokens,
   });
   const rootUrl = settings.apiBaseUrl ? `${settings.apiBaseUrl.replace(/\/+$/, '')}/` : undefined;
-  const client = gmail({ version: 'v1', auth, ...(rootUrl ? { rootUrl } : {}) });
+  // googleapis-common turns gaxios' retries back on per request (3x on GET for 429/5xx, ignoring Retry-After): off, the activities retry
+  const client = gmail({ version: 'v1', auth, retry: false, ...(rootUrl ? { rootUrl } : {}) });
   // per call as well: media uploads and some methods ignore the client's rootUrl (ENGINEERING §8)
-  const callOptions = rootUrl ? { rootUrl } : {};
+  const callOptions = { retry: false, ...(rootUrl ? { rootUrl } : {}) };
   const failure = (err: unknown) => googleConnectorError(err, { provider: 'gmail', tokenUrl: settings.tokenUrl, egress: settings.egress });
   const call = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
