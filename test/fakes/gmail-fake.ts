@@ -32,6 +32,10 @@ export interface GmailFakeRequest {
   path: string;
   authorization: string | null;
   status: number;
+  /** Date.now() when it arrived */
+  at: number;
+  /** the q of a list (the rfc822msgid: lookup of an in-doubt send) */
+  q: string | null;
 }
 
 interface Failure {
@@ -139,7 +143,7 @@ export async function startGmailFake(options: { accessToken: string; refreshToke
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const body = await readBody(req);
-    const record = { method, path, authorization: req.headers.authorization ?? null, status: 200 };
+    const record = { method, path, authorization: req.headers.authorization ?? null, status: 200, at: Date.now(), q: url.searchParams.get('q') };
     fake.requests.push(record);
     const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
       record.status = status;
