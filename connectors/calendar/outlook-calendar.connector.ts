@@ -96,24 +96,37 @@ function requestBody(event: CalendarEventInput) {
 
 export function createOutlookCalendarConnector(settings: OutlookCalendarSettings, tokens: CalendarTokens, hooks: CalendarConnectorHooks = {}): CalendarConnector {
   let current = { ...tokens };
+  // the Graph client turns an error thrown by its middleware into a GraphError without a status:
+  // a refused refresh is kept here so the call reports it as the auth failure it is
+  let refreshFailure: ConnectorError | null = null;
   const accessToken = async (options?: { forceRefresh?: boolean }) => {
     const expiring = current.expiry_date !== undefined && current.expiry_date - EXPIRY_MARGIN_MS < Date.now();
     if (options?.forceRefresh || expiring) {
-      current = await refreshMicrosoftToken(
-        { tokenUrl: settings.tokenUrl, clientId: settings.clientId, clientSecret: settings.clientSecret, egress: settings.egress },
-        current.refresh_token,
-      );
+      try {
+        current = await refreshMicrosoftToken(
+          { tokenUrl: settings.tokenUrl, clientId: settings.clientId, clientSecret: settings.clientSecret, egress: settings.egress },
+          current.refresh_token,
+        );
+      } catch (err) {
+        refreshFailure = graphConnectorError(err, settings.egress);
+        throw refreshFailure;
+      }
       hooks.onTokens?.(current);
     }
     return current.access_token;
   };
   const client: Client = createGraphClient({ baseUrl: settings.graphBaseUrl, egress: settings.egress, accessToken });
   const base = new URL(settings.graphBaseUrl.replace(/\/+$/, ''));
+  const failureOf = (err: unknown) => {
+    const refused = refreshFailure;
+    refreshFailure = null;
+    return refused ?? graphConnectorError(err, settings.egress);
+  };
   const call = async <T>(request: () => Promise<T>): Promise<T> => {
     try {
       return await request();
     } catch (err) {
-      throw graphConnectorError(err, settings.egress);
+      throw failureOf(err);
     }
   };
 
@@ -173,7 +186,7 @@ export function createOutlookCalendarConnector(settings: OutlookCalendarSettings
       try {
         await client.api(`/me/events/${encodeURIComponent(eventId)}`).delete();
       } catch (err) {
-        const mapped = graphConnectorError(err, settings.egress);
+        const mapped = failureOf(err);
         if (mapped.failure === 'not_found') return;
         throw mapped;
       }
