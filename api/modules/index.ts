@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { mountAuth } from './auth/index.js';
+import { mountCalendar } from './calendar/index.js';
 import { mountCompanies } from './companies/index.js';
 import { mountConnectedApps } from './connected-apps/index.js';
 import { mountContacts } from './contacts/index.js';
@@ -18,6 +19,7 @@ import { mountIngestion } from './ingestion/index.js';
 import { mountJobs } from './jobs/index.js';
 import { mountLeadEnrichment } from './lead-enrichment/index.js';
 import { mountLeads } from './leads/index.js';
+import { mountMeetings } from './meetings/index.js';
 import { mountMail } from './mail/index.js';
 import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
@@ -51,6 +53,8 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountExports(app);
   mountImports(app);
   mountCredits(app);
-  mountMail(app);
+  mountCalendar(app);
+  mountMeetings(app);
   mountVoice(app);
+  mountMail(app);
 }
