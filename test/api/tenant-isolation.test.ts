@@ -14,6 +14,9 @@ import { connectHubspot } from '../../domain/integrations/connected-app.service.
 import { connectSlack, connectTeams, replaceNotificationRoutes } from '../../domain/integrations/messaging.service.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-fake.js';
 import { startFakeTeams, type FakeTeams } from '../fakes/teams-fake.js';
+import { addMailConfiguration, openMailAccount } from '../../domain/communications/mail-configuration.service.js';
+import { queueMail } from '../../domain/communications/mail-delivery.js';
+import { startGmailFake, type GmailFake } from '../fakes/gmail-fake.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
@@ -31,8 +34,12 @@ let hubspot: FakeHubspot;
 const SLACK_TOKEN = `xoxb-iso-${randomBytes(6).toString('hex')}`;
 let slack: FakeSlack;
 let teams: FakeTeams;
+// mail (issue 10 §6.11): a local Gmail that accepts this token from any organization, so both may add a configuration
+const GMAIL_TOKEN = `ya29.iso-${randomBytes(6).toString('hex')}`;
+let gmail: GmailFake;
 beforeAll(async () => {
   [slack, teams] = await Promise.all([startFakeSlack(), startFakeTeams()]);
+  gmail = await startGmailFake({ accessToken: GMAIL_TOKEN });
   slack.tokens.set(SLACK_TOKEN, { teamId: 'T0ISO', team: 'iso' });
   slack.channels.push({ id: 'C0ISO1', name: 'iso', is_private: false, is_member: true, num_members: 2 });
   teams.teams.set('team-a', [{ id: '19:a@thread.tacv2', displayName: 'General', description: null, membershipType: 'standard' }]);
@@ -41,12 +48,19 @@ beforeAll(async () => {
   hubspot.properties.contacts.push(property('email'));
   hubspot.properties.companies.push(property('name'));
   // A's HubSpot is the local fake, which the egress check refuses unless private networks are allowed
-  t = createTestApp({ HUBSPOT_BASE_PATH: hubspot.url, EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', SLACK_API_URL: slack.url, MICROSOFT_GRAPH_BASE_URL: teams.graphUrl });
+  t = createTestApp({
+    HUBSPOT_BASE_PATH: hubspot.url,
+    EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
+    SLACK_API_URL: slack.url,
+    MICROSOFT_GRAPH_BASE_URL: teams.graphUrl,
+    GOOGLE_API_BASE_URL: gmail.apiUrl,
+    GOOGLE_TOKEN_URL: gmail.tokenUrl,
+  });
 });
 afterAll(async () => {
   await t?.close();
   await hubspot?.close();
-  await Promise.all([slack?.close(), teams?.close()]);
+  await Promise.all([slack?.close(), teams?.close(), gmail?.close()]);
 });
 
 const PNG = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], { type: 'image/png' });
@@ -140,7 +154,13 @@ async function seedFixtures(a: Tenant, marker: string) {
   await connectTeams(t.database, t.deps.services.secrets, adminScope, { webhookUrl: `${teams.webhookBase}/a`, graphAccessToken: teams.graphToken });
   await replaceNotificationRoutes(t.database, adminScope, [{ event_type: 'deal_won', slack_channels: ['C0ISO1'], teams: true }]);
   const enrichmentJob = await job('running', 'enrichment', 'enrichment');
+  // mail: A's sandbox mail configuration (its inbox is what the sandbox recorded) and a message queued through it
+  const mailScope = { orgId: org_id, userId: a.adminId };
+  const mailConfig = await addMailConfiguration(t.database, t.deps.services.secrets, mailScope, { mailer: 'sandbox', from_address: `${marker}@a.example`, password: marker }, async () => undefined);
+  const mailAccount = await openMailAccount(t.database, t.deps.services.secrets, org_id, mailConfig.id);
+  const mail = await queueMail(t.database, mailScope, mailAccount, { to: [`${marker}@lead.example`], subject: marker, body: `<p>${marker}</p>` });
   return {
+    mailConfig: mailConfig.id, mail: mail.id,
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, emptyPipeline: emptyPipeline.id, stage: stage.id, deal: deal.id, note: note.id,
     document, company: company.id, contact: contact.id, storedFile, notification: notification.id,
@@ -340,6 +360,15 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/teams/channels': { expect: refused(422, 'validation_error', 'teams_not_connected'), query: { team_id: 'team-a' } },
   'GET /api/notification-routes': { expect: list },
   'PUT /api/notification-routes': { expect: own, body: { routes: [{ event_type: 'hot_lead', slack_channels: ['C0ISO1'] }] } },
+  // Mail (issue 10 §6.11): A's configuration, its inbox and its queued messages are a 404 for B; B adds its own
+  'GET /api/mail-configurations/list': { expect: list },
+  'POST /api/mail-configurations/add': { expect: own, body: { mailer: 'gmail', from_address: 'b@example.com', password: GMAIL_TOKEN } },
+  'GET /api/inbox/list': { expect: hidden, query: { config_id: f.mailConfig } },
+  'GET /api/inbox/view/{messageId}': { expect: hidden, params: { messageId: f.mail }, query: { config_id: f.mailConfig } },
+  'POST /api/inbox/send': { expect: hidden, body: { config_id: f.mailConfig, to: ['x@b.example'], subject: 'Hi', body: 'Hello' } },
+  'POST /api/inbox/reply/{messageId}': { expect: hidden, params: { messageId: f.mail }, body: { config_id: f.mailConfig, body: 'Thanks' } },
+  'GET /api/inbox/outbound/{id}': { expect: hidden, params: { id: f.mail } },
+  'GET /api/sandbox/messages': { expect: list },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's
