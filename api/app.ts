@@ -13,6 +13,7 @@ import { requestContext } from './middleware/request-context.js';
 import { boundedRequestBody, pathOfNulCharacter } from './middleware/request-input.js';
 import { mountModules } from './modules/index.js';
 import { mountApiReference } from './pages/api-reference.js';
+import { mountSandboxPage } from './pages/sandbox.js';
 
 // Both documented prefixes are served by one route table: /api/v1/x is routed as /api/x.
 const routedPath = (request: Request) => {
@@ -143,6 +144,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   mountApiReference(app, '/api/openapi.json');
+  mountSandboxPage(app);
   app.get('/health', (c) => c.json({ success: true, message: 'ok' }));
   return app;
 }

@@ -172,7 +172,7 @@ describe('layering (ENGINEERING.md §2)', () => {
 });
 
 /** Served outside the OpenAPI document, by api/app.ts: the document itself, its browsable reference, the health check. */
-const UNDOCUMENTED_ROUTES = ['GET /api/openapi.json', 'GET /api/docs', 'GET /api/docs/assets/:file', 'GET /health'];
+const UNDOCUMENTED_ROUTES = ['GET /api/openapi.json', 'GET /api/docs', 'GET /api/docs/assets/:file', 'GET /health', 'GET /sandbox'];
 
 describe('every route goes through defineRoute (api/openapi/route.ts)', () => {
   it('mounts only route objects that defineRoute made, none hidden from the document', () => {

@@ -1,12 +1,11 @@
 // Mail (§6.11): mail configurations, the inbox (list, view, send, reply) and
 // the follow-up of a queued message; the sandbox's record of what would have
-// been sent (GET /api/sandbox/messages and the /sandbox page).
+// been sent (GET /api/sandbox/messages; its page /sandbox is api/pages/sandbox.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env.js';
 import { mountRoutes } from '../../openapi/mount.js';
 import * as handlers from './mail.handlers.js';
 import * as routes from './mail.routes.js';
-import { mountSandboxPage } from './sandbox-page.js';
 
 export function mountMail(app: OpenAPIHono<AppEnv>) {
   mountRoutes(app, routes, handlers, [
@@ -19,5 +18,4 @@ export function mountMail(app: OpenAPIHono<AppEnv>) {
     'viewOutboundMail',
     'listSandboxMessages',
   ]);
-  mountSandboxPage(app);
 }
