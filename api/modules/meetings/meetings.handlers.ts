@@ -38,7 +38,8 @@ export const meetingTranscriptHandler: RouteHandler<typeof routes.meetingTranscr
   ok(c, await meetingTranscript(c.var.deps.database, c.var.auth, c.req.valid('param').id), 'Transcript retrieved');
 
 export const generateMeetingSummaryHandler: RouteHandler<typeof routes.generateMeetingSummaryRoute, AppEnv> = async (c) => {
-  const { detail } = c.req.valid('json') ?? { detail: 'brief' as const };
+  // without a body the validator hands over {} unparsed, so the schema's default is applied here too
+  const detail = c.req.valid('json')?.detail ?? 'brief';
   const summary = await generateMeetingSummary(c.var.deps.database, c.var.deps.services.llm, c.var.auth, c.req.valid('param').id, detail);
   return ok(c, summary, 'Summary generated');
 };
