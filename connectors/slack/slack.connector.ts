@@ -13,7 +13,7 @@
 // Every posted message carries metadata naming its idempotency key, so a
 // send that timed out (in doubt: Slack may have posted it) can be looked up
 // in the channel's recent history instead of being posted again.
-import { WebClient, type FetchFunction } from '@slack/web-api';
+import { LogLevel, WebClient, type FetchFunction } from '@slack/web-api';
 import { ConnectorError, failureOfStatus } from '../connector-error.js';
 import type { Egress } from '../egress.js';
 
@@ -164,6 +164,8 @@ export function createSlackConnector(settings: SlackSettings): SlackConnector {
         rejectRateLimitedCalls: true,
         // an absolute URL as a method name would leave the configured API
         allowAbsoluteUrls: false,
+        // failures reach the caller as ConnectorErrors (and its logs); the client's own console warnings would duplicate them
+        logLevel: LogLevel.ERROR,
       });
       return {
         authTest: () =>

@@ -1,8 +1,12 @@
 // Deals (§6.6, §7.2): a lead's opportunity in one stage of one pipeline. The
 // lead and pipeline must be the organization's and the stage the pipeline's
 // (422 with a reason); the deals table's composite foreign keys hold the
-// pipeline and stage rules even against concurrent changes.
+// pipeline and stage rules even against concurrent changes. A deal put into
+// a won stage (created there, or moved there from a stage that is not won)
+// writes a 'notification.announce' outbox event (deal_won) in the same
+// transaction; the announcement's workflow id makes it one per deal.
 import { Prisma } from '../../generated/prisma/client.js';
+import { outboxInsert } from '../platform/outbox-events.js';
 import { transaction } from '../platform/transaction.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
@@ -79,6 +83,27 @@ async function assertPlacement(db: Database, orgId: number, deal: { pipeline_id:
   }
 }
 
+/** The deal-won announcement of the deal when its stage (now, in the transaction) is a won one. */
+const announceIfWon = (tx: Prisma.TransactionClient, orgId: number, dealId: number) =>
+  tx.$executeRawUnsafe(
+    outboxInsert({
+      kind: 'notification.announce',
+      orgId: 'd.org_id',
+      payload: { eventType: `'deal_won'::text`, subjectId: 'd.id' },
+      from: 'deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id WHERE s.is_won AND d.id = $1 AND d.org_id = $2',
+    }),
+    dealId,
+    orgId,
+  );
+
+/** Whether the deal's current stage is a won one, its row locked until the transaction ends (a concurrent move waits). */
+async function isWonNow(tx: Prisma.TransactionClient, orgId: number, dealId: number): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ is_won: boolean }[]>`
+    SELECT s.is_won FROM deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
+     WHERE d.id = ${dealId} AND d.org_id = ${orgId} FOR UPDATE OF d`;
+  return rows[0]?.is_won ?? false;
+}
+
 export async function listDeals(
   db: Database,
   scope: { orgId: number },
@@ -101,9 +126,11 @@ export async function listDeals(
 
 export async function createDeal(db: Database, scope: { orgId: number; userId: number | null }, input: DealInput): Promise<DealView> {
   await Promise.all([assertLeadOfOrg(db, scope.orgId, input.lead_id), assertPlacement(db, scope.orgId, input)]);
-  const deal = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
-    tx.deal.create({ data: { ...input, org_id: scope.orgId, created_by: scope.userId }, include: withNames }),
-  );
+  const deal = await transaction(db.prisma, { actorId: scope.userId }, async (tx) => {
+    const created = await tx.deal.create({ data: { ...input, org_id: scope.orgId, created_by: scope.userId }, include: withNames });
+    await announceIfWon(tx, scope.orgId, created.id);
+    return created;
+  });
   return presentDeal(deal);
 }
 
@@ -126,9 +153,12 @@ export async function updateDeal(db: Database, scope: { orgId: number; userId: n
       value: patch.value ?? current.value,
     });
   }
-  const [deal] = await transaction(db.prisma, { actorId: scope.userId }, (tx) =>
-    tx.deal.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data: patch, include: withNames }),
-  );
+  const [deal] = await transaction(db.prisma, { actorId: scope.userId }, async (tx) => {
+    const wasWon = patch.stage_id !== undefined && (await isWonNow(tx, scope.orgId, id));
+    const updated = await tx.deal.updateManyAndReturn({ where: { id, org_id: scope.orgId }, data: patch, include: withNames });
+    if (patch.stage_id !== undefined && !wasWon && updated.length > 0) await announceIfWon(tx, scope.orgId, id);
+    return updated;
+  });
   if (!deal) throw notFound('Deal');
   return presentDeal(deal);
 }

@@ -166,13 +166,30 @@ export async function markJobStarted(db: Database, { orgId, jobId }: JobRef): Pr
   return job ? { params: job.params, checkpoint: job.checkpoint, inputKey: job.input_key, createdBy: job.created_by } : null;
 }
 
-/** Records a state the workflow reached; `error` only for failed. Finished jobs keep their final state. */
+/** The jobs whose end (completed or failed, not cancelled by a person) is announced as import_finished. */
+const ANNOUNCED_IMPORT_TYPES: readonly JobType[] = ['lead_import', 'hubspot_import'];
+
+/**
+ * Records a state the workflow reached; `error` only for failed. Finished
+ * jobs keep their final state. An import reaching completed or failed writes
+ * its import_finished announcement (outbox) in the same statement: once,
+ * since a finished job is never updated again.
+ */
 export async function setJobStatus(db: Database, { orgId, jobId }: JobRef, status: JobTransition, error?: string): Promise<void> {
   const finished = FINISHED_JOB_STATUSES.includes(status);
   await db.pool.query(
-    `UPDATE jobs SET status = $3, error = $4, updated_at = now(), finished_at = CASE WHEN $5 THEN now() ELSE finished_at END
-      WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
-    [jobId, orgId, status, error ?? null, finished],
+    `WITH changed AS (
+       UPDATE jobs SET status = $3, error = $4, updated_at = now(), finished_at = CASE WHEN $5 THEN now() ELSE finished_at END
+        WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')
+        RETURNING id, org_id, type, status
+     )
+     ${outboxInsert({
+       kind: 'notification.announce',
+       orgId: 'org_id',
+       payload: { eventType: `'import_finished'::text`, subjectId: 'id' },
+       from: `changed WHERE type = ANY($6::text[]) AND status IN ('completed', 'failed')`,
+     })}`,
+    [jobId, orgId, status, error ?? null, finished, ANNOUNCED_IMPORT_TYPES],
   );
 }
 

@@ -9,6 +9,7 @@ import { Prisma, type Notification } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
+import { outboxInsert } from '../platform/outbox-events.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { FOLLOW_UP_PENDING } from '../leads/lead-activity.service.js';
 
@@ -102,7 +103,9 @@ export type FollowUpReminder =
  * assignee, each once; otherwise answers why not, and when it is due if it
  * is not yet. One statement, so the follow-up is judged and the notifications
  * written from one snapshot. A follow-up is reminded of once per date: a
- * retried call notifies nobody again.
+ * retried call notifies nobody again. The call that notifies also writes the
+ * follow_up_due announcement (Slack/Teams, through the outbox) in the same
+ * statement, so a retry announces nothing again either.
  */
 export async function remindOfFollowUpIfDue(
   db: Database,
@@ -129,6 +132,15 @@ export async function remindOfFollowUpIfDue(
             WHERE n.org_id = f.org_id AND n.type_id = ${NOTIFICATION_TYPES.follow_up_due}
               AND n.data @> jsonb_build_object('follow_up_id', f.id, 'follow_up_date', f.due_at))
       RETURNING 1
+    ), announced AS (
+      ${Prisma.raw(
+        outboxInsert({
+          kind: 'notification.announce',
+          orgId: 'f.org_id',
+          payload: { eventType: `'follow_up_due'::text`, subjectId: 'f.id' },
+          from: 'follow_up f WHERE f.due AND EXISTS (SELECT 1 FROM notified)',
+        }),
+      )}
     )
     SELECT status, due_at, due, (SELECT count(*)::int FROM notified) AS recipients FROM follow_up`;
   if (!followUp) return { outcome: 'follow_up_not_found' };
