@@ -103,7 +103,12 @@ export function createServices(config: Config): Services {
     }),
     calendar: createCalendarConnectors({
       egress,
-      google: { clientId: config.GOOGLE_CLIENT_ID, clientSecret: config.GOOGLE_CLIENT_SECRET, tokenUrl: config.GOOGLE_TOKEN_URL, apiBaseUrl: config.GOOGLE_API_BASE_URL },
+      google: {
+        clientId: config.GOOGLE_CLIENT_ID,
+        clientSecret: config.GOOGLE_CLIENT_SECRET,
+        tokenUrl: config.GOOGLE_TOKEN_URL,
+        apiBaseUrl: config.GOOGLE_CALENDAR_API_BASE_URL ?? config.GOOGLE_API_BASE_URL,
+      },
       microsoft: {
         clientId: config.MICROSOFT_CLIENT_ID,
         clientSecret: config.MICROSOFT_CLIENT_SECRET,

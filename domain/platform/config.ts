@@ -104,6 +104,8 @@ const configSchema = z.object({
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   /** Google's API root (tests point it at a local fake); unset: each API's own (gmail.googleapis.com, www.googleapis.com) */
   GOOGLE_API_BASE_URL: z.string().url().optional(),
+  /** Google Calendar's own API root where it differs from GOOGLE_API_BASE_URL (a per-API private endpoint; tests with two fakes); unset: GOOGLE_API_BASE_URL */
+  GOOGLE_CALENDAR_API_BASE_URL: z.string().url().optional(),
   GOOGLE_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
   /** Microsoft identity platform app of this installation (Outlook mail, calendar, Teams channels) */
   MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
