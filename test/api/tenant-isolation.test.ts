@@ -17,6 +17,8 @@ import { startFakeTeams, type FakeTeams } from '../fakes/teams-fake.js';
 import { addMailConfiguration, openMailAccount } from '../../domain/communications/mail-configuration.service.js';
 import { queueMail } from '../../domain/communications/mail-delivery.js';
 import { startGmailFake, type GmailFake } from '../fakes/gmail-fake.js';
+import { postLedgerEntry } from '../../domain/billing/ledger.service.js';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-fake.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
@@ -37,7 +39,10 @@ let teams: FakeTeams;
 // mail (issue 10 §6.11): a local Gmail that accepts this token from any organization, so both may add a configuration
 const GMAIL_TOKEN = `ya29.iso-${randomBytes(6).toString('hex')}`;
 let gmail: GmailFake;
+// voice (issue 10 §6.12): a local Twilio; each organization gets its own subaccount there on its first purchase
+let twilio: FakeTwilio;
 beforeAll(async () => {
+  twilio = await startFakeTwilio();
   [slack, teams] = await Promise.all([startFakeSlack(), startFakeTeams()]);
   gmail = await startGmailFake({ accessToken: GMAIL_TOKEN });
   slack.tokens.set(SLACK_TOKEN, { teamId: 'T0ISO', team: 'iso' });
@@ -55,12 +60,18 @@ beforeAll(async () => {
     MICROSOFT_GRAPH_BASE_URL: teams.graphUrl,
     GOOGLE_API_BASE_URL: gmail.apiUrl,
     GOOGLE_TOKEN_URL: gmail.tokenUrl,
+    TWILIO_ACCOUNT_SID: twilio.parent.sid,
+    TWILIO_AUTH_TOKEN: twilio.parent.token,
+    TWILIO_API_BASE_URL: twilio.url,
+    TWILIO_API_KEY_SID: `SK${randomBytes(16).toString('hex')}`,
+    TWILIO_API_KEY_SECRET: randomBytes(16).toString('hex'),
+    TWILIO_TWIML_APP_SID: `AP${randomBytes(16).toString('hex')}`,
   });
 });
 afterAll(async () => {
   await t?.close();
   await hubspot?.close();
-  await Promise.all([slack?.close(), teams?.close(), gmail?.close()]);
+  await Promise.all([slack?.close(), teams?.close(), gmail?.close(), twilio?.close()]);
 });
 
 const PNG = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], { type: 'image/png' });
@@ -159,7 +170,23 @@ async function seedFixtures(a: Tenant, marker: string) {
   const mailConfig = await addMailConfiguration(t.database, t.deps.services.secrets, mailScope, { mailer: 'sandbox', from_address: `${marker}@a.example`, password: marker }, async () => undefined);
   const mailAccount = await openMailAccount(t.database, t.deps.services.secrets, org_id, mailConfig.id);
   const mail = await queueMail(t.database, mailScope, mailAccount, { to: [`${marker}@lead.example`], subject: marker, body: `<p>${marker}</p>` });
+  // voice: A's number (bought through A's API, in A's own subaccount), its wallet, a lead with a phone, and a
+  // completed call with its recording at the provider and the provider's signed callback repeating its status
+  const phoneNumber = await created(t.call('POST', '/api/voice/purchase-number', { ...asA, body: { phoneNumber: twilio.newNumber() } }));
+  await postLedgerEntry(t.database.pool, { orgId: org_id, account: 'voice_wallet', amount: 1000, reason: 'top_up', idempotencyKey: `iso-${marker}` });
+  const { lead: callee } = await createLead(t.database, { orgId: org_id, userId: a.adminId }, { first_name: marker, last_name: 'Callee', phone_number: '+14155550199' });
+  const voiceAccount = (await prisma.connectedApp.findFirstOrThrow({ where: { org_id, provider: 'twilio' } })).settings as { account_sid: string };
+  const call = await prisma.call.create({
+    data: { org_id, user_id: a.adminId, lead_id: callee.id, from_number: '+14155550100', to_number: '+14155550199', status: 'completed', provider: 'twilio', transcript: marker },
+  });
+  const providerCall = twilio.seedCall(voiceAccount.account_sid, {
+    to: '+14155550199', from: '+14155550100', status: 'completed', statusCallback: `${t.deps.config.PUBLIC_BASE_URL}/api/call/${call.id}/status-callback`,
+  });
+  const recording = twilio.addRecording(providerCall.sid, { audio: Buffer.from(marker), transcript: marker });
+  await prisma.call.update({ where: { id: call.id }, data: { provider_call_sid: providerCall.sid, recording_sid: recording.sid } });
+  const callback = twilio.callbackOf(providerCall.sid, 'completed');
   return {
+    phoneNumber, callee: callee.id, call: call.id, callbackBody: callback.body, callbackSignature: callback.signature,
     mailConfig: mailConfig.id, mail: mail.id,
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, emptyPipeline: emptyPipeline.id, stage: stage.id, deal: deal.id, note: note.id,
@@ -222,6 +249,8 @@ interface IsolationCase {
   /** a function when the body depends on the caller (login) or must be new on every call */
   body?: unknown | ((caller: Tenant) => unknown);
   multipart?: Record<string, string | Blob>;
+  /** request headers beyond the token, e.g. a provider's signature on its callback (with its form body's content type) */
+  headers?: Record<string, string>;
   /** A's control deletes or disables the rows it names: the cases after it get fresh ones */
   usesUp?: true;
   /** answer fields that tell the time, left out when list answers are compared */
@@ -369,6 +398,26 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'POST /api/inbox/reply/{messageId}': { expect: hidden, params: { messageId: f.mail }, body: { config_id: f.mailConfig, body: 'Thanks' } },
   'GET /api/inbox/outbound/{id}': { expect: hidden, params: { id: f.mail } },
   'GET /api/sandbox/messages': { expect: list },
+  // Voice (issue 10 §6.12): A's numbers, calls and recordings are a 404 for B; B searches, buys and gets a token in its own
+  // subaccount (numbers for sale are the provider's, not an organization's: 'own', not 'list'); A's wallet is never B's
+  'GET /api/voice/available-numbers': { expect: own, query: { areaCode: 415 } },
+  'GET /api/voice/my-numbers': { expect: list },
+  'POST /api/voice/purchase-number': { expect: own, body: () => ({ phoneNumber: twilio.newNumber() }) },
+  'POST /api/voice/assign-number': { expect: hidden, body: { number_id: f.phoneNumber, user_ids: [] } },
+  'GET /api/voice/wallet': { expect: list },
+  'POST /api/call/voice-token': { expect: own },
+  'POST /api/call/agent/initiate': { expect: hidden, body: { system_prompt: 'Book a demo.', lead_id: f.callee } },
+  'GET /api/call/list': { expect: list },
+  'GET /api/call/{id}': { expect: hidden, params: { id: f.call } },
+  'GET /api/call/{id}/recording': { expect: hidden, params: { id: f.call } },
+  'GET /api/call/{id}/transcript': { expect: hidden, params: { id: f.call } },
+  // Twilio's signed callback, public (no token): whoever replays it, a status the call already has changes nothing (the snapshot)
+  'POST /api/call/{id}/status-callback': {
+    expect: own,
+    params: { id: f.call },
+    body: f.callbackBody,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': String(f.callbackSignature) },
+  },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's
@@ -381,7 +430,7 @@ const keyOf = (route: RouteEntry) => `${route.method} ${route.path}`;
 function send(route: RouteEntry, c: IsolationCase, caller: Tenant): Promise<CallResult> {
   const path = fillPath(route.path, c.params ?? {});
   const body = c.multipart ? form(c.multipart) : typeof c.body === 'function' ? c.body(caller) : c.body;
-  return t.call(route.method, path, { token: caller.token, query: c.query, body });
+  return t.call(route.method, path, { token: caller.token, query: c.query, body, headers: c.headers });
 }
 
 const is2xx = (res: CallResult) => res.status >= 200 && res.status < 300;

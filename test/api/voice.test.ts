@@ -44,11 +44,7 @@ afterAll(async () => {
 });
 
 /** A number of the fake's inventory nobody has bought yet (each test buys its own). */
-function freshNumber(): string {
-  const number = `+1415555${String(1000 + twilio.inventory.length).padStart(4, '0')}`;
-  twilio.inventory.push(number);
-  return number;
-}
+const freshNumber = () => twilio.newNumber();
 
 const purchasesOf = (phoneNumber: string) => twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/IncomingPhoneNumbers.json') && r.form.PhoneNumber === phoneNumber);
 
@@ -306,10 +302,11 @@ describe('agent calls', () => {
     const res = await initiate(tenant, { lead_id: await callable(tenant) });
     const callId = res.body.data.id as number;
     const sub = (await t.database.prisma.connectedApp.findFirstOrThrow({ where: { org_id: tenant.orgId, provider: 'twilio' } })).settings as { account_sid: string };
-    const sid = `CA${randomBytes(16).toString('hex')}`;
-    twilio.calls.push({
-      sid, accountSid: sub.account_sid, to: '+14155550199', from: res.body.data.from_number, status: 'queued', twiml: '',
-      statusCallback: `${PUBLIC_BASE_URL}/api/call/${callId}/status-callback`, startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', createdAt: new Date(),
+    const { sid } = twilio.seedCall(sub.account_sid, {
+      to: '+14155550199',
+      from: res.body.data.from_number,
+      statusCallback: `${PUBLIC_BASE_URL}/api/call/${callId}/status-callback`,
+      status: 'queued',
     });
     await t.database.prisma.call.update({ where: { id: callId }, data: { provider_call_sid: sid } });
     return { callId, sid };

@@ -73,6 +73,10 @@ export interface FakeTwilio {
   requests: FakeTwilioRequest[];
   /** numbers AvailablePhoneNumbers offers (the area code is the 3 digits after +1) */
   inventory: string[];
+  /** adds a number nobody has bought to the inventory and returns it */
+  newNumber(): string;
+  /** a call as if the account had placed it with this status callback URL (for tests that place calls without a workflow) */
+  seedCall(accountSid: string, call: { to: string; from: string; statusCallback: string; status: string }): FakeCall;
   /** the next `count` requests for which `match` holds answer `failure` */
   failNext(count: number, failure: ScriptedFailure, match?: (method: string, path: string) => boolean): void;
   /** moves a call on: its status and, for an ended call, duration and price */
@@ -295,6 +299,16 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     recordings,
     requests,
     inventory,
+    newNumber() {
+      const number = `+1415555${String(1000 + inventory.length).padStart(4, '0')}`;
+      inventory.push(number);
+      return number;
+    },
+    seedCall(accountSid, { to, from, statusCallback, status }) {
+      const call: FakeCall = { sid: sidOf('CA'), accountSid, to, from, status, twiml: '', statusCallback, startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', createdAt: new Date() };
+      calls.push(call);
+      return call;
+    },
     failNext(count, failure, match = () => true) {
       scripted.push({ remaining: count, failure, match });
     },
