@@ -7,8 +7,13 @@ import { loadConfig } from '../domain/platform/config.js';
 import { createDatabase } from '../domain/platform/db.js';
 import { createLogger } from '../domain/platform/logger.js';
 
-// nothing is signed: any strong secret will do
-const config = loadConfig({ DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });
+// nothing is signed or sealed: any strong secret and key will do
+const config = loadConfig({
+  DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused',
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  CREDENTIALS_KEY: randomBytes(32).toString('base64'),
+  LOG_LEVEL: 'silent',
+});
 const database = createDatabase(config.DATABASE_URL);
 const app = createApp({ config, database, logger: createLogger('silent'), services: createServices(config) });
 process.stdout.write(`${JSON.stringify(openApiDocument(app), null, 2)}\n`);
