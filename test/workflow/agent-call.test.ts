@@ -199,3 +199,41 @@ describe('agentCallWorkflow (worker process, Twilio fake, real Temporal)', () =>
     expect(await walletOf(tenant)).toBe(1000);
   }, 120_000);
 });
+
+describe('the development sandbox (SANDBOX_CONNECTORS, no Twilio account)', () => {
+  let sandbox: TestSystem;
+  let sandboxTemporal: TemporalClient;
+
+  beforeAll(async () => {
+    sandbox = await createTestSystem('sandboxcall', { worker: true, config: { SANDBOX_CONNECTORS: 'true', VOICE_CALL_POLL_SECONDS: '1' } });
+    sandboxTemporal = await connectTemporalClient(sandbox.t.deps.config);
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandboxTemporal?.connection.close();
+    await sandbox?.close();
+  });
+
+  it('buys nothing and dials nobody, yet every number and call is recorded and a call runs its course, free', async () => {
+    const s = sandbox.t;
+    const tenant = await seedTenant(s);
+    const offered = await s.call('GET', '/api/voice/available-numbers', { token: tenant.token, query: { areaCode: 212, limit: 3 } });
+    expect(offered.body.data.map((n: { phone_number: string }) => n.phone_number)).toEqual(['+12125550100', '+12125550101', '+12125550102']);
+    const bought = await s.call('POST', '/api/voice/purchase-number', { token: tenant.token, body: { phoneNumber: '+12125550100' } });
+    expect(bought.body.data).toMatchObject({ status: 'active', provider: 'sandbox' });
+    // the sandbox cannot issue a token a browser could call with
+    expect((await s.call('POST', '/api/call/voice-token', { token: tenant.token })).body.error.code).toBe('voice_not_configured');
+
+    await postLedgerEntry(s.database.pool, { orgId: tenant.orgId, account: 'voice_wallet', amount: 100, reason: 'top_up', idempotencyKey: 'top-up' });
+    const { lead } = await createLead(s.database, { orgId: tenant.orgId, userId: tenant.adminId }, { first_name: 'Sam', phone_number: '+44 20 7946 0018' });
+    const started = await s.call('POST', '/api/call/agent/initiate', { token: tenant.token, body: { system_prompt: 'Say hello.', lead_id: lead.id } });
+    expect(started.status).toBe(202);
+    const callId = started.body.data.id as number;
+    const handle = sandboxTemporal.client.workflow.getHandle(`agent-call:${tenant.orgPublicId}:${callId}`);
+    expect(await vi.waitFor(() => handle.result(), { timeout: 30_000, interval: 500 })).toEqual({ complete: true, status: 'completed', priceMinor: 0, debitedMinor: 0 });
+
+    const calls = await s.call('GET', '/api/call/list', { token: tenant.token });
+    expect(calls.body.data).toMatchObject([{ id: callId, provider: 'sandbox', status: 'completed', to_number: '+442079460018', from_number: '+12125550100', duration_sec: 2, price: 0 }]);
+    expect((await s.call('GET', '/api/voice/wallet', { token: tenant.token })).body.data.balance_minor).toBe(100);
+  }, 60_000);
+});
