@@ -17,6 +17,8 @@ import { startFakeTeams, type FakeTeams } from '../fakes/teams-fake.js';
 import { addMailConfiguration, openMailAccount } from '../../domain/communications/mail-configuration.service.js';
 import { queueMail } from '../../domain/communications/mail-delivery.js';
 import { startGmailFake, type GmailFake } from '../fakes/gmail-fake.js';
+import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/google-calendar-fake.js';
+import { sealingContext } from '../../domain/platform/sealed-credentials.js';
 import { postLedgerEntry } from '../../domain/billing/ledger.service.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-fake.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
@@ -39,12 +41,15 @@ let teams: FakeTeams;
 // mail (issue 10 §6.11): a local Gmail that accepts this token from any organization, so both may add a configuration
 const GMAIL_TOKEN = `ya29.iso-${randomBytes(6).toString('hex')}`;
 let gmail: GmailFake;
+// calendar (issue 10 §6.11): a local Google Calendar accepting the same token, A's calendar through A's gmail configuration
+let calendar: GoogleCalendarFake;
 // voice (issue 10 §6.12): a local Twilio; each organization gets its own subaccount there on its first purchase
 let twilio: FakeTwilio;
 beforeAll(async () => {
   twilio = await startFakeTwilio();
   [slack, teams] = await Promise.all([startFakeSlack(), startFakeTeams()]);
   gmail = await startGmailFake({ accessToken: GMAIL_TOKEN });
+  calendar = await startGoogleCalendarFake({ accessToken: GMAIL_TOKEN, refreshToken: `iso-refresh-${randomBytes(4).toString('hex')}` });
   slack.tokens.set(SLACK_TOKEN, { teamId: 'T0ISO', team: 'iso' });
   slack.channels.push({ id: 'C0ISO1', name: 'iso', is_private: false, is_member: true, num_members: 2 });
   teams.teams.set('team-a', [{ id: '19:a@thread.tacv2', displayName: 'General', description: null, membershipType: 'standard' }]);
@@ -60,6 +65,7 @@ beforeAll(async () => {
     MICROSOFT_GRAPH_BASE_URL: teams.graphUrl,
     GOOGLE_API_BASE_URL: gmail.apiUrl,
     GOOGLE_TOKEN_URL: gmail.tokenUrl,
+    GOOGLE_CALENDAR_API_BASE_URL: calendar.rootUrl,
     TWILIO_ACCOUNT_SID: twilio.parent.sid,
     TWILIO_AUTH_TOKEN: twilio.parent.token,
     TWILIO_API_BASE_URL: twilio.url,
@@ -71,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await hubspot?.close();
-  await Promise.all([slack?.close(), teams?.close(), gmail?.close(), twilio?.close()]);
+  await Promise.all([slack?.close(), teams?.close(), gmail?.close(), twilio?.close(), calendar?.close()]);
 });
 
 const PNG = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], { type: 'image/png' });
@@ -185,7 +191,21 @@ async function seedFixtures(a: Tenant, marker: string) {
   const recording = twilio.addRecording(providerCall.sid, { audio: Buffer.from(marker), transcript: marker });
   await prisma.call.update({ where: { id: call.id }, data: { provider_call_sid: providerCall.sid, recording_sid: recording.sid } });
   const callback = twilio.callbackOf(providerCall.sid, 'completed');
+  // calendar and meetings: A's admin's Google calendar (a gmail configuration) and a meeting with its transcript
+  await prisma.mailConfiguration.create({
+    data: {
+      org_id, user_id: a.adminId, mailer: 'gmail', from_address: `${marker}@calendar.example`,
+      secret_sealed: t.deps.services.secrets.seal(JSON.stringify({ access_token: GMAIL_TOKEN }), sealingContext.mailConfiguration(org_id)),
+    },
+  });
+  const meeting = await prisma.meeting.create({
+    data: {
+      org_id, user_id: a.adminId, lead_id: lead.id, title: marker, description: marker, transcript: marker,
+      start_time: new Date('2027-03-01T10:00:00Z'), end_time: new Date('2027-03-01T11:00:00Z'), attendees: [{ email: `${marker}@lead.example` }],
+    },
+  });
   return {
+    meeting: meeting.id,
     phoneNumber, callee: callee.id, call: call.id, callbackBody: callback.body, callbackSignature: callback.signature,
     mailConfig: mailConfig.id, mail: mail.id,
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
@@ -244,7 +264,7 @@ type Expectation =
   | { kind: 'own' };
 interface IsolationCase {
   expect: Expectation;
-  params?: Record<string, number>;
+  params?: Record<string, number | string>;
   query?: Record<string, string | number>;
   /** a function when the body depends on the caller (login) or must be new on every call */
   body?: unknown | ((caller: Tenant) => unknown);
@@ -418,6 +438,24 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
     body: f.callbackBody,
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': String(f.callbackSignature) },
   },
+  // Calendar and meetings (issue 10 §6.11): A's meetings and A's users' working hours and availability are a 404 for B;
+  // B sets its own hours; A's connected Google calendar is never used for B (these run before B adds a mail configuration of its own)
+  'GET /api/calendar/working-hours': { expect: hidden, query: { user_id: f.member } },
+  'PUT /api/calendar/working-hours': { expect: own, body: { timezone: 'Europe/Berlin', working_hours: { mon: [['09:00', '17:00']] }, buffer_minutes: 10 } },
+  'GET /api/calendar/availability': { expect: hidden, query: { user_id: f.member, date: '2027-03-01' } },
+  'GET /api/calendar/{provider}/events': { expect: refused(422, 'validation_error', 'calendar_not_connected'), params: { provider: 'google' } },
+  'POST /api/calendar/{provider}/events': {
+    expect: refused(422, 'validation_error', 'calendar_not_connected'),
+    params: { provider: 'google' },
+    body: { summary: 'Call', start: '2027-03-01T10:00:00Z', end: '2027-03-01T11:00:00Z' },
+  },
+  'GET /api/meeting/list': { expect: list },
+  'POST /api/meeting/add': { expect: refused(422, 'validation_error'), body: { title: 'Call', start_time: '2027-03-01T10:00:00Z', end_time: '2027-03-01T11:00:00Z', lead_id: f.lead } },
+  'GET /api/meeting/view/{id}': { expect: hidden, params: { id: f.meeting } },
+  'POST /api/meeting/update/{id}': { expect: hidden, params: { id: f.meeting }, body: { title: 'Changed' } },
+  'DELETE /api/meeting/delete/{id}': { expect: hidden, params: { id: f.meeting }, usesUp: true },
+  'GET /api/meeting/{id}/transcript': { expect: hidden, params: { id: f.meeting } },
+  'POST /api/meeting/{id}/generate-summary': { expect: hidden, params: { id: f.meeting }, body: { detail: 'brief' } },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's
