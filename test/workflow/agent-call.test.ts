@@ -198,6 +198,20 @@ describe('agentCallWorkflow (worker process, Twilio fake, real Temporal)', () =>
     expect(await chargesOf(tenant)).toEqual([]);
     expect(await walletOf(tenant)).toBe(1000);
   }, 120_000);
+
+  it('ends the call as failed when Twilio refuses the account\'s credentials, and marks the connection as needing re-authorisation', async () => {
+    startWorker(600);
+    const { tenant, leadId } = await callingTenant(1000);
+    twilio.failNext(1, { status: 401 }, (method, path) => method === 'POST' && path.endsWith('/Calls.json'));
+    const { callId, handle } = await initiate(tenant, leadId);
+    // nothing reaches Twilio to wait for first: the result is asked for until the relay has started the workflow
+    expect(await vi.waitFor(() => handle.result(), { timeout: 30_000, interval: 200 })).toEqual({ complete: true, status: 'failed', priceMinor: null, debitedMinor: 0 });
+    expect(await callRow(callId)).toMatchObject({ status: 'failed', provider_call_sid: null });
+    expect(placementsOf(callId)).toEqual([]);
+    const connection = await t.database.prisma.connectedApp.findFirstOrThrow({ where: { org_id: tenant.orgId, provider: 'twilio' } });
+    expect(connection).toMatchObject({ needs_reauth: true, last_error: 'Twilio answered 401 (error 20003)' });
+    expect(await chargesOf(tenant)).toEqual([]);
+  }, 60_000);
 });
 
 describe('the development sandbox (SANDBOX_CONNECTORS, no Twilio account)', () => {
