@@ -10,7 +10,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { assertCredits, debitCredits, type AiFeatureName } from '../billing/credits.service.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { dateRangeFilter, orderArgs, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
+import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 import type { OutboxPayloads } from '../platform/outbox-events.js';
 import { transaction } from '../platform/transaction.js';
 
@@ -68,6 +68,18 @@ export interface MeetingFilters {
 
 type MeetingRow = Prisma.MeetingGetPayload<object>;
 
+/**
+ * Where the meeting's provider event stands: booked (it exists), pending (the
+ * calendar workflow has not booked it yet, or not yet removed it from a
+ * cancelled meeting), removed (the meeting was cancelled and its event
+ * removed); null when the meeting is in no calendar.
+ */
+function calendarBookingOf(meeting: Pick<MeetingRow, 'calendar_provider' | 'calendar_event_id' | 'status'>) {
+  if (meeting.calendar_provider === null) return null;
+  if (meeting.calendar_event_id !== null) return 'booked' as const;
+  return meeting.status === MEETING_CANCELLED ? ('removed' as const) : ('pending' as const);
+}
+
 export function presentMeeting(meeting: MeetingRow) {
   const status = meeting.status as MeetingStatus;
   return {
@@ -89,8 +101,7 @@ export function presentMeeting(meeting: MeetingRow) {
     status_text: MEETING_STATUSES[status],
     calendar_provider: meeting.calendar_provider as CalendarProvider | null,
     calendar_event_id: meeting.calendar_event_id,
-    /** booked: the provider's event exists; pending: the calendar workflow has not booked it yet */
-    calendar_booking: meeting.calendar_provider === null ? null : meeting.calendar_event_id === null ? ('pending' as const) : ('booked' as const),
+    calendar_booking: calendarBookingOf(meeting),
     has_transcript: meeting.transcript !== null,
     summary: meeting.summary as MeetingSummary | null,
     created_at: meeting.created_at.toISOString(),
@@ -133,7 +144,7 @@ export async function listMeetings(db: Database, scope: { orgId: number }, param
     status: params.status,
     start_time: dateRangeFilter(params.from, params.to),
     created_at: dateRangeFilter(params.start_date, params.end_date),
-    ...(params.search_value && { title: { contains: params.search_value.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' } }),
+    ...(params.search_value && { title: containsText(params.search_value) }),
   };
   const [rows, total] = await Promise.all([
     db.prisma.meeting.findMany({ where, orderBy: orderArgs(params), ...pageArgs(params) }),

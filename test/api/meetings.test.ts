@@ -289,9 +289,25 @@ describe('booking meetings in a provider calendar (real worker, fake Google Cale
 
     await t.call('POST', `/api/meeting/update/${id}`, { token: tenant.token, body: { status: 4 } });
     const cancelled = await meetingWhen(tenant, id, (m) => m.calendar_event_id === null);
-    expect(cancelled.status).toBe(4);
+    expect(cancelled).toMatchObject({ status: 4, calendar_booking: 'removed' });
     expect(google.events.get(booked.calendar_event_id)!.status).toBe('cancelled');
     expect(google.inserts - insertsBefore).toBe(1);
+  });
+
+  it('books once after a worker restart in the middle of a provider outage', { timeout: 90_000 }, async () => {
+    const tenant = await seedTenant(t);
+    const connection = await connect(tenant, 'gmail');
+    const eventsPath = '/calendar/v3/calendars/primary/events';
+    google.failNext(3, 'POST', eventsPath, 500);
+    const insertsBefore = google.inserts;
+    const attempts = () => google.requests.filter((r) => r.method === 'POST' && r.authorization?.includes(connection.accessToken)).length;
+    const { id } = (await t.call('POST', '/api/meeting/add', { token: tenant.token, body: meetingBody({ calendar_provider: 'google' }) })).body.data;
+    await until(() => attempts() >= 1, 'the first attempt');
+    await system.restartWorker();
+    const booked = await meetingWhen(tenant, id, (m) => m.calendar_booking === 'booked', 60_000);
+    expect(google.inserts - insertsBefore).toBe(1);
+    expect(google.events.get(booked.calendar_event_id)?.status).toBe('confirmed');
+    expect(attempts()).toBe(4);
   });
 
   it('removes the Google event of a deleted meeting', { timeout: 60_000 }, async () => {

@@ -103,7 +103,10 @@ export const meetingSchema = z
     status_text: z.enum(Object.values(MEETING_STATUSES) as [string, ...string[]]),
     calendar_provider: z.enum(CALENDAR_PROVIDERS).nullable(),
     calendar_event_id: z.string().nullable(),
-    calendar_booking: z.enum(['pending', 'booked']).nullable().openapi({ description: 'null: not booked in a calendar' }),
+    calendar_booking: z
+      .enum(['pending', 'booked', 'removed'])
+      .nullable()
+      .openapi({ description: 'booked: the provider event exists; pending: the calendar workflow has not booked it yet; removed: cancelled and its event removed; null: in no calendar' }),
     has_transcript: z.boolean(),
     summary: summarySchema.nullable(),
     created_at: z.string(),
