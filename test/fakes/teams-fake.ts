@@ -18,7 +18,11 @@ export interface FakeTeamsCard {
   at: number;
 }
 
-export type FakeTeamsScript = { rateLimitSeconds: number } | { status: number };
+export type FakeTeamsScript =
+  | { rateLimitSeconds: number }
+  | { status: number }
+  /** the card is posted, but the answer is held for this long (longer than the client waits) */
+  | { takeAndHoldMs: number };
 
 export interface FakeTeams {
   /** base of the webhooks: `${webhookBase}/<id>` */
@@ -84,13 +88,17 @@ export async function startFakeTeams(): Promise<FakeTeams> {
         if (scripted && 'rateLimitSeconds' in scripted) {
           return send(res, (call.status = 429), { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded.' } }, { 'retry-after': String(scripted.rateLimitSeconds) });
         }
-        if (scripted) return send(res, (call.status = scripted.status), { error: { code: 'InternalServerError', message: 'The workflow failed.' } });
+        if (scripted && 'status' in scripted) return send(res, (call.status = scripted.status), { error: { code: 'InternalServerError', message: 'The workflow failed.' } });
         const card = body?.attachments?.[0];
         if (body?.type !== 'message' || card?.contentType !== 'application/vnd.microsoft.card.adaptive' || card.content?.type !== 'AdaptiveCard') {
           return send(res, (call.status = 400), { error: { code: 'InvalidRequestContent', message: 'The request content is not valid.' } });
         }
         const blocks = card.content.body ?? [];
         state.cards.push({ webhook: webhook[1]!, title: blocks[0]?.text ?? '', texts: blocks.map((b) => b.text ?? ''), at: Date.now() });
+        if (scripted && 'takeAndHoldMs' in scripted) {
+          await new Promise((resolve) => setTimeout(resolve, scripted.takeAndHoldMs));
+          if (res.destroyed) return;
+        }
         return send(res, 202);
       }
       const channels = /^\/v1\.0\/teams\/([^/]+)\/channels$/.exec(url.pathname);

@@ -6,7 +6,7 @@
 // egress timeout is short here so a held answer is a lost one.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectTeams } from '../../domain/integrations/messaging.service.js';
+import { connectTeams, requestTestNotification } from '../../domain/integrations/messaging.service.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { setJobStatus } from '../../domain/jobs/job.service.js';
@@ -145,6 +145,71 @@ describe('test notification through the worker', () => {
     expect(postsTo(channel)).toHaveLength(0);
     const apps = await t.call('GET', '/api/connected-apps/list', { token: tenant.token });
     expect(apps.body.data.find((a: { provider: string }) => a.provider === 'slack')).toMatchObject({ needs_reauth: true, connected: true });
+  });
+});
+
+describe('sandbox', () => {
+  it('records a sandbox message as sent without calling Slack', async () => {
+    const tenant = await seedTenant(t);
+    const callsBefore = slack.calls.length;
+    const message = await requestTestNotification(t.database, { orgId: tenant.orgId, userId: tenant.adminId }, { channel: 'C0SANDBOX', eventType: 'deal_won' }, true);
+    expect(message.connector).toBe('sandbox');
+    const delivered = await settled(tenant.orgId, String(message.id));
+    expect(delivered).toMatchObject({ status: 'sent', provider_message_id: `sandbox:${message.id}` });
+    expect(slack.calls.length).toBe(callsBefore);
+  });
+});
+
+/** A tenant whose import_finished events go to a Teams webhook of its own on the fake. */
+async function withTeams() {
+  const tenant = await seedTenant(t);
+  const scope = { orgId: tenant.orgId, userId: tenant.adminId, roleName: 'Admin' };
+  const hook = `imports-${randomBytes(4).toString('hex')}`;
+  await connectTeams(t.database, t.deps.services.secrets, scope, { webhookUrl: `${teams.webhookBase}/${hook}` });
+  const routes = await t.call('PUT', '/api/notification-routes', { token: tenant.token, body: { routes: [{ event_type: 'import_finished', teams: true }] } });
+  expect(routes.status).toBe(200);
+  /** completes an import job of the tenant, and answers its announcement's result and its message */
+  const finishImport = async () => {
+    const job = await t.database.prisma.job.create({
+      data: { org_id: tenant.orgId, type: 'lead_import', status: 'running', workflow_id: `lead_import:${tenant.orgPublicId}:teams-${randomBytes(3).toString('hex')}`, params: {} },
+    });
+    await setJobStatus(t.database, { orgId: tenant.orgId, jobId: job.id }, 'completed');
+    const handle = temporal.client.workflow.getHandle(`notify:${tenant.orgPublicId}:import_finished:${job.id}`);
+    await vi.waitFor(() => handle.describe(), { timeout: 20_000, interval: 200 });
+    const result = await handle.result();
+    const { rows } = await t.database.pool.query(`SELECT * FROM outbound_messages WHERE org_id = $1 AND idempotency_key LIKE $2`, [tenant.orgId, `announce:import_finished:${job.id}:%`]);
+    return { result, message: rows[0] };
+  };
+  return { tenant, cards: () => teams.cards.filter((c) => c.webhook === hook), finishImport };
+}
+
+describe('Teams delivery', () => {
+  it('retries after a 5xx and posts the card once', async () => {
+    const { cards, finishImport } = await withTeams();
+    teams.script(1, { status: 502 });
+    const { result, message } = await finishImport();
+    expect(result).toEqual({ sent: 1, failed: 0 });
+    expect(message).toMatchObject({ channel: 'teams', status: 'sent', attempts: 2 });
+    expect(cards()).toHaveLength(1);
+    expect(cards()[0]!.title).toBe('Import finished');
+  });
+
+  it('a card whose answer was lost is not posted again: the webhook cannot be asked, so the message fails', async () => {
+    const { cards, finishImport } = await withTeams();
+    teams.script(1, { takeAndHoldMs: EGRESS_TIMEOUT_MS + 2500 });
+    const { result, message } = await finishImport();
+    expect(result).toEqual({ sent: 0, failed: 1 });
+    expect(message).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('not posted again') });
+    expect(cards()).toHaveLength(1);
+  });
+
+  it('a card the webhook refuses (400) fails without retrying', async () => {
+    const { cards, finishImport } = await withTeams();
+    teams.script(1, { status: 400 });
+    const { result, message } = await finishImport();
+    expect(result).toEqual({ sent: 0, failed: 1 });
+    expect(message).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('HTTP 400') });
+    expect(cards()).toHaveLength(0);
   });
 });
 
