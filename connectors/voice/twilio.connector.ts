@@ -168,7 +168,7 @@ export function createTwilioConnector(settings: TwilioSettings, egress: Egress):
     },
 
     async searchAvailableNumbers(account, search: NumberSearch): Promise<AvailableNumber[]> {
-      const country = clientOf(account).availablePhoneNumbers(search.country);
+      const country = (account ? clientOf(account) : parent()).availablePhoneNumbers(search.country);
       const options = { areaCode: search.areaCode, contains: search.contains, voiceEnabled: true, limit: search.limit };
       // AvailablePhoneNumbers/{country}/Local.json, TollFree.json, Mobile.json
       const numbers =

@@ -86,7 +86,8 @@ export interface VoiceConnector {
   readonly provider: 'twilio' | 'sandbox';
   /** a new account of the organization's own under the operator's (called once per organization) */
   createSubaccount(friendlyName: string): Promise<VoiceAccount>;
-  searchAvailableNumbers(account: VoiceAccount, search: NumberSearch): Promise<AvailableNumber[]>;
+  /** numbers for sale (the same for every account): `account` null searches with the operator's, before the organization has its own */
+  searchAvailableNumbers(account: VoiceAccount | null, search: NumberSearch): Promise<AvailableNumber[]>;
   listOwnedNumbers(account: VoiceAccount): Promise<OwnedNumber[]>;
   /** buys the number (not idempotent at the provider: the caller records the purchase first) */
   purchaseNumber(account: VoiceAccount, input: { phoneNumber: string; friendlyName: string | null }): Promise<OwnedNumber>;

@@ -59,27 +59,12 @@ async function atProvider<T>(work: Promise<T>): Promise<T> {
 export const availableNumbersHandler: RouteHandler<typeof availableNumbersRoute, AppEnv> = async (c) => {
   const { database, services } = c.var.deps;
   const voice = requireVoice(services.voice);
-  const query = c.req.valid('query');
-  // before its first purchase an organization has no account of its own: it searches with a fresh one only when buying
-  const account = (await findVoiceAccount(database, services.secrets, c.var.auth.orgId)) ?? null;
-  const numbers = await atProvider(
-    account
-      ? voice.searchAvailableNumbers(account, { country: query.country, type: query.type, areaCode: query.areaCode, contains: query.contains, limit: query.limit })
-      : searchWithoutAccount(c.var.deps.config.TWILIO_ACCOUNT_SID, c.var.deps.config.TWILIO_AUTH_TOKEN, voice, query),
-  );
-  return okList(c, { data: numbers, total: numbers.length, page: 1, limit: query.limit }, 'Available numbers retrieved');
+  const { country, type, areaCode, contains, limit } = c.req.valid('query');
+  // before its first purchase an organization has no account of its own: the operator's searches
+  const account = await findVoiceAccount(database, services.secrets, c.var.auth.orgId);
+  const numbers = await atProvider(voice.searchAvailableNumbers(account, { country, type, areaCode, contains, limit }));
+  return okList(c, { data: numbers, total: numbers.length, page: 1, limit }, 'Available numbers retrieved');
 };
-
-/** Numbers for sale are the same for every account: the operator's own account searches before the organization has one. */
-function searchWithoutAccount(
-  accountSid: string | undefined,
-  authToken: string | undefined,
-  voice: NonNullable<AppEnv['Variables']['deps']['services']['voice']>,
-  query: { country: string; type: 'local' | 'toll_free' | 'mobile'; areaCode?: number; contains?: string; limit: number },
-) {
-  const account = { accountSid: accountSid ?? 'sandbox', authToken: authToken ?? 'sandbox' };
-  return voice.searchAvailableNumbers(account, query);
-}
 
 export const myNumbersHandler: RouteHandler<typeof myNumbersRoute, AppEnv> = async (c) =>
   okList(c, await listPhoneNumbers(c.var.deps.database, c.var.auth, c.req.valid('query')), 'Phone numbers retrieved');
