@@ -149,6 +149,8 @@ describe('phone numbers', () => {
     expect(limited.headers.get('retry-after')).toBe('7');
     expect(limited.body.error.code).toBe('voice_provider_rate_limited');
     expect(twilio.purchased.some((p) => p.phoneNumber === number)).toBe(false);
+    // the SDK did not retry on its own (its autoRetry would have, ignoring Retry-After)
+    expect(purchasesOf(number).map((r) => r.status)).toEqual([429]);
   });
 
   it('keeps a timed-out purchase in doubt, and whoever takes it over finds the number the provider did buy instead of buying another', async () => {
