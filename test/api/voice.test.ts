@@ -71,6 +71,20 @@ describe('phone numbers', () => {
     }
   });
 
+  it('goes out only through the egress: a Twilio address on a private network is refused before any request', async () => {
+    const guarded = createTestApp({ TWILIO_ACCOUNT_SID: twilio.parent.sid, TWILIO_AUTH_TOKEN: twilio.parent.token, TWILIO_API_BASE_URL: twilio.url });
+    try {
+      const tenant = await seedTenant(guarded);
+      const before = twilio.requests.length;
+      const res = await guarded.call('GET', '/api/voice/available-numbers', { token: tenant.token });
+      expect(res.status).toBe(502);
+      expect(res.body.error.code).toBe('voice_provider_unavailable');
+      expect(twilio.requests.length).toBe(before);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('searches the provider by type, area code and pattern, with the operator\'s account before the organization has its own', async () => {
     const tenant = await seedTenant(t);
     const local = await t.call('GET', '/api/voice/available-numbers', { token: tenant.token, query: { areaCode: 415, contains: '0123', limit: 5 } });
