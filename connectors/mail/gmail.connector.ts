@@ -5,17 +5,17 @@
 // client AND on every call (ENGINEERING §8: some calls ignore the client's).
 //
 // - send: the message is composed here as MIME (nodemailer's MailComposer:
-//   our Message-ID, In-Reply-To/References, attachments) and posted raw;
+//   our Message-ID, In-Reply-To/References, attachments; connectors/mail/mime.ts) and posted raw;
 //   gaxios never retries a POST and its retries are off anyway.
 // - findSentByMessageId: the `rfc822msgid:` search, sent and spam/trash
 //   included, so an in-doubt send is looked up rather than sent again.
 // - list: Gmail pages by token, the API by number: the ids of the pages
 //   before the one asked for are walked (ids only), then the page's messages
 //   are read with their headers.
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import type { Egress } from '../egress.js';
 import { createGoogleAuth, googleConnectorError } from '../google/google-auth.js';
+import { composeMime } from './mime.js';
 import {
   GMAIL_FOLDERS,
   type MailConnector,
@@ -40,27 +40,6 @@ export interface GmailSettings {
 export const GMAIL_MAX_PAGE_WALK = 50;
 
 const LIST_HEADERS = ['From', 'To', 'Subject', 'Date', 'Message-ID'];
-
-/** The MIME text of a message: what Gmail's `raw` takes. */
-export async function composeMime(mail: OutgoingMail): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: mail.from.name ? { name: mail.from.name, address: mail.from.address } : mail.from.address,
-    to: mail.to,
-    cc: mail.cc,
-    bcc: mail.bcc,
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    messageId: mail.messageId,
-    inReplyTo: mail.inReplyTo,
-    references: mail.references,
-    attachments: mail.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
-  });
-  const node = composer.compile();
-  // Gmail delivers to Bcc only if the raw message names them (it strips the header before delivery)
-  node.keepBcc = true;
-  return node.build();
-}
 
 type Headers = gmail_v1.Schema$MessagePartHeader[] | undefined;
 const header = (headers: Headers, name: string) => headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? null;
@@ -154,7 +133,7 @@ export function createGmailConnector(settings: GmailSettings, address: string, t
 
     send: (mail) =>
       call(async () => {
-        const raw = (await composeMime(mail)).toString('base64url');
+        const raw = (await composeMime(mail, { keepBcc: true })).toString('base64url');
         const { data } = await client.users.messages.send(
           { userId: 'me', requestBody: { raw, ...(mail.threadId ? { threadId: mail.threadId } : {}) } },
           callOptions,

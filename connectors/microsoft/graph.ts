@@ -16,7 +16,7 @@
 // installation's MICROSOFT_CLIENT_ID/SECRET, and the Graph error → ConnectorError mapping.
 import { Client, GraphError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { Egress } from '../egress.js';
-import { ConnectorError, failureOfStatus } from '../connector-error.js';
+import { ConnectorError, failureOfStatus, type ConnectorFailure } from '../connector-error.js';
 import { retryAfterMs } from '../rate-limiter.js';
 
 export interface GraphAccessTokenProvider {
@@ -47,19 +47,42 @@ async function bodyText(body: unknown): Promise<string | undefined> {
   return JSON.stringify(body);
 }
 
+// The Graph client replaces whatever a middleware throws with a GraphError of
+// status -1 that keeps only the thrown error's name and message, so a timeout
+// (in doubt) and a refused refresh (re-authorise) would both read as "failed".
+// A failure thrown in Graph's own error shape ({ error: { code, message } })
+// keeps its code: the ConnectorError's kind travels in it, and
+// graphConnectorError reads it back.
+const CARRIED = 'lio_connector_failure:';
+
+function carried(err: ConnectorError): ConnectorError {
+  const code = `${CARRIED}${err.failure}:${err.details.retryAfterMs ?? ''}`;
+  return Object.assign(err, { error: { code, message: err.message } });
+}
+
 class BearerAuthMiddleware implements Middleware {
   private next?: Middleware;
-  constructor(private readonly accessToken: GraphAccessTokenProvider) {}
+  constructor(
+    private readonly accessToken: GraphAccessTokenProvider,
+    private readonly egress: Egress,
+  ) {}
   setNext(next: Middleware) {
     this.next = next;
+  }
+  private async token(options?: { forceRefresh?: boolean }): Promise<string> {
+    try {
+      return await this.accessToken(options);
+    } catch (err) {
+      throw carried(graphConnectorError(err, this.egress));
+    }
   }
   async execute(context: Context): Promise<void> {
     const send = async (token: string) => {
       context.options = { ...context.options, headers: { ...headerRecord(context.options?.headers), Authorization: `Bearer ${token}` } };
       await this.next!.execute(context);
     };
-    await send(await this.accessToken());
-    if (context.response?.status === 401) await send(await this.accessToken({ forceRefresh: true }));
+    await send(await this.token());
+    if (context.response?.status === 401) await send(await this.token({ forceRefresh: true }));
   }
 }
 
@@ -68,12 +91,16 @@ class EgressHttpMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : (context.request as Request).url;
     const options = context.options ?? {};
-    context.response = await this.egress.fetch(url, {
-      method: options.method ?? 'GET',
-      headers: headerRecord(options.headers),
-      body: await bodyText(options.body),
-      signal: options.signal ?? undefined,
-    });
+    try {
+      context.response = await this.egress.fetch(url, {
+        method: options.method ?? 'GET',
+        headers: headerRecord(options.headers),
+        body: await bodyText(options.body),
+        signal: options.signal ?? undefined,
+      });
+    } catch (err) {
+      throw carried(graphConnectorError(err, this.egress));
+    }
   }
 }
 
@@ -81,7 +108,7 @@ class EgressHttpMiddleware implements Middleware {
 export function createGraphClient(settings: GraphClientSettings): Client {
   const base = settings.baseUrl.replace(/\/+$/, '');
   const versioned = /^(.*)\/(v1\.0|beta)$/.exec(base);
-  const auth = new BearerAuthMiddleware(settings.accessToken);
+  const auth = new BearerAuthMiddleware(settings.accessToken, settings.egress);
   auth.setNext(new EgressHttpMiddleware(settings.egress));
   return Client.initWithMiddleware({
     middleware: auth,
@@ -150,6 +177,11 @@ function statusError(status: number, retryAfter: string | null): ConnectorError 
 /** The ConnectorError a Graph client (or token endpoint) failure stands for; never Graph's answer body. */
 export function graphConnectorError(err: unknown, egress: Egress): ConnectorError {
   if (err instanceof ConnectorError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof GraphError && typeof code === 'string' && code.startsWith(CARRIED)) {
+    const [failure, wait] = code.slice(CARRIED.length).split(':') as [ConnectorFailure, string];
+    return new ConnectorError(failure, err.message, { provider: 'microsoft', ...(wait ? { retryAfterMs: Number(wait) } : {}) });
+  }
   if (err instanceof GraphError && err.statusCode > 0) {
     const headers = err.headers as Headers | undefined;
     return statusError(err.statusCode, headers?.get?.('retry-after') ?? null);

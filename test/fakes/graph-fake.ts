@@ -42,6 +42,8 @@ export interface GraphFake {
   validTokens: Set<string>;
   refreshTokens: Set<string>;
   failNext(times: number, method: string, pathPrefix: string, status: number, retryAfter?: number): void;
+  /** the next sendMail or reply is delivered (recorded in `sent`) but answered only after `ms` */
+  answerNextSendAfter(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startGraphFake(options: { accessToken: string; refreshToke
   const failures: { method: string; prefix: string; status: number; retryAfter?: number }[] = [];
   let issued = 0;
   let nextId = 1;
+  let lateSendMs = 0;
   const fake: Pick<GraphFake, 'requests' | 'sent' | 'mailbox' | 'validTokens' | 'refreshTokens'> = {
     requests: [],
     sent: [],
@@ -150,6 +153,12 @@ export async function startGraphFake(options: { accessToken: string; refreshToke
       };
       fake.sent.push(message);
       fake.mailbox.push(message);
+      if (lateSendMs > 0) {
+        const delay = lateSendMs;
+        lateSendMs = 0;
+        await new Promise((r) => setTimeout(r, delay));
+        if (res.destroyed) return;
+      }
       return answer(202);
     }
     const folder = new RegExp(`^${me}/mailFolders/([^/]+)/messages$`).exec(path);
@@ -186,6 +195,9 @@ export async function startGraphFake(options: { accessToken: string; refreshToke
     tokenUrl: `${base}/token`,
     failNext(times: number, method: string, pathPrefix: string, status: number, retryAfter?: number) {
       for (let i = 0; i < times; i++) failures.push({ method, prefix: pathPrefix, status, retryAfter });
+    },
+    answerNextSendAfter(ms: number) {
+      lateSendMs = ms;
     },
     close: () =>
       new Promise<void>((resolve) => {

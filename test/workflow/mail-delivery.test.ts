@@ -13,6 +13,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import { mailDeliveryWorkflowId } from '../../workflows/mail-delivery.workflow.js';
+import { IN_DOUBT_UNANSWERABLE } from '../../activities/mail.activities.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
@@ -34,6 +35,8 @@ let graph: GraphFake;
 let smtp: SMTPServer;
 let smtpPort: number;
 const smtpReceived: { messageId: string | undefined; subject: string | undefined; to: string }[] = [];
+// the SMTP server takes the next message but confirms it (250 after DATA) only this much later
+let smtpConfirmNextAfterMs = 0;
 
 beforeAll(async () => {
   gmail = await startGmailFake({ accessToken: 'unused-initial', refreshToken: GMAIL_REFRESH });
@@ -48,7 +51,9 @@ beforeAll(async () => {
       stream.on('end', () => {
         const headers = mimeHeaders(Buffer.concat(chunks).toString('utf8'));
         smtpReceived.push({ messageId: headers['message-id'], subject: headers.subject, to: session.envelope.rcptTo.map((r) => r.address).join(',') });
-        callback();
+        const delay = smtpConfirmNextAfterMs;
+        smtpConfirmNextAfterMs = 0;
+        setTimeout(() => callback(), delay);
       });
     },
   });
@@ -221,19 +226,67 @@ describe('mailDeliveryWorkflow through Gmail', () => {
   });
 });
 
+/** An Outlook configuration with an access token of its own (valid at the fake until a test revokes it). */
+async function outlookConfig(tenant: Tenant, refreshToken = GRAPH_REFRESH) {
+  const access = `graph-delivery-${++tokens}`;
+  graph.validTokens.add(access);
+  const res = await t.call('POST', '/api/mail-configurations/add', {
+    token: tenant.token,
+    body: { mailer: 'outlook', from_address: 'owner@contoso.com', password: access, refresh_token: refreshToken },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { id: res.body.data.id as number, access };
+}
+
+const graphSendsOf = (messageId: string) => graph.sent.filter((m) => m.internetMessageId === messageId);
+
+describe('mailDeliveryWorkflow through Outlook (Graph)', () => {
+  it('refreshes a refused token with the refresh_token grant, sends once, and stores the new tokens sealed', async () => {
+    const tenant = await seedTenant(t);
+    const config = await outlookConfig(tenant);
+    graph.validTokens.delete(config.access);
+    const queued = await send(tenant, config.id, 'Graph after refresh');
+    expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'sent' });
+    expect(graphSendsOf(queued.message_id)).toHaveLength(1);
+    const { rows } = await t.database.pool.query<{ secret_sealed: string }>('SELECT secret_sealed FROM mail_configurations WHERE id = $1', [config.id]);
+    const stored = JSON.parse(t.deps.services.secrets.open(rows[0]!.secret_sealed, `mail_configurations:${tenant.orgId}`));
+    // Microsoft rotates the refresh token with every grant: the new one is kept
+    expect(stored).toMatchObject({ access_token: expect.stringMatching(/^graph-access-/), refresh_token: expect.stringMatching(/^graph-refresh-/) });
+    expect(graph.validTokens.has(stored.access_token)).toBe(true);
+  });
+
+  it('fails without retrying when the refresh is refused, and shows needs_reauth', async () => {
+    const tenant = await seedTenant(t);
+    const config = await outlookConfig(tenant, 'graph-refresh-revoked');
+    graph.validTokens.delete(config.access);
+    const queued = await send(tenant, config.id, 'Graph never sent');
+    expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'failed', reason: expect.stringContaining('refresh was refused') });
+    expect(graphSendsOf(queued.message_id)).toEqual([]);
+    const list = await t.call('GET', '/api/mail-configurations/list', { token: tenant.token });
+    expect(list.body.data[0]).toMatchObject({ id: config.id, needs_reauth: true });
+  });
+
+  it('a sendMail Graph took but answered too late is found by internetMessageId and not sent again', async () => {
+    const tenant = await seedTenant(t);
+    const config = await outlookConfig(tenant);
+    graph.answerNextSendAfter(EGRESS_TIMEOUT_MS + 1500);
+    const queued = await send(tenant, config.id, 'Graph slow answer');
+    expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'sent' });
+    expect(graphSendsOf(queued.message_id)).toHaveLength(1);
+    expect(graph.requests.some((r) => r.path === '/v1.0/me/messages' && decodeURIComponent(r.query).includes(`internetMessageId eq '${queued.message_id}'`))).toBe(true);
+  });
+});
+
 describe('mailDeliveryWorkflow through Outlook, SMTP and the sandbox', () => {
   it('Outlook: a 429 then the send, once, with our internetMessageId', async () => {
     const tenant = await seedTenant(t);
-    const added = await t.call('POST', '/api/mail-configurations/add', {
-      token: tenant.token,
-      body: { mailer: 'outlook', from_address: 'owner@contoso.com', password: GRAPH_ACCESS, refresh_token: GRAPH_REFRESH },
-    });
-    expect(added.status).toBe(201);
+    const config = await outlookConfig(tenant);
     graph.failNext(1, 'POST', '/v1.0/me/sendMail', 429, 1);
-    const queued = await send(tenant, added.body.data.id, 'Via Graph');
+    const queued = await send(tenant, config.id, 'Via Graph');
     expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'sent' });
-    expect(graph.sent.filter((m) => m.internetMessageId === queued.message_id)).toHaveLength(1);
-    expect(graph.requests.filter((r) => r.path === '/v1.0/me/sendMail').map((r) => r.status)).toEqual([429, 202]);
+    expect(graphSendsOf(queued.message_id)).toHaveLength(1);
+    const sends = graph.requests.filter((r) => r.path === '/v1.0/me/sendMail' && r.authorization === `Bearer ${config.access}`);
+    expect(sends.map((r) => r.status)).toEqual([429, 202]);
   });
 
   it('SMTP: delivered once to the server, with our Message-ID', async () => {
@@ -246,6 +299,20 @@ describe('mailDeliveryWorkflow through Outlook, SMTP and the sandbox', () => {
     const queued = await send(tenant, added.body.data.id, 'Over SMTP');
     expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'sent' });
     expect(smtpReceived.filter((m) => m.messageId === queued.message_id)).toEqual([{ messageId: queued.message_id, subject: 'Over SMTP', to: 'lead@example.org' }]);
+  });
+
+  it('SMTP: a message the server took but confirmed too late is not sent again (SMTP cannot be asked): failed, saying why', async () => {
+    const tenant = await seedTenant(t);
+    const added = await t.call('POST', '/api/mail-configurations/add', {
+      token: tenant.token,
+      body: { mailer: 'smtp', from_address: 'rep@smtp.example', password: SMTP_PASSWORD, smtp_host: '127.0.0.1', smtp_port: smtpPort, smtp_secure: false },
+    });
+    expect(added.status).toBe(201);
+    smtpConfirmNextAfterMs = EGRESS_TIMEOUT_MS + 1500;
+    const queued = await send(tenant, added.body.data.id, 'SMTP slow confirm');
+    expect(await delivered(tenant, queued.id)).toEqual({ status: 'failed', reason: IN_DOUBT_UNANSWERABLE });
+    expect(smtpReceived.filter((m) => m.messageId === queued.message_id)).toHaveLength(1);
+    expect(await outbound(tenant, queued.id)).toMatchObject({ status: 'failed', last_error: IN_DOUBT_UNANSWERABLE });
   });
 
   it('the sandbox records the message as sent and sends nothing', async () => {
