@@ -28,7 +28,10 @@ import {
 } from './availability.js';
 import { connectorFailureOf, type ConnectorFailure } from './connector-failure.js';
 import { findUserMailAccount, markMailConfigNeedsReauth, storeRefreshedTokens, type MailAccountRecord, type OAuthTokens } from './mail-configuration.service.js';
-import { createMeeting, MEETING_CANCELLED, type Attendee, type CalendarProvider } from './meeting.service.js';
+import { createMeeting, MEETING_CANCELLED, presentMeeting, type Attendee, type CalendarProvider, type MeetingView } from './meeting.service.js';
+
+/** events the sandbox calendar lists at most, as a provider's list is bounded */
+const MAX_SANDBOX_EVENTS = 2500;
 
 // ---- the connectors as the domain sees them (services.calendar fits this shape) ----
 
@@ -175,7 +178,7 @@ interface OpenedCalendar {
 }
 
 /** The provider calendar of a user's connected mail account, or null when they connected none of that provider. */
-export async function openProviderCalendar(
+async function openProviderCalendar(
   db: Database,
   deps: Pick<CalendarDeps, 'secrets' | 'calendars'>,
   scope: { orgId: number; userId: number },
@@ -214,7 +217,7 @@ function throttledFailure(provider: ProviderCalendarKind, waitMs: number): Error
  * authorisation. Throws the ConnectorError as it came (the caller decides
  * what it means: an HTTP answer, a retry).
  */
-export async function withProviderCalendar<T>(db: Database, opened: OpenedCalendar, work: (calendar: ProviderCalendar) => Promise<T>): Promise<T> {
+async function withProviderCalendar<T>(db: Database, opened: OpenedCalendar, work: (calendar: ProviderCalendar) => Promise<T>): Promise<T> {
   const throttle = [calendarThrottleProvider(opened.provider), calendarThrottleAccount(opened.account.configId)] as const;
   const waitMs = await throttledFor(db.pool, ...throttle);
   if (waitMs > 0) throw throttledFailure(opened.provider, waitMs);
@@ -259,7 +262,8 @@ async function callProviderCalendar<T>(db: Database, deps: Pick<CalendarDeps, 's
   }
 }
 
-const requireUser = (scope: { userId: number | null }) => {
+/** The calling user: calendars and working hours belong to a user, not to an API key (403 user_required). */
+export const calendarUserOf = (scope: { userId: number | null }) => {
   if (scope.userId === null) throw new ApiError('forbidden', 'A calendar belongs to a user: call with a user token, not an API key', { code: 'user_required' });
   return scope.userId;
 };
@@ -268,28 +272,31 @@ function assertSandbox(deps: Pick<CalendarDeps, 'sandboxCalendar'>) {
   if (!deps.sandboxCalendar) throw new ApiError('validation_error', 'The sandbox calendar is not enabled on this server (SANDBOX_CONNECTORS)', { code: 'sandbox_disabled' });
 }
 
-/** The sandbox calendar's events: the user's meetings booked in it. */
+/** A meeting booked in the sandbox calendar as that calendar's event. */
+const sandboxEventOf = (meeting: MeetingView): ProviderEvent => ({
+  id: meeting.calendar_event_id ?? `sandbox-${meeting.id}`,
+  summary: meeting.title,
+  description: meeting.description,
+  location: meeting.location,
+  start: meeting.start_time,
+  end: meeting.end_time,
+  all_day: false,
+  attendees: meeting.attendees.map((a) => ({ email: a.email, name: a.name ?? null })),
+  web_link: null,
+});
+
+/** The sandbox calendar's events: the user's meetings booked in it, not cancelled. */
 async function sandboxEvents(db: Database, scope: { orgId: number; userId: number }, from: Date, to: Date): Promise<ProviderEvent[]> {
   const meetings = await db.prisma.meeting.findMany({
     where: { org_id: scope.orgId, user_id: scope.userId, calendar_provider: 'sandbox', status: { not: MEETING_CANCELLED }, start_time: { lt: to }, end_time: { gt: from } },
     orderBy: [{ start_time: 'asc' }, { id: 'asc' }],
-    take: 2500,
+    take: MAX_SANDBOX_EVENTS,
   });
-  return meetings.map((m) => ({
-    id: m.calendar_event_id ?? `sandbox-${m.id}`,
-    summary: m.title,
-    description: m.description,
-    location: m.location,
-    start: m.start_time.toISOString(),
-    end: m.end_time.toISOString(),
-    all_day: false,
-    attendees: (m.attendees as unknown as Attendee[]).map((a) => ({ email: a.email, name: a.name ?? null })),
-    web_link: null,
-  }));
+  return meetings.map((m) => sandboxEventOf(presentMeeting(m)));
 }
 
 export async function listCalendarEvents(db: Database, deps: CalendarDeps, scope: { orgId: number; userId: number | null }, provider: CalendarProvider, range: Interval) {
-  const userId = requireUser(scope);
+  const userId = calendarUserOf(scope);
   if (range.end <= range.start) throw new ApiError('validation_error', 'to: must be after from', { details: [{ path: 'to', message: 'must be after from' }] });
   if (provider === 'sandbox') {
     assertSandbox(deps);
@@ -302,7 +309,7 @@ export async function listCalendarEvents(db: Database, deps: CalendarDeps, scope
 const freshEventId = () => `lio${BigInt(`0x${randomBytes(12).toString('hex')}`).toString(32)}`;
 
 export async function createCalendarEvent(db: Database, deps: CalendarDeps, scope: { orgId: number; userId: number | null }, provider: CalendarProvider, event: ProviderEventInput) {
-  const userId = requireUser(scope);
+  const userId = calendarUserOf(scope);
   if (event.end <= event.start) throw new ApiError('validation_error', 'end: must be after start', { details: [{ path: 'end', message: 'must be after start' }] });
   if (provider === 'sandbox') {
     assertSandbox(deps);
@@ -321,8 +328,7 @@ export async function createCalendarEvent(db: Database, deps: CalendarDeps, scop
       },
       { sandboxCalendar: true },
     );
-    const [created] = await sandboxEvents(db, { orgId: scope.orgId, userId }, event.start, event.end).then((list) => list.filter((e) => e.id === meeting.calendar_event_id));
-    return created!;
+    return sandboxEventOf(meeting);
   }
   return callProviderCalendar(db, deps, { orgId: scope.orgId, userId }, provider, (calendar) => calendar.createEvent({ ...event, idempotencyId: freshEventId() }));
 }
@@ -347,7 +353,7 @@ export interface AvailabilityQuery {
  * silently treated as free).
  */
 export async function calendarAvailability(db: Database, deps: Pick<CalendarDeps, 'secrets' | 'calendars'>, scope: { orgId: number; userId: number | null }, query: AvailabilityQuery, now = new Date()) {
-  const userId = query.user_id ?? requireUser(scope);
+  const userId = query.user_id ?? calendarUserOf(scope);
   const settings = await getCalendarSettings(db, scope, userId);
   const presentIn = query.tz ?? settings.timezone;
   const range = availabilityRange({ date: query.date, from: query.from, to: query.to, zone: presentIn, now });

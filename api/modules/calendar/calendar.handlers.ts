@@ -2,6 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { MAX_AVAILABILITY_RANGE_DAYS } from '../../../domain/communications/availability.js';
 import {
   calendarAvailability,
+  calendarUserOf,
   createCalendarEvent,
   getCalendarSettings,
   listCalendarEvents,
@@ -23,11 +24,6 @@ const calendarDeps = (c: Context<AppEnv>): CalendarDeps => ({
   sandboxCalendar: c.var.deps.config.SANDBOX_CONNECTORS,
 });
 
-const callerOf = (c: Context<AppEnv>) => {
-  if (c.var.auth.userId === null) throw new ApiError('forbidden', 'A calendar belongs to a user: call with a user token, not an API key', { code: 'user_required' });
-  return c.var.auth.userId;
-};
-
 /** from/to of an events list as instants (dates are whole UTC days), default the coming week, at most 62 days. */
 function eventRange(from: DateBound | undefined, to: DateBound | undefined, now: Date) {
   const bounds = dateRangeFilter(from, to);
@@ -40,7 +36,7 @@ function eventRange(from: DateBound | undefined, to: DateBound | undefined, now:
 }
 
 export const getWorkingHoursHandler: RouteHandler<typeof routes.getWorkingHoursRoute, AppEnv> = async (c) => {
-  const userId = c.req.valid('query').user_id ?? callerOf(c);
+  const userId = c.req.valid('query').user_id ?? calendarUserOf(c.var.auth);
   return ok(c, await getCalendarSettings(c.var.deps.database, c.var.auth, userId), 'Working hours retrieved');
 };
 
