@@ -68,6 +68,20 @@ describe('Slack connection', () => {
     expect((await connectedApp(t, tenant.token, 'slack')).connected).toBe(false);
   });
 
+  it('is refused by the egress where the operator does not allow private destinations (the fake is on 127.0.0.1)', async () => {
+    const closed = createTestApp({ SLACK_API_URL: slack.url });
+    try {
+      const tenant = await seedTenant(closed);
+      const callsBefore = slack.calls.length;
+      const res = await closed.call('POST', '/api/connected-apps/slack/connect', { token: tenant.token, body: { bot_token: BOT_TOKEN } });
+      expect(res.status).toBe(502);
+      expect(res.body.error).toMatchObject({ code: 'slack_unavailable', message: expect.stringContaining('not allowed') });
+      expect(slack.calls.length).toBe(callsBefore);
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('answers 502 slack_unavailable when Slack fails, and stores nothing', async () => {
     const tenant = await seedTenant(t);
     slack.script('auth.test', 1, { status: 503 });
@@ -131,6 +145,17 @@ describe('Teams', () => {
     const nowhere = await t.call('POST', '/api/connected-apps/teams/connect', { token: tenant.token, body: { webhook_url: 'https://nowhere.invalid/hook' } });
     expect(nowhere.body.error.code).toBe('webhook_url_refused');
     expect((await connectedApp(t, tenant.token, 'teams')).connected).toBe(false);
+
+    // an https address the egress allows here (private networks are opened for the fakes): stored sealed, shown masked
+    const webhookUrl = 'https://127.0.0.1:9/webhooks/abc?sig=secret-signature-9f3k';
+    const res = await t.call('POST', '/api/connected-apps/teams/connect', { token: tenant.token, body: { webhook_url: webhookUrl, access_token: teams.graphToken } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toMatchObject({ provider: 'teams', connected: true, token_hint: expect.stringMatching(/9f3k$/) });
+    expect(JSON.stringify(res.body)).not.toContain('secret-signature');
+    const { rows } = await t.database.pool.query('SELECT secret_sealed FROM connected_apps WHERE org_id = $1 AND provider = $2', [tenant.orgId, 'teams']);
+    expect(rows[0].secret_sealed).not.toContain('secret-signature');
+    expect(rows[0].secret_sealed).not.toContain(teams.graphToken);
+    expect((await t.call('POST', '/api/connected-apps/teams/disconnect', { token: tenant.token })).body.data.connected).toBe(false);
   });
 
   it("lists a team's channels through Graph, following @odata.nextLink on the Graph host only", async () => {
@@ -159,6 +184,11 @@ describe('Teams', () => {
     } finally {
       teams.foreignNextLink = null;
     }
+
+    teams.throttleGraphNext(1, 30);
+    const throttled = await t.call('GET', '/api/teams/channels', { token: tenant.token, query: { team_id: 'team-1' } });
+    expect(throttled.status).toBe(502);
+    expect(throttled.body.error).toMatchObject({ code: 'teams_unavailable', message: expect.stringContaining('rate limited') });
 
     await connectTeams(t.database, t.deps.services.secrets, scope, { webhookUrl: `${teams.webhookBase}/w1`, graphAccessToken: 'expired-token' });
     const rejected = await t.call('GET', '/api/teams/channels', { token: tenant.token, query: { team_id: 'team-1' } });

@@ -41,6 +41,8 @@ export interface FakeTeams {
   webhookCalls: { status: number; at: number }[];
   /** the next `count` webhook posts are answered as scripted */
   script(count: number, answer: FakeTeamsScript): void;
+  /** the next `count` Graph requests answer 429 with this Retry-After (seconds), Graph's throttling */
+  throttleGraphNext(count: number, retryAfterSeconds: number): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ interface CardMessage {
 
 export async function startFakeTeams(): Promise<FakeTeams> {
   const scripts: FakeTeamsScript[] = [];
+  const graphThrottles: number[] = [];
   const state = {
     graphToken: 'graph-token-0123456789',
     teams: new Map<string, { id: string; displayName: string; description: string | null; membershipType: string }[]>(),
@@ -103,6 +106,10 @@ export async function startFakeTeams(): Promise<FakeTeams> {
       }
       const channels = /^\/v1\.0\/teams\/([^/]+)\/channels$/.exec(url.pathname);
       if (channels && req.method === 'GET') {
+        const throttle = graphThrottles.shift();
+        if (throttle !== undefined) {
+          return send(res, 429, { error: { code: 'TooManyRequests', message: 'Too many requests.' } }, { 'retry-after': String(throttle) });
+        }
         if (req.headers.authorization !== `Bearer ${state.graphToken}`) {
           return send(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty or invalid.' } });
         }
@@ -128,6 +135,9 @@ export async function startFakeTeams(): Promise<FakeTeams> {
     graphUrl: `${base}/v1.0`,
     script(count: number, answer: FakeTeamsScript) {
       for (let i = 0; i < count; i++) scripts.push(answer);
+    },
+    throttleGraphNext(count: number, retryAfterSeconds: number) {
+      for (let i = 0; i < count; i++) graphThrottles.push(retryAfterSeconds);
     },
     close: () =>
       new Promise<void>((resolve) => {
