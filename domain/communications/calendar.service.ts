@@ -8,7 +8,7 @@
 // marks that mail configuration needs_reauth (shown in its list). The
 // sandbox calendar (SANDBOX_CONNECTORS only) keeps its events in LIO: they
 // are the user's meetings booked in it.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
@@ -305,10 +305,27 @@ export async function listCalendarEvents(db: Database, deps: CalendarDeps, scope
   return callProviderCalendar(db, deps, { orgId: scope.orgId, userId }, provider, (calendar) => calendar.listEvents(range.start, range.end));
 }
 
-/** A base32hex id Google accepts as an event id (and Outlook as a transactionId): a fresh one per direct create. */
-const freshEventId = () => `lio${BigInt(`0x${randomBytes(12).toString('hex')}`).toString(32)}`;
+/** Bytes as base32hex (0-9, a-v): the alphabet of Google's event ids, also a valid Outlook transactionId. */
+const base32hex = (bytes: Buffer) => BigInt(`0x${bytes.toString('hex')}`).toString(32);
 
-export async function createCalendarEvent(db: Database, deps: CalendarDeps, scope: { orgId: number; userId: number | null }, provider: CalendarProvider, event: ProviderEventInput) {
+/**
+ * The event id of a direct create: derived from the client's Idempotency-Key
+ * (per organization, user and provider), so the same request repeated answers
+ * the event the first one made; a fresh one without a key.
+ */
+function directEventId(scope: { orgId: number; userId: number }, provider: ProviderCalendarKind, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `lio${base32hex(randomBytes(12))}`;
+  return `lio${base32hex(createHash('sha256').update(`${scope.orgId}:${scope.userId}:${provider}:${idempotencyKey}`).digest().subarray(0, 20))}`;
+}
+
+export async function createCalendarEvent(
+  db: Database,
+  deps: CalendarDeps,
+  scope: { orgId: number; userId: number | null },
+  provider: CalendarProvider,
+  event: ProviderEventInput,
+  idempotencyKey?: string,
+) {
   const userId = calendarUserOf(scope);
   if (event.end <= event.start) throw new ApiError('validation_error', 'end: must be after start', { details: [{ path: 'end', message: 'must be after start' }] });
   if (provider === 'sandbox') {
@@ -330,7 +347,8 @@ export async function createCalendarEvent(db: Database, deps: CalendarDeps, scop
     );
     return sandboxEventOf(meeting);
   }
-  return callProviderCalendar(db, deps, { orgId: scope.orgId, userId }, provider, (calendar) => calendar.createEvent({ ...event, idempotencyId: freshEventId() }));
+  const idempotencyId = directEventId({ orgId: scope.orgId, userId }, provider, idempotencyKey);
+  return callProviderCalendar(db, deps, { orgId: scope.orgId, userId }, provider, (calendar) => calendar.createEvent({ ...event, idempotencyId }));
 }
 
 // ---- availability ----

@@ -275,6 +275,24 @@ describe('Google calendar events', () => {
     expect(google.requests.find((r) => r.method === 'POST' && r.url.startsWith('/calendar/v3/calendars/primary/events'))!.url).toContain('sendUpdates=all');
   });
 
+  it('answers the same event to a request repeated with the same Idempotency-Key, on Google and on Outlook', async () => {
+    const tenant = await seedTenant(t);
+    await connectMailbox(tenant, 'gmail');
+    await connectMailbox(tenant, 'outlook');
+    const body = { summary: 'Once', start: '2027-02-01T10:00:00Z', end: '2027-02-01T11:00:00Z' };
+    const create = (provider: string, key: string) => t.call('POST', `/api/calendar/${provider}/events`, { token: tenant.token, body, headers: { 'idempotency-key': key } });
+    const [googleInserts, graphCreations] = [google.inserts, graph.creations];
+    const first = await create('google', 'booking-1');
+    const again = await create('google', 'booking-1');
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(google.inserts - googleInserts).toBe(1);
+    expect((await create('google', 'booking-2')).body.data.id).not.toBe(first.body.data.id);
+    const outlook = await create('outlook', 'booking-1');
+    expect((await create('outlook', 'booking-1')).body.data.id).toBe(outlook.body.data.id);
+    expect(graph.creations - graphCreations).toBe(1);
+  });
+
   it('answers 422 calendar_not_connected without a gmail configuration, and refuses end before start', async () => {
     const tenant = await seedTenant(t);
     const res = await t.call('GET', '/api/calendar/google/events', { token: tenant.token });

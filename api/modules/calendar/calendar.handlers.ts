@@ -54,7 +54,7 @@ export const listCalendarEventsHandler: RouteHandler<typeof routes.listCalendarE
 
 export const createCalendarEventHandler: RouteHandler<typeof routes.createCalendarEventRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const event = await createCalendarEvent(c.var.deps.database, calendarDeps(c), c.var.auth, c.req.valid('param').provider, {
+  const event = {
     summary: (body.summary ?? body.title)!,
     description: body.description,
     location: body.location,
@@ -62,6 +62,8 @@ export const createCalendarEventHandler: RouteHandler<typeof routes.createCalend
     end: body.end,
     timeZone: body.time_zone,
     attendees: body.attendees,
-  });
-  return ok(c, event, 'Event created', 201);
+  };
+  const { provider } = c.req.valid('param');
+  const created = await createCalendarEvent(c.var.deps.database, calendarDeps(c), c.var.auth, provider, event, c.req.valid('header')['idempotency-key']);
+  return ok(c, created, 'Event created', 201);
 };

@@ -6,6 +6,7 @@ import {
   availabilitySchema,
   calendarEventSchema,
   createEventBody,
+  createEventHeaders,
   eventsQuery,
   providerParam,
   saveWorkingHoursBody,
@@ -76,6 +77,6 @@ export const createCalendarEventRoute = defineRoute('bearer', {
   tags,
   summary: 'Create a calendar event',
   description: `Creates an event in the caller's calendar (attendees are invited by the provider). To book a meeting LIO keeps track of, use POST /api/meeting/add with calendar_provider. ${PROVIDERS_NOTE}`,
-  request: { params: providerParam, body: { required: true, content: jsonContent(createEventBody) } },
+  request: { headers: createEventHeaders, params: providerParam, body: { required: true, content: jsonContent(createEventBody) } },
   responses: { 201: { description: 'The event', content: jsonContent(okEnvelope(calendarEventSchema)) }, ...providerErrors },
 });

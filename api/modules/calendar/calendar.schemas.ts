@@ -94,6 +94,16 @@ export const createEventBody = z
   .refine((e) => e.end > e.start, { path: ['end'], message: 'must be after start' })
   .openapi('CreateCalendarEventRequest');
 
+export const createEventHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: 'google and outlook: a repeated request with the same key answers the event the first one made instead of making another' }),
+});
+
 export const calendarEventSchema = z
   .object({
     id: z.string(),
