@@ -18,7 +18,8 @@
 // refreshed during the attempt are sealed and stored, whatever its outcome.
 import { ApplicationFailure } from '@temporalio/activity';
 import { ConnectorError } from '../connectors/connector-error.js';
-import type { MailConnector } from '../connectors/mail/index.js';
+import type { MailAttachment, MailConnector } from '../connectors/mail/index.js';
+import { openStoredFile } from '../domain/crm/file-attachment.service.js';
 import { mailThrottleKey } from '../domain/communications/inbox.service.js';
 import { markMailConfigNeedsReauth, openMailAccount, storeRefreshedTokens, type MailAccountRecord } from '../domain/communications/mail-configuration.service.js';
 import type { MailPayload } from '../domain/communications/mail-delivery.js';
@@ -45,8 +46,9 @@ const outcomeOf = (message: OutboundMessageRow): MailDeliveryOutcome =>
 export const IN_DOUBT_UNANSWERABLE =
   'an earlier attempt may have sent it (no answer in time) and an SMTP server cannot be asked afterwards, so it is not sent again';
 
-function outgoingOf(payload: MailPayload) {
+function outgoingOf(payload: MailPayload, attachments: MailAttachment[]) {
   return {
+    attachments,
     from: payload.from,
     to: payload.to,
     cc: payload.cc,
@@ -80,6 +82,16 @@ export function createMailActivities({ database, services }: ActivityDeps) {
     }
   }
 
+  /** The attached files' contents, read from storage now (a file deleted since the mail was queued fails it: ApiError not_found). */
+  async function attachmentsOf(orgId: number, payload: MailPayload): Promise<MailAttachment[]> {
+    const files: MailAttachment[] = [];
+    for (const ref of payload.attachments ?? []) {
+      const file = await openStoredFile(database, services.storage, { orgId }, ref.file_id);
+      files.push({ filename: file.fileName, contentType: file.mimeType, content: Buffer.from(await new Response(file.body).arrayBuffer()) });
+    }
+    return files;
+  }
+
   /** Sends a claimed (or in-doubt) message; `phase` tells which call failed, since only a failed send may release the claim. */
   async function sendClaimed(
     connector: MailConnector,
@@ -98,7 +110,7 @@ export function createMailActivities({ database, services }: ActivityDeps) {
       if (lookup.state === 'unknown') return fail(message, IN_DOUBT_UNANSWERABLE);
     }
     phase.current = 'send';
-    const { providerMessageId } = await connector.send(outgoingOf(payload));
+    const { providerMessageId } = await connector.send(outgoingOf(payload, await attachmentsOf(message.org_id, payload)));
     await markSent(pool, message.id, providerMessageId);
     return { status: 'sent', providerMessageId };
   }
@@ -153,6 +165,8 @@ export function createMailActivities({ database, services }: ActivityDeps) {
         });
         return await sendClaimed(connector, claim.message, claim.state === 'in_doubt', phase);
       } catch (err) {
+        // an attached file deleted since the mail was queued: it cannot be sent as written
+        if (err instanceof ApiError && err.kind === 'not_found') return fail(claim.message, 'an attached file no longer exists');
         if (!(err instanceof ConnectorError)) throw err;
         return await settleFailure(claim.message, account, err, phase.current);
       } finally {

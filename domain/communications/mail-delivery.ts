@@ -35,6 +35,45 @@ export interface MailPayload {
   references: string[];
   thread_id: string | null;
   reply_to_provider_id: string | null;
+  /** stored files (POST /api/storage-file/add) attached, read from storage when the mail is sent */
+  attachments?: MailAttachmentRef[];
+}
+
+export interface MailAttachmentRef {
+  file_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+}
+
+/**
+ * Attachments go inline in the request (Gmail's raw message, Graph's sendMail,
+ * the SMTP DATA): Graph takes at most 3 MB per inline attachment, and a whole
+ * message stays well under every provider's limit (Gmail 25 MB) at 10 MB.
+ */
+export const MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024;
+export const MAX_ATTACHMENTS_TOTAL_BYTES = 10 * 1024 * 1024;
+
+/** The caller's organization's stored files, as a mail's attachments; 404 for a file it does not have, 422 when too large. */
+async function attachmentRefs(db: Database, orgId: number, fileIds: number[]): Promise<MailAttachmentRef[]> {
+  if (fileIds.length === 0) return [];
+  const unique = [...new Set(fileIds)];
+  const files = await db.prisma.storedFile.findMany({ where: { org_id: orgId, id: { in: unique } } });
+  if (files.length !== unique.length) throw new ApiError('not_found', 'Attachment file not found');
+  const tooLarge = files.find((f) => f.size > MAX_ATTACHMENT_BYTES);
+  if (tooLarge) {
+    throw new ApiError('validation_error', `${tooLarge.file_name} is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB, the most a mail attachment may be`, {
+      code: 'attachment_too_large',
+    });
+  }
+  if (files.reduce((sum, f) => sum + f.size, 0) > MAX_ATTACHMENTS_TOTAL_BYTES) {
+    throw new ApiError('validation_error', `Attachments may total at most ${MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024} MB`, { code: 'attachment_too_large' });
+  }
+  const byId = new Map(files.map((f) => [f.id, f]));
+  return unique.map((id) => {
+    const f = byId.get(id)!;
+    return { file_id: f.id, filename: f.file_name, content_type: f.mime_type, size: f.size };
+  });
 }
 
 // what may stay in a mail's HTML: formatting, links and images; no scripts, styles, forms or event handlers
@@ -75,6 +114,8 @@ export interface MailToQueue {
   body: string;
   /** a reply: the message answered, as the provider showed it */
   replyTo?: { messageId: string | null; references: string[]; threadId: string | null; providerId: string };
+  /** ids of the organization's stored files to attach */
+  attachmentIds?: number[];
 }
 
 export function presentOutboundMessage(row: OutboundMessageRow) {
@@ -91,6 +132,7 @@ export function presentOutboundMessage(row: OutboundMessageRow) {
     subject: payload.subject ?? payload.title ?? null,
     message_id: payload.message_id ?? null,
     in_reply_to: payload.in_reply_to ?? null,
+    attachments: (payload.attachments ?? []).map((a) => ({ file_id: a.file_id, filename: a.filename, size: a.size })),
     /** Slack/Teams: the channel; mail: null */
     destination: row.channel === 'mail' ? null : (payload.channel ?? null),
     preview: (payload.text ?? '').slice(0, 500),
@@ -122,6 +164,7 @@ export async function queueMail(
       code: 'mail_reauth_required',
     });
   }
+  const attachments = await attachmentRefs(db, scope.orgId, mail.attachmentIds ?? []);
   const html = sanitizeMailHtml(mail.body);
   const messageId = newMessageId(account.address);
   const references = mail.replyTo ? [...mail.replyTo.references, ...(mail.replyTo.messageId ? [mail.replyTo.messageId] : [])] : [];
@@ -138,6 +181,7 @@ export async function queueMail(
     references: [...new Set(references)],
     thread_id: mail.replyTo?.threadId ?? null,
     reply_to_provider_id: mail.replyTo?.providerId ?? null,
+    ...(attachments.length > 0 ? { attachments } : {}),
   };
   const message = await transaction(db.pool, { actorId: scope.userId }, async (client) => {
     const recorded = await recordOutboundMessage(client, {

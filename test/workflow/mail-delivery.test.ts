@@ -240,6 +240,53 @@ async function outlookConfig(tenant: Tenant, refreshToken = GRAPH_REFRESH) {
 
 const graphSendsOf = (messageId: string) => graph.sent.filter((m) => m.internetMessageId === messageId);
 
+/** A text file uploaded through the API, as a mail attachment would be. */
+async function uploadedFile(tenant: Tenant, name: string, content: string) {
+  const form = new FormData();
+  form.set('file', new File([content], name, { type: 'text/plain' }));
+  const res = await t.call('POST', '/api/storage-file/add', { token: tenant.token, body: form });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.data.id as number;
+}
+
+describe('attachments', () => {
+  it('go out with the mail, read from storage when it is sent (Gmail raw MIME, Graph fileAttachment)', async () => {
+    const tenant = await seedTenant(t);
+    const fileId = await uploadedFile(tenant, 'quote.txt', 'Quote: 42 widgets');
+    const gmailConfigured = await gmailConfig(tenant);
+    const body = (configId: number) => ({ config_id: configId, to: ['lead@example.org'], subject: 'With attachment', body: 'See attached', attachment_ids: [fileId] });
+    const viaGmail = await t.call('POST', '/api/inbox/send', { token: tenant.token, body: body(gmailConfigured.id) });
+    expect(viaGmail.status, JSON.stringify(viaGmail.body)).toBe(202);
+    expect(viaGmail.body.data.attachments).toEqual([{ file_id: fileId, filename: 'quote.txt', size: 17 }]);
+    expect(await delivered(tenant, viaGmail.body.data.id)).toMatchObject({ status: 'sent' });
+    const raw = gmailSendsOf(viaGmail.body.data.message_id)[0]!.raw!;
+    expect(raw).toContain('filename=quote.txt');
+    expect(raw).toContain(Buffer.from('Quote: 42 widgets').toString('base64'));
+
+    const outlookConfigured = await outlookConfig(tenant);
+    const viaGraph = await t.call('POST', '/api/inbox/send', { token: tenant.token, body: body(outlookConfigured.id) });
+    expect(await delivered(tenant, viaGraph.body.data.id)).toMatchObject({ status: 'sent' });
+    const [sent] = graphSendsOf(viaGraph.body.data.message_id);
+    expect((sent!.request!.message as { attachments: unknown[] }).attachments).toEqual([
+      { '@odata.type': '#microsoft.graph.fileAttachment', name: 'quote.txt', contentType: 'text/plain', contentBytes: Buffer.from('Quote: 42 widgets').toString('base64') },
+    ]);
+  });
+
+  it("refuses another organization's file (404) before anything is queued", async () => {
+    const tenant = await seedTenant(t);
+    const other = await seedTenant(t, 'Other');
+    const foreign = await uploadedFile(other, 'secret.txt', 'not yours');
+    const config = await gmailConfig(tenant);
+    const res = await t.call('POST', '/api/inbox/send', {
+      token: tenant.token,
+      body: { config_id: config.id, to: ['lead@example.org'], subject: 'x', body: 'y', attachment_ids: [foreign] },
+    });
+    expect(res.status).toBe(404);
+    const { rows } = await t.database.pool.query('SELECT 1 FROM outbound_messages WHERE org_id = $1', [tenant.orgId]);
+    expect(rows).toEqual([]);
+  });
+});
+
 describe('mailDeliveryWorkflow through Outlook (Graph)', () => {
   it('refreshes a refused token with the refresh_token grant, sends once, and stores the new tokens sealed', async () => {
     const tenant = await seedTenant(t);

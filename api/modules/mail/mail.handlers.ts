@@ -97,9 +97,9 @@ export const viewInboxMessageHandler: RouteHandler<typeof viewInboxMessageRoute,
 
 export const sendMailHandler: RouteHandler<typeof sendMailRoute, AppEnv> = async (c) => {
   const { database, services } = c.var.deps;
-  const { config_id, ...mail } = c.req.valid('json');
+  const { config_id, attachment_ids, ...mail } = c.req.valid('json');
   const account = await openMailAccountFor(database, services.secrets, c.var.auth, config_id);
-  const queued = await queueMail(database, c.var.auth, account, mail, c.req.valid('header')['idempotency-key']);
+  const queued = await queueMail(database, c.var.auth, account, { ...mail, attachmentIds: attachment_ids }, c.req.valid('header')['idempotency-key']);
   return ok(c, queued, 'Message queued', 202);
 };
 
@@ -125,6 +125,7 @@ export const replyMailHandler: RouteHandler<typeof replyMailRoute, AppEnv> = asy
       cc: body.cc,
       subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`.trim(),
       body: body.body,
+      attachmentIds: body.attachment_ids,
       replyTo: { messageId: original.message_id, references: original.references, threadId: original.thread_id, providerId: original.id },
     },
     c.req.valid('header')['idempotency-key'],

@@ -113,6 +113,12 @@ export const inboxMessageDetailSchema = inboxMessageSchema
   })
   .openapi('InboxMessageDetail');
 
+const attachmentIds = z
+  .array(recordId)
+  .max(10)
+  .optional()
+  .openapi({ description: 'Files uploaded with POST /api/storage-file/add to attach (at most 10, 3 MB each, 10 MB together; 422 attachment_too_large)' });
+
 export const sendMailBody = z
   .object({
     config_id: recordId,
@@ -121,6 +127,7 @@ export const sendMailBody = z
     bcc: emailList('Blind copy recipients', 100).optional(),
     subject: z.string().trim().min(1).max(998),
     body: z.string().min(1).max(1_000_000).openapi({ description: 'HTML (sanitised before it is sent) or plain text' }),
+    attachment_ids: attachmentIds,
   })
   .openapi('SendMailRequest');
 
@@ -129,6 +136,7 @@ export const replyMailBody = z
     config_id: recordId,
     body: z.string().min(1).max(1_000_000).openapi({ description: 'HTML (sanitised before it is sent) or plain text' }),
     cc: emailList('Copy recipients', 100).optional(),
+    attachment_ids: attachmentIds,
   })
   .openapi('ReplyMailRequest');
 
@@ -155,6 +163,7 @@ export const outboundMessageSchema = z
     subject: z.string().nullable(),
     message_id: z.string().nullable().openapi({ description: 'Our Message-ID header, set before the first attempt' }),
     in_reply_to: z.string().nullable(),
+    attachments: z.array(z.object({ file_id: z.number().int(), filename: z.string(), size: z.number().int() })),
     destination: z.string().nullable().openapi({ description: 'Slack/Teams: the channel; mail: null' }),
     preview: z.string(),
     provider_message_id: z.string().nullable(),
