@@ -4,15 +4,17 @@
 //
 // A delivery honours the provider's Retry-After for the whole workspace or
 // webhook across processes (provider_throttles) before it claims the
-// message; a claimed message is posted once: a 429, a 5xx or a refused
-// connection releases it (Slack certainly did not post it) and the activity
-// fails retryably; a timeout leaves it "sending" (in doubt: the provider may
-// have posted it), and the next attempt asks Slack for the message by its
-// metadata key before posting, while a Teams webhook, which cannot be asked,
-// is never posted to again. A refused token marks the connection as needing
-// re-authorisation and fails the message without retrying.
+// message; a claimed message is posted once. A 429 releases it (the provider
+// refused it unprocessed) and the activity fails retryably with the
+// Retry-After as its next delay; a lost answer (timeout) — and on Slack a
+// 5xx, which may come after the post — leaves it "sending" (in doubt), and
+// the next attempt asks Slack for the message by its metadata key before
+// posting, while a Teams webhook, which cannot be asked, is never posted to
+// again (its 5xx is taken at its word and retried). A refused token marks the
+// connection as needing re-authorisation and fails the message without
+// retrying.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ConnectorError } from '../connectors/connector-error.js';
+import { ConnectorError, type ConnectorFailure } from '../connectors/connector-error.js';
 import { getJob } from '../domain/jobs/job.service.js';
 import { markNeedsReauth } from '../domain/integrations/connected-app.service.js';
 import {
@@ -43,6 +45,13 @@ export interface DeliverInput {
 
 export type DeliveryOutcome = { status: 'sent'; providerMessageId: string | null } | { status: 'failed'; reason: string };
 
+/** Slack refuses a rate-limited call before acting on it; a 5xx may come after it posted, so the next attempt asks first. */
+const SLACK_POST_UNTAKEN = (failure: ConnectorFailure) => failure === 'rate_limited';
+/** A webhook cannot be asked: a 429 or a 5xx is taken at its word (not posted), only a lost answer is in doubt. */
+const TEAMS_POST_UNTAKEN = (failure: ConnectorFailure) => failure === 'rate_limited' || failure === 'unavailable';
+/** a failed look-up settles nothing */
+const STILL_IN_DOUBT = () => false;
+
 /** the jobs whose end is announced as "import finished" */
 const IMPORT_JOB_TYPES = ['lead_import', 'hubspot_import'] as const;
 
@@ -70,20 +79,31 @@ export function createNotificationDeliveryActivities({ database, services, confi
     return rows[0] ?? null;
   }
 
-  /** What the provider's refusal does to the message and the connection; throws what Temporal should retry. */
-  async function settleFailure(message: OutboundMessageRow, provider: 'slack' | 'teams', account: string, err: ConnectorError): Promise<DeliveryOutcome> {
+  /**
+   * What the provider's refusal does to the message and the connection;
+   * throws what Temporal should retry. A retryable failure releases the
+   * message only when `untaken` says it proves the provider did not act on
+   * it; otherwise the message stays "sending" and the next attempt finds it
+   * in doubt (and, on Slack, asks before posting again).
+   */
+  async function settleFailure(
+    message: OutboundMessageRow,
+    provider: 'slack' | 'teams',
+    account: string,
+    err: ConnectorError,
+    untaken: (failure: ConnectorFailure) => boolean,
+  ): Promise<DeliveryOutcome> {
+    const release = () => (untaken(err.failure) ? releaseMessage(pool, message.id, err.message) : Promise.resolve());
     switch (err.failure) {
       case 'rate_limited': {
         const wait = err.details.retryAfterMs ?? 1000;
         await throttleProvider(pool, provider, account, wait);
-        await releaseMessage(pool, message.id, err.message);
+        await release();
         throw retryAfter(err.message, wait);
       }
       case 'unavailable':
-        await releaseMessage(pool, message.id, err.message);
-        throw ApplicationFailure.retryable(err.message, err.failure);
       case 'timeout':
-        // left "sending": the next attempt finds it in doubt and asks before posting again
+        await release();
         throw ApplicationFailure.retryable(err.message, err.failure);
       case 'auth':
         await markNeedsReauth(database, message.org_id, provider, err.message);
@@ -107,14 +127,20 @@ export function createNotificationDeliveryActivities({ database, services, confi
     const client = services.slack.forToken(connection.botToken);
     const claim = await claimMessage(pool, message.id);
     if (claim.state === 'settled') return outcomeOf(claim.message);
-    try {
-      if (claim.state === 'in_doubt') {
+    if (claim.state === 'in_doubt') {
+      try {
         const ts = await client.findPostedByKey(payload.channel, message.idempotency_key);
         if (ts) {
           await markSent(pool, message.id, ts);
           return { status: 'sent', providerMessageId: ts };
         }
+      } catch (err) {
+        if (!(err instanceof ConnectorError)) throw err;
+        // the question went unanswered: the message stays in doubt until it is
+        return settleFailure(message, 'slack', account, err, STILL_IN_DOUBT);
       }
+    }
+    try {
       const { ts } = await client.postMessage({
         channel: payload.channel,
         text: `*${payload.title}*\n${payload.text}`,
@@ -125,7 +151,7 @@ export function createNotificationDeliveryActivities({ database, services, confi
       return { status: 'sent', providerMessageId: ts };
     } catch (err) {
       if (!(err instanceof ConnectorError)) throw err;
-      return settleFailure(message, 'slack', account, err);
+      return settleFailure(message, 'slack', account, err, SLACK_POST_UNTAKEN);
     }
   }
 
@@ -152,7 +178,7 @@ export function createNotificationDeliveryActivities({ database, services, confi
       return { status: 'sent', providerMessageId: null };
     } catch (err) {
       if (!(err instanceof ConnectorError)) throw err;
-      return settleFailure(message, 'teams', account, err);
+      return settleFailure(message, 'teams', account, err, TEAMS_POST_UNTAKEN);
     }
   }
 
@@ -178,7 +204,9 @@ export function createNotificationDeliveryActivities({ database, services, confi
         if (claim.state !== 'settled') await markSent(pool, message.id, `sandbox:${message.id}`);
         return outcomeOf((await loadMessage(input))!);
       }
-      return message.channel === 'teams' ? deliverToTeams(message, payload) : deliverToSlack(message, payload);
+      if (message.channel === 'teams') return deliverToTeams(message, payload);
+      if (message.channel === 'slack') return deliverToSlack(message, payload);
+      return { status: 'failed', reason: `a ${message.channel} message is not delivered here` };
     },
 
     /** A message whose retries ran out: failed with the last reason, so it is never sent later by surprise. */

@@ -115,12 +115,26 @@ describe('test notification through the worker', () => {
     expect(throttle.rows[0].not_before.getTime()).toBeGreaterThanOrEqual(calls[0]!.at + 1900);
   });
 
-  it('retries after a 5xx and posts once', async () => {
+  it('after a 5xx asks the channel first (the post may have gone through), then posts once', async () => {
     const { tenant, token, channel } = await withSlack();
     slack.script('chat.postMessage', 1, { status: 503 });
     const message = await settled(tenant.orgId, await testNotification(tenant, channel));
-    expect(message).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(message).toMatchObject({ status: 'sent' });
     expect(postCallsBy(token).map((c) => c.status)).toEqual([503, 200]);
+    const history = slack.calls.filter((c) => c.method === 'conversations.history' && c.token === token);
+    expect(history).toHaveLength(1);
+    expect(history[0]!.at).toBeGreaterThan(postCallsBy(token)[0]!.at);
+    expect(postsTo(channel)).toHaveLength(1);
+  });
+
+  it('a look-up that is itself rate limited keeps the message in doubt: it is asked again, never blindly reposted', async () => {
+    const { tenant, token, channel } = await withSlack();
+    slack.script('chat.postMessage', 1, { takeAndHoldMs: EGRESS_TIMEOUT_MS + 2500 });
+    slack.script('conversations.history', 1, { rateLimitSeconds: 1 });
+    const message = await settled(tenant.orgId, await testNotification(tenant, channel));
+    expect(message.status).toBe('sent');
+    expect(postCallsBy(token)).toHaveLength(1);
+    expect(slack.calls.filter((c) => c.method === 'conversations.history' && c.token === token).map((c) => c.status)).toEqual([429, 200]);
     expect(postsTo(channel)).toHaveLength(1);
   });
 
