@@ -333,6 +333,27 @@ describe('booking meetings in a provider calendar (real worker, fake Google Cale
     expect(graph.requests.filter((r) => r.url === '/token')).toHaveLength(1);
   });
 
+  it("books in Outlook through a 503 and a 429, recording the 429's Retry-After for the account in the shared throttle", { timeout: 60_000 }, async () => {
+    const tenant = await seedTenant(t);
+    const connection = await connect(tenant, 'outlook');
+    graph.failNext(1, 'POST', '/v1.0/me/events', 503);
+    graph.failNext(1, 'POST', '/v1.0/me/events', 429, 3);
+    const creationsBefore = graph.creations;
+    const { id } = (await t.call('POST', '/api/meeting/add', { token: tenant.token, body: meetingBody({ calendar_provider: 'outlook' }) })).body.data;
+    await until(() => graph.requests.some((r) => r.status === 429 && r.authorization?.includes(connection.accessToken)), 'the 429');
+    await until(async () => {
+      const { rows } = await t.database.pool.query(`SELECT 1 FROM provider_throttles WHERE provider = 'outlook_calendar' AND account = $1 AND not_before > now()`, [
+        `mail_configuration:${connection.configId}`,
+      ]);
+      return rows.length === 1;
+    }, 'the throttle row');
+    const booked = await meetingWhen(tenant, id, (m) => m.calendar_booking === 'booked');
+    expect(graph.creations - creationsBefore).toBe(1);
+    const posts = graph.requests.filter((r) => r.method === 'POST' && r.authorization?.includes(connection.accessToken));
+    expect(posts.map((r) => r.status)).toEqual([503, 429, 201]);
+    expect(graph.events.has(booked.calendar_event_id)).toBe(true);
+  });
+
   it('stops and marks the mail configuration needs_reauth when the refresh is refused; the booking stays pending', { timeout: 60_000 }, async () => {
     const tenant = await seedTenant(t);
     const connection = await connect(tenant, 'gmail');
