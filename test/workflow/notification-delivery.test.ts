@@ -346,3 +346,18 @@ describe('event announcements', () => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('worker restart', () => {
+  it('a send interrupted by a worker restart is finished by the next worker without a second post', async () => {
+    const { tenant, token, channel } = await withSlack();
+    slack.script('chat.postMessage', 1, { takeAndHoldMs: EGRESS_TIMEOUT_MS + 2500 });
+    const id = await testNotification(tenant, channel);
+    // Slack has the post; its answer is held while the worker goes away
+    await vi.waitFor(() => expect(postsTo(channel)).toHaveLength(1), { timeout: 20_000, interval: 100 });
+    await system.restartWorker();
+    const message = await settled(tenant.orgId, id);
+    expect(message).toMatchObject({ status: 'sent', provider_message_id: postsTo(channel)[0]!.ts });
+    expect(postCallsBy(token)).toHaveLength(1);
+    expect(postsTo(channel)).toHaveLength(1);
+  });
+});
