@@ -474,9 +474,11 @@ export async function syncMeetingCalendar(db: Database, deps: Pick<CalendarDeps,
     db.prisma.meeting.updateMany({ where: { id: meeting.id, org_id: ref.orgId, calendar_event_id: whereEventId }, data: { calendar_event_id: eventId } });
 
   if (meeting.status === MEETING_CANCELLED) {
-    if (meeting.calendar_event_id === null) return { outcome: 'nothing' };
-    await withProviderCalendar(db, opened, (calendar) => calendar.deleteEvent(meeting.calendar_event_id!));
-    await storeEventId(null, meeting.calendar_event_id);
+    // a Google booking whose attempt timed out before its id was stored still has the id LIO chose
+    const eventId = meeting.calendar_event_id ?? (provider === 'google' ? meetingEventId(ref.orgId, meeting.id) : null);
+    if (eventId === null) return { outcome: 'nothing' };
+    await withProviderCalendar(db, opened, (calendar) => calendar.deleteEvent(eventId));
+    if (meeting.calendar_event_id !== null) await storeEventId(null, meeting.calendar_event_id);
     return { outcome: 'removed' };
   }
   const event = eventOfMeeting(meeting);

@@ -177,6 +177,15 @@ export async function createMeeting(
   }
   await assertLinksOfOrg(db, scope.orgId, input);
   const userId = scope.userId;
+  if (input.calendar_provider === 'google' || input.calendar_provider === 'outlook') {
+    const mailer = input.calendar_provider === 'google' ? 'gmail' : 'outlook';
+    const connected = await db.prisma.mailConfiguration.count({ where: { org_id: scope.orgId, user_id: userId, mailer, state_id: 1 } });
+    if (connected === 0) {
+      throw new ApiError('validation_error', `calendar_provider: no ${mailer} mail configuration is connected for you: add one to book in the ${input.calendar_provider} calendar`, {
+        code: 'calendar_not_connected',
+      });
+    }
+  }
   const { calendar_provider: provider, attendees, ...fields } = input;
   const meeting = await transaction(db.prisma, { actorId: userId }, async (tx) => {
     const created = await tx.meeting.create({

@@ -93,6 +93,9 @@ describe('meetings CRUD, transcript and summary', () => {
     expect((await add(a, meetingBody({ meeting_tool: 'skype' }))).status).toBe(422);
     expect((await add(a, meetingBody({ title: 'x'.repeat(256) }))).status).toBe(422);
     expect((await add(a, meetingBody({ attendees: [{ email: 'not-an-email' }] }))).status).toBe(422);
+    const unconnected = await add(a, meetingBody({ calendar_provider: 'google' }));
+    expect(unconnected.status).toBe(422);
+    expect(unconnected.body.error.code).toBe('calendar_not_connected');
   });
 
   it('makes a meeting Rescheduled when its time changes, unless the update sets a status; keeps another organization out', async () => {

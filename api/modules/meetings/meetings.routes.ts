@@ -26,7 +26,8 @@ export const addMeetingRoute = defineRoute('bearer', {
   description:
     'Creates a meeting owned by the caller (status 1, Scheduled). lead_id, contact_id and company_id must be records of the organization (422). ' +
     'With calendar_provider google or outlook the meeting is also booked in the caller\'s calendar by a durable workflow (calendar_booking ' +
-    'pending, then booked with calendar_event_id); a provider outage delays the booking, it is never lost or made twice.',
+    'pending, then booked with calendar_event_id); a provider outage delays the booking, it is never lost or made twice. 422 calendar_not_connected ' +
+    'when the caller has no gmail (google) or outlook mail configuration.',
   request: { body: { required: true, content: jsonContent(createMeetingBody) } },
   responses: { 201: { description: 'The meeting', content: jsonContent(okEnvelope(meetingSchema)) } },
 });
