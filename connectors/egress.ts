@@ -54,11 +54,30 @@ export class EgressError extends Error {
   constructor(
     readonly failure: EgressFailure,
     message: string,
+    /** for 'unreachable': the socket's own code (ECONNREFUSED: nothing was sent; ECONNRESET, EPIPE: the request may have been received) */
+    readonly transportCode?: string,
   ) {
     super(message);
     this.name = 'EgressError';
     this.code = `EGRESS_${failure.toUpperCase()}`;
   }
+}
+
+/** Sockets that fail after the request may have been received: whoever sent it cannot tell whether it was acted on. */
+const AFTER_SENDING_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * What an egress failure means to a caller deciding whether to send again
+ * (ConnectorError kinds): 'timeout' when the request may have been received
+ * (no complete answer in time, or the connection dropped after it was
+ * written: in doubt), 'unavailable' when it certainly was not (refused
+ * connection, unresolvable name), 'refused' when the egress did not allow it
+ * (or the answer was too large).
+ */
+export function egressFailureKind(failure: EgressError): 'timeout' | 'unavailable' | 'refused' {
+  if (failure.failure === 'timeout') return 'timeout';
+  if (failure.failure === 'unreachable') return failure.transportCode && AFTER_SENDING_CODES.has(failure.transportCode) ? 'timeout' : 'unavailable';
+  return 'refused';
 }
 
 export interface Egress {
@@ -310,7 +329,7 @@ export function createEgress(settings: EgressSettings): Egress {
       };
       return new EgressError(failure, messages[failure]);
     }
-    return TRANSPORT_ERROR_CODES.has(code) ? new EgressError('unreachable', `the destination could not be reached (${code})`) : null;
+    return TRANSPORT_ERROR_CODES.has(code) ? new EgressError('unreachable', `the destination could not be reached (${code})`, code) : null;
   }
 
   return {

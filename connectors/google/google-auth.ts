@@ -13,7 +13,7 @@
 //   from it instead of refreshing again.
 // - gaxios retries are off: retries belong to the Temporal activities.
 import { auth } from '@googleapis/gmail';
-import type { Egress } from '../egress.js';
+import { egressFailureKind, type Egress } from '../egress.js';
 import { ConnectorError, failureOfStatus } from '../connector-error.js';
 import { retryAfterMs } from '../rate-limiter.js';
 
@@ -103,8 +103,7 @@ export function googleConnectorError(err: unknown, options: { provider: string; 
   }
   const egressFailure = options.egress.failureOf(err) ?? options.egress.failureOf(e.cause);
   if (egressFailure) {
-    const kind = egressFailure.failure === 'timeout' ? 'timeout' : egressFailure.failure === 'unreachable' ? 'unavailable' : 'refused';
-    return new ConnectorError(kind, egressFailure.message, { provider });
+    return new ConnectorError(egressFailureKind(egressFailure), egressFailure.message, { provider });
   }
   if (e.code === 'ETIMEDOUT' || (err instanceof Error && err.name === 'AbortError')) {
     return new ConnectorError('timeout', `${provider} did not answer in time`, { provider });

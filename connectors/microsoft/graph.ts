@@ -15,7 +15,7 @@
 // Also here: the refresh-token grant against MICROSOFT_TOKEN_URL with the
 // installation's MICROSOFT_CLIENT_ID/SECRET, and the Graph error → ConnectorError mapping.
 import { Client, GraphError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
-import type { Egress } from '../egress.js';
+import { egressFailureKind, type Egress } from '../egress.js';
 import { ConnectorError, failureOfStatus, type ConnectorFailure } from '../connector-error.js';
 import { retryAfterMs } from '../rate-limiter.js';
 
@@ -188,8 +188,7 @@ export function graphConnectorError(err: unknown, egress: Egress): ConnectorErro
   }
   const egressFailure = egress.failureOf(err);
   if (egressFailure) {
-    const kind = egressFailure.failure === 'timeout' ? 'timeout' : egressFailure.failure === 'unreachable' ? 'unavailable' : 'refused';
-    return new ConnectorError(kind, egressFailure.message, { provider: 'microsoft' });
+    return new ConnectorError(egressFailureKind(egressFailure), egressFailure.message, { provider: 'microsoft' });
   }
   return new ConnectorError('unavailable', 'microsoft graph request failed', { provider: 'microsoft' });
 }

@@ -62,6 +62,8 @@ export interface GmailFake {
   failNext(times: number, method: string, pathPrefix: string, status: number, retryAfter?: number): void;
   /** the next send is delivered (recorded in `sent`) but answered only after `ms` */
   answerNextSendAfter(ms: number): void;
+  /** the next send is delivered (recorded in `sent`), then the connection is dropped without an answer */
+  dropNextSendAnswer(): void;
   close(): Promise<void>;
 }
 
@@ -123,9 +125,10 @@ function matches(m: GmailFakeMessage, q: string | null, labelIds: string[]): boo
 export async function startGmailFake(options: { accessToken: string; refreshToken?: string }): Promise<GmailFake> {
   const failures: Failure[] = [];
   let lateSendMs = 0;
+  let dropSendAnswer = false;
   let issued = 0;
   let nextId = 1;
-  const fake: Omit<GmailFake, 'apiUrl' | 'tokenUrl' | 'close' | 'failNext' | 'answerNextSendAfter'> = {
+  const fake: Omit<GmailFake, 'apiUrl' | 'tokenUrl' | 'close' | 'failNext' | 'answerNextSendAfter' | 'dropNextSendAnswer'> = {
     requests: [],
     sent: [],
     mailbox: [],
@@ -190,6 +193,12 @@ export async function startGmailFake(options: { accessToken: string; refreshToke
       };
       fake.sent.push(message);
       fake.mailbox.push(message);
+      if (dropSendAnswer) {
+        dropSendAnswer = false;
+        record.status = 0;
+        req.socket.destroy();
+        return;
+      }
       if (lateSendMs > 0) {
         const delay = lateSendMs;
         lateSendMs = 0;
@@ -239,6 +248,9 @@ export async function startGmailFake(options: { accessToken: string; refreshToke
     },
     answerNextSendAfter(ms: number) {
       lateSendMs = ms;
+    },
+    dropNextSendAnswer() {
+      dropSendAnswer = true;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -206,6 +206,16 @@ describe('mailDeliveryWorkflow through Gmail', () => {
     expect(await outbound(tenant, queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
+  it('a send whose connection dropped after Gmail took it is found by its Message-ID and not sent again', async () => {
+    const tenant = await seedTenant(t);
+    const config = await gmailConfig(tenant);
+    gmail.dropNextSendAnswer();
+    const queued = await send(tenant, config.id, 'Dropped answer');
+    expect(await delivered(tenant, queued.id)).toMatchObject({ status: 'sent' });
+    expect(gmailSendsOf(queued.message_id)).toHaveLength(1);
+    expect(gmail.requests.some((r) => r.q === `rfc822msgid:${queued.message_id.slice(1, -1)}`)).toBe(true);
+  });
+
   it('a reply goes into the thread with In-Reply-To and References', async () => {
     const tenant = await seedTenant(t);
     const config = await gmailConfig(tenant);
