@@ -6,7 +6,7 @@
 // writes a 'notification.announce' outbox event (deal_won) in the same
 // transaction; the announcement's workflow id makes it one per deal.
 import { Prisma } from '../../generated/prisma/client.js';
-import { outboxInsert } from '../platform/outbox-events.js';
+import { announcementRouted, outboxInsert } from '../platform/outbox-events.js';
 import { transaction } from '../platform/transaction.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
@@ -83,14 +83,15 @@ async function assertPlacement(db: Database, orgId: number, deal: { pipeline_id:
   }
 }
 
-/** The deal-won announcement of the deal when its stage (now, in the transaction) is a won one. */
+/** The deal-won announcement of the deal when its stage (now, in the transaction) is a won one and the organization routes it. */
 const announceIfWon = (tx: Prisma.TransactionClient, orgId: number, dealId: number) =>
   tx.$executeRawUnsafe(
     outboxInsert({
       kind: 'notification.announce',
       orgId: 'd.org_id',
       payload: { eventType: `'deal_won'::text`, subjectId: 'd.id' },
-      from: 'deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id WHERE s.is_won AND d.id = $1 AND d.org_id = $2',
+      from: `deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
+             WHERE s.is_won AND d.id = $1 AND d.org_id = $2 AND ${announcementRouted('d.org_id', 'deal_won')}`,
     }),
     dealId,
     orgId,

@@ -11,7 +11,7 @@ import { Prisma, type Job } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
+import { announcementRouted, outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
 import { dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
 export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import'] as const;
@@ -187,7 +187,7 @@ export async function setJobStatus(db: Database, { orgId, jobId }: JobRef, statu
        kind: 'notification.announce',
        orgId: 'org_id',
        payload: { eventType: `'import_finished'::text`, subjectId: 'id' },
-       from: `changed WHERE type = ANY($6::text[]) AND status IN ('completed', 'failed')`,
+       from: `changed WHERE type = ANY($6::text[]) AND status IN ('completed', 'failed') AND ${announcementRouted('changed.org_id', 'import_finished')}`,
      })}`,
     [jobId, orgId, status, error ?? null, finished, ANNOUNCED_IMPORT_TYPES],
   );

@@ -6,7 +6,7 @@
 // lead. A score that newly reaches HOT_LEAD_SCORE writes a 'notification.announce'
 // outbox event (hot_lead) in the same statement, so the announcement
 // commits with the score, whichever path scored it.
-import { outboxInsert } from '../platform/outbox-events.js';
+import { announcementRouted, outboxInsert } from '../platform/outbox-events.js';
 import type { SqlClient } from '../platform/transaction.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from './lead-scoring.js';
 
@@ -35,7 +35,7 @@ export async function scoreStoredLead(db: SqlClient, orgId: number, leadId: numb
         WHERE l.id = $1 AND l.org_id = $2
         RETURNING l.id, l.org_id, p.prior
      ), announced AS (
-       ${outboxInsert({ kind: 'notification.announce', orgId: 'org_id', payload: { eventType: `'hot_lead'::text`, subjectId: 'id' }, from: 'updated WHERE prior < $5 AND $3::int >= $5' })}
+       ${outboxInsert({ kind: 'notification.announce', orgId: 'org_id', payload: { eventType: `'hot_lead'::text`, subjectId: 'id' }, from: `updated WHERE prior < $5 AND $3::int >= $5 AND ${announcementRouted('updated.org_id', 'hot_lead')}` })}
      )
      SELECT id FROM updated`,
     [leadId, orgId, score, JSON.stringify(scoring), HOT_LEAD_SCORE],

@@ -9,7 +9,7 @@ import { Prisma, type Notification } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { outboxInsert } from '../platform/outbox-events.js';
+import { announcementRouted, outboxInsert } from '../platform/outbox-events.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { FOLLOW_UP_PENDING } from '../leads/lead-activity.service.js';
 
@@ -138,7 +138,7 @@ export async function remindOfFollowUpIfDue(
           kind: 'notification.announce',
           orgId: 'f.org_id',
           payload: { eventType: `'follow_up_due'::text`, subjectId: 'f.id' },
-          from: 'follow_up f WHERE f.due AND EXISTS (SELECT 1 FROM notified)',
+          from: `follow_up f WHERE f.due AND EXISTS (SELECT 1 FROM notified) AND ${announcementRouted('f.org_id', 'follow_up_due')}`,
         }),
       )}
     )

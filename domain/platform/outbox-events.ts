@@ -62,6 +62,16 @@ export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(
 export const parseOutboxPayload = <K extends OutboxKind>(kind: K, payload: unknown): OutboxPayloads[K] => PAYLOAD_SCHEMAS[kind].parse(payload);
 
 /**
+ * SQL: whether the organization (an SQL expression) routes announcements of
+ * `eventType` to any channel (notification_routes). The services where
+ * events happen write a 'notification.announce' event only then, so a bulk
+ * change (an import scoring thousands of hot leads) starts no workflow for an
+ * organization that listens to nothing.
+ */
+export const announcementRouted = (orgId: string, eventType: 'hot_lead' | 'deal_won' | 'import_finished' | 'follow_up_due') =>
+  `EXISTS (SELECT 1 FROM notification_routes nr WHERE nr.org_id = ${orgId} AND nr.event_type = '${eventType}')`;
+
+/**
  * The SQL that writes one outbox event per row of `from` (a CTE or table of
  * the same statement, so the event and the change commit together): `orgId`
  * and each payload field are SQL expressions over that row. Every field of
