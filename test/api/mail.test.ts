@@ -171,6 +171,14 @@ describe('the inbox', () => {
     expect(page2.body.data[0]).toMatchObject({ from: 'Sam Sender <sam@sender.example>', subject: `Hello ${messages[2]!.id}`, unread: false });
     const unread = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, unreadOnly: 'true' } });
     expect(unread.body.data.map((m: { id: string }) => m.id)).toEqual([messages[1]!.id]);
+    const searched = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, search: `Hello ${messages[3]!.id}` } });
+    expect(searched.body.data.map((m: { id: string }) => m.id)).toEqual([messages[3]!.id]);
+    // received between 4.5 and 1.5 minutes ago: messages 2, 3 and 4 (Gmail's after:/before: in epoch seconds)
+    const ranged = await t.call('GET', '/api/inbox/list', {
+      token: tenant.token,
+      query: { config_id: config.id, start_date: new Date(Date.now() - 270_000).toISOString(), end_date: new Date(Date.now() - 90_000).toISOString() },
+    });
+    expect(ranged.body.data.map((m: { id: string }) => m.id)).toEqual([messages[1]!.id, messages[2]!.id, messages[3]!.id]);
     const sent = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, folder: 'sent', limit: 50 } });
     expect(sent.body.data.every((m: { id: string }) => !messages.some((x) => x.id === m.id))).toBe(true);
 
@@ -268,6 +276,9 @@ describe('the inbox', () => {
     expect(page.body).toMatchObject({ total: 3, data: [{ id: 'o2', subject: 'Outlook 2', from: 'pat@partner.example', unread: false }] });
     const unread = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: added.body.data.id, unreadOnly: '1' } });
     expect(unread.body.data.map((m: { id: string }) => m.id)).toEqual(['o3']);
+    const searched = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: added.body.data.id, search: 'Message 2' } });
+    expect(searched.status, JSON.stringify(searched.body)).toBe(200);
+    expect(searched.body.data.map((m: { id: string }) => m.id)).toEqual(['o2']);
     expect(graph.requests.filter((r) => r.path.startsWith('/v1.0/me')).every((r) => r.authorization === `Bearer ${GRAPH_ACCESS}`)).toBe(true);
   });
 });

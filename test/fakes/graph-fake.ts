@@ -164,7 +164,14 @@ export async function startGraphFake(options: { accessToken: string; refreshToke
     const folder = new RegExp(`^${me}/mailFolders/([^/]+)/messages$`).exec(path);
     if (method === 'GET' && (folder || path === `${me}/messages`)) {
       const inFolder = folder ? fake.mailbox.filter((m) => m.folder === decodeURIComponent(folder[1]!)) : fake.mailbox;
-      const all = inFolder.filter(filterOf(url.searchParams.get('$filter'))).sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
+      const search = url.searchParams.get('$search');
+      // Graph refuses $search without ConsistencyLevel: eventual, and $search with $filter on messages
+      if (search && (req.headers.consistencylevel !== 'eventual' || url.searchParams.has('$filter'))) return answer(400, { error: { code: 'BadRequest', message: 'bad $search' } });
+      const term = search?.replace(/^"|"$/g, '').toLowerCase();
+      const all = inFolder
+        .filter(filterOf(url.searchParams.get('$filter')))
+        .filter((m) => !term || `${m.subject} ${m.html}`.toLowerCase().includes(term))
+        .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
       const top = Number(url.searchParams.get('$top') ?? 10);
       const skip = Number(url.searchParams.get('$skip') ?? 0);
       return answer(200, {
