@@ -13,6 +13,7 @@
 //   before the one asked for are walked (ids only), then the page's messages
 //   are read with their headers.
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
+import { ConnectorError } from '../connector-error.js';
 import type { Egress } from '../egress.js';
 import { createGoogleAuth, googleConnectorError } from '../google/google-auth.js';
 import { composeMime } from './mime.js';
@@ -154,7 +155,11 @@ export function createGmailConnector(settings: GmailSettings, address: string, t
     reader: {
       listMessages: (query) =>
         call(async () => {
-          if (query.page > GMAIL_MAX_PAGE_WALK) return { messages: [], total: 0 };
+          if (query.page > GMAIL_MAX_PAGE_WALK) {
+            throw new ConnectorError('rejected', `Gmail pages by token: pages beyond ${GMAIL_MAX_PAGE_WALK} are not walked (narrow the list with search or dates)`, {
+              provider: 'gmail',
+            });
+          }
           const { ids, estimate } = await idsOfPage(query);
           const messages = await Promise.all(
             ids.map(async (id) => {

@@ -182,6 +182,9 @@ describe('the inbox', () => {
     const sent = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, folder: 'sent', limit: 50 } });
     expect(sent.body.data.every((m: { id: string }) => !messages.some((x) => x.id === m.id))).toBe(true);
 
+    const tooDeep = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, page: 51 } });
+    expect(tooDeep.status).toBe(422);
+    expect(tooDeep.body.error.code).toBe('mail_request_refused');
     expect((await t.call('GET', '/api/inbox/list', { token: other.token, query: { config_id: config.id } })).status).toBe(404);
     expect((await t.call('GET', '/api/inbox/list', { token: rep.token, query: { config_id: config.id } })).status).toBe(404);
     expect((await t.call('GET', `/api/inbox/view/${messages[0]!.id}`, { token: other.token, query: { config_id: config.id } })).status).toBe(404);
