@@ -139,6 +139,21 @@ describe('mail configurations', () => {
     expect(inbox.body.error.code).toBe('inbox_not_supported');
   });
 
+  it('offers the sandbox only where the operator turned it on (SANDBOX_CONNECTORS)', async () => {
+    const production = createTestApp();
+    try {
+      const tenant = await seedTenant(production);
+      const res = await production.call('POST', '/api/mail-configurations/add', {
+        token: tenant.token,
+        body: { mailer: 'sandbox', from_address: 'me@sandbox.test', password: 'x' },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('sandbox_disabled');
+    } finally {
+      await production.close();
+    }
+  });
+
   it('filters the list by mailer and keeps a rep to their own configurations', async () => {
     const tenant = await seedTenant(t);
     const rep = await tenant.addUser();
@@ -251,6 +266,19 @@ describe('the inbox', () => {
     const asked = gmail.requests.length;
     expect((await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id } })).status).toBe(429);
     expect(gmail.requests.length).toBe(asked);
+  });
+
+  it('answers 502 mail_provider_unavailable when the provider fails, without marking anything', async () => {
+    const tenant = await seedTenant(t);
+    const config = await addGmail(tenant);
+    gmail.failNext(1, 'GET', '/gmail/v1/users/me/messages', 503);
+    const failed = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id } });
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toBe('mail_provider_unavailable');
+    expect(JSON.stringify(failed.body)).not.toContain('Backend Error');
+    const configs = await t.call('GET', '/api/mail-configurations/list', { token: tenant.token });
+    expect(configs.body.data[0]).toMatchObject({ needs_reauth: false, last_error: null });
+    expect((await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id } })).status).toBe(200);
   });
 
   it('reads an Outlook mailbox through Graph with $top/$skip paging and unread filter', async () => {
