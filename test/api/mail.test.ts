@@ -139,7 +139,7 @@ describe('mail configurations', () => {
     expect(inbox.body.error.code).toBe('inbox_not_supported');
   });
 
-  it('offers the sandbox only where the operator turned it on (SANDBOX_CONNECTORS)', async () => {
+  it('without the test opt-ins: no sandbox (SANDBOX_CONNECTORS off), and no SMTP host the egress refuses (loopback)', async () => {
     const production = createTestApp();
     try {
       const tenant = await seedTenant(production);
@@ -149,6 +149,13 @@ describe('mail configurations', () => {
       });
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('sandbox_disabled');
+      const internal = await production.call('POST', '/api/mail-configurations/add', {
+        token: tenant.token,
+        body: { mailer: 'smtp', from_address: 'rep@smtp.example', password: SMTP_PASSWORD, smtp_host: '127.0.0.1', smtp_port: smtpPort, smtp_secure: false },
+      });
+      expect(internal.status).toBe(422);
+      expect(internal.body.error.code).toBe('mail_host_refused');
+      expect((await production.call('GET', '/api/mail-configurations/list', { token: tenant.token })).body.total).toBe(0);
     } finally {
       await production.close();
     }
