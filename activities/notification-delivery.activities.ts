@@ -136,7 +136,7 @@ export function createNotificationDeliveryActivities({ database, services, confi
         }
       } catch (err) {
         if (!(err instanceof ConnectorError)) throw err;
-        // the question went unanswered: the message stays in doubt until it is
+        // the question went unanswered: the message stays in doubt until Slack answers it
         return settleFailure(message, 'slack', account, err, STILL_IN_DOUBT);
       }
     }
