@@ -114,7 +114,8 @@ async function main() {
   const { apiDatabaseOptions, createDatabase } = await import('../domain/platform/db.js');
   const { createLogger } = await import('../domain/platform/logger.js');
   const { startApiServer, closeServer } = await import('../api/server.js');
-  const { seedDemo, DEMO_LOGIN } = await import('../prisma/seed.js');
+  const { seedDemo, seedSandbox, DEMO_LOGIN } = await import('../prisma/seed.js');
+  const { secretBoxOf } = await import('../services/services.js');
 
   // the worker process is configured by the same environment as the API
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, JWT_SECRET: dataFolderSecret('JWT_SECRET', JWT_SECRET_FILE, () => randomBytes(48).toString('base64url')),
@@ -128,6 +129,7 @@ async function main() {
   stops.unshift(() => db.close());
 
   const seeded = await seedDemo(db);
+  if (config.SANDBOX_CONNECTORS) await seedSandbox(db, secretBoxOf(config));
   if (seeded.apiKey) writeFileSync(DEMO_KEY_FILE, `${seeded.apiKey}\n`, { mode: 0o600 });
   const demoKey = existsSync(DEMO_KEY_FILE) ? readFileSync(DEMO_KEY_FILE, 'utf8').trim() : '(see `npm run lio -- apikey:create`)';
 
@@ -143,7 +145,7 @@ LIO is running.
   API reference  ${api}/api/docs   (OpenAPI: ${api}/api/openapi.json)
   Temporal UI    ${uiUrl ?? `(external Temporal at ${temporalAddress})`}
   Demo login     ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}
-  Demo API key   ${demoKey}
+  Demo API key   ${demoKey}${config.SANDBOX_CONNECTORS ? `\n  Sandbox        ${api}/sandbox   (mail, Slack, Teams and calls recorded, not sent)` : ''}
 
   curl -s -X POST ${api}/api/auth/login -H 'content-type: application/json' \\
        -d '{"email":"${DEMO_LOGIN.email}","password":"${DEMO_LOGIN.password}"}'

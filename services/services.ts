@@ -77,6 +77,10 @@ function egressSettingsOf(
   };
 }
 
+/** The secret box of CREDENTIALS_KEY and its previous keys, as every process of this configuration opens credentials with. */
+export const secretBoxOf = (config: Pick<Config, 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEYS'>): SecretBox =>
+  createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey));
+
 export function createServices(config: Config): Services {
   const egress = createEgress(egressSettingsOf(config));
   return {
@@ -117,7 +121,7 @@ export function createServices(config: Config): Services {
       },
     }),
     storage: createFileStorage(config.STORAGE_DIR),
-    secrets: createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey)),
+    secrets: secretBoxOf(config),
     voice: voiceConnectorOf(config, egress),
   };
 }
