@@ -15,7 +15,7 @@
 // in the channel's recent history instead of being posted again.
 import { LogLevel, WebClient, type FetchFunction } from '@slack/web-api';
 import { ConnectorError, failureOfStatus } from '../connector-error.js';
-import type { Egress } from '../egress.js';
+import { egressFailureKind, type Egress } from '../egress.js';
 
 const PROVIDER = 'slack';
 /** metadata event type of every message LIO posts: its payload holds the message's idempotency key */
@@ -119,11 +119,11 @@ export function slackFailureOf(err: unknown, egress: Egress): ConnectorError {
       const original = e.original;
       if (isTimeout(original)) return new ConnectorError('timeout', 'Slack did not answer in time', { provider: PROVIDER });
       const egressFailure = egress.failureOf(original);
-      if (egressFailure?.failure === 'timeout') return new ConnectorError('timeout', `Slack did not answer in time: ${egressFailure.message}`, { provider: PROVIDER });
-      if (egressFailure?.failure === 'refused' || egressFailure?.failure === 'too_large') {
-        return new ConnectorError('refused', `Slack could not be called: ${egressFailure.message}`, { provider: PROVIDER });
-      }
-      return new ConnectorError('unavailable', `Slack could not be reached${egressFailure ? `: ${egressFailure.message}` : ''}`, { provider: PROVIDER });
+      if (!egressFailure) return new ConnectorError('unavailable', 'Slack could not be reached', { provider: PROVIDER });
+      // a connection dropped after the request was written is in doubt, like no answer in time
+      const kind = egressFailureKind(egressFailure);
+      const what = { timeout: 'Slack gave no complete answer', unavailable: 'Slack could not be reached', refused: 'Slack could not be called' }[kind];
+      return new ConnectorError(kind, `${what}: ${egressFailure.message}`, { provider: PROVIDER });
     }
     default:
       if (isTimeout(err)) return new ConnectorError('timeout', 'Slack did not answer in time', { provider: PROVIDER });

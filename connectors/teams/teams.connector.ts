@@ -8,7 +8,7 @@
 // retries on its own: a webhook post is not idempotent, and retries belong to
 // the Temporal activity that records each message before sending it.
 import { ConnectorError, failureOfStatus } from '../connector-error.js';
-import type { Egress } from '../egress.js';
+import { egressFailureKind, type Egress } from '../egress.js';
 import { retryAfterMs } from '../rate-limiter.js';
 
 const WEBHOOK = 'teams';
@@ -87,11 +87,11 @@ function failureOfError(provider: string, err: unknown, egress: Egress, what: st
     return new ConnectorError('timeout', `${what} did not answer in time`, { provider });
   }
   const egressFailure = egress.failureOf(err);
-  if (egressFailure?.failure === 'timeout') return new ConnectorError('timeout', `${what} did not answer in time`, { provider });
-  if (egressFailure?.failure === 'refused' || egressFailure?.failure === 'too_large') {
-    return new ConnectorError('refused', `${what} could not be called: ${egressFailure.message}`, { provider });
-  }
-  return new ConnectorError('unavailable', `${what} could not be reached${egressFailure ? `: ${egressFailure.message}` : ''}`, { provider });
+  if (!egressFailure) return new ConnectorError('unavailable', `${what} could not be reached`, { provider });
+  // a connection dropped after the request was written is in doubt, like no answer in time: a webhook post is then not repeated
+  const kind = egressFailureKind(egressFailure);
+  const verb = { timeout: 'gave no complete answer', unavailable: 'could not be reached', refused: 'could not be called' }[kind];
+  return new ConnectorError(kind, `${what} ${verb}: ${egressFailure.message}`, { provider });
 }
 
 export function createTeamsConnector(settings: TeamsSettings): TeamsConnector {

@@ -22,7 +22,9 @@ export type FakeTeamsScript =
   | { rateLimitSeconds: number }
   | { status: number }
   /** the card is posted, but the answer is held for this long (longer than the client waits) */
-  | { takeAndHoldMs: number };
+  | { takeAndHoldMs: number }
+  /** the card is posted, then the connection is dropped without an answer */
+  | { takeAndDrop: true };
 
 export interface FakeTeams {
   /** base of the webhooks: `${webhookBase}/<id>` */
@@ -102,6 +104,7 @@ export async function startFakeTeams(): Promise<FakeTeams> {
           await new Promise((resolve) => setTimeout(resolve, scripted.takeAndHoldMs));
           if (res.destroyed) return;
         }
+        if (scripted && 'takeAndDrop' in scripted) return req.socket.destroy();
         return send(res, 202);
       }
       const channels = /^\/v1\.0\/teams\/([^/]+)\/channels$/.exec(url.pathname);

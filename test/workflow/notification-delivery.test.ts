@@ -218,6 +218,15 @@ describe('Teams delivery', () => {
     expect(cards()).toHaveLength(1);
   });
 
+  it('a card whose connection dropped after it was sent is in doubt too, and not posted again', async () => {
+    const { cards, finishImport } = await withTeams();
+    teams.script(1, { takeAndDrop: true });
+    const { result, message } = await finishImport();
+    expect(result).toEqual({ sent: 0, failed: 1 });
+    expect(message).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('not posted again') });
+    expect(cards()).toHaveLength(1);
+  });
+
   it('a card the webhook refuses (400) fails without retrying', async () => {
     const { cards, finishImport } = await withTeams();
     teams.script(1, { status: 400 });
