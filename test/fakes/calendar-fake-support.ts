@@ -6,6 +6,7 @@
 // log of what each received.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface FakeRequest {
   method: string;
@@ -57,13 +58,6 @@ export interface FakeAnswer {
 
 export type FakeRoute = (request: { method: string; path: string; query: URLSearchParams; body: any }) => FakeAnswer | null;
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 function send(res: ServerResponse, answer: FakeAnswer, headers: Record<string, string> = {}) {
   if (answer.body === undefined) {
@@ -99,7 +93,7 @@ export async function startFakeServer(options: {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const authorization = req.headers.authorization ?? null;
-    const text = await readBody(req);
+    const text = await requestText(req);
     const log = (status: number) => requests.push({ method, url: `${url.pathname}${url.search}`, authorization, status });
 
     if (url.pathname === '/token') {

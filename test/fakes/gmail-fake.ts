@@ -13,6 +13,7 @@
 // destinations (EGRESS_ALLOW_PRIVATE_NETWORKS=true), which production never does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface GmailFakeMessage {
   id: string;
@@ -69,13 +70,6 @@ export interface GmailFake {
 
 const GOOGLE_401 = { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } };
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 /** The headers of a MIME message (unfolded), by lower-case name. */
 export function mimeHeaders(mime: string): Record<string, string> {
@@ -145,7 +139,7 @@ export async function startGmailFake(options: { accessToken: string; refreshToke
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    const body = await readBody(req);
+    const body = await requestText(req);
     const record = { method, path, authorization: req.headers.authorization ?? null, status: 200, at: Date.now(), q: url.searchParams.get('q') };
     fake.requests.push(record);
     const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {

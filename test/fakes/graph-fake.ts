@@ -8,6 +8,7 @@
 // Scriptable: fail the next N matching requests (429 with Retry-After, 5xx).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface GraphFakeMessage {
   id: string;
@@ -47,13 +48,6 @@ export interface GraphFake {
   close(): Promise<void>;
 }
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 const address = (text: string) => ({ emailAddress: { address: text } });
 
@@ -106,7 +100,7 @@ export async function startGraphFake(options: { accessToken: string; refreshToke
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    const body = await readBody(req);
+    const body = await requestText(req);
     const record = { method, path, query: url.search, authorization: req.headers.authorization ?? null, status: 200 };
     fake.requests.push(record);
     const answer = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {

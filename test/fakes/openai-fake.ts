@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface ChatMessage {
   role: string;
@@ -58,13 +59,6 @@ const ERROR_BODIES: Record<number, { message: string; type: string; code: string
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 };
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -79,7 +73,7 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
   let completions = 0;
 
   const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+    const raw = await requestText(req);
     let body: RecordedCompletion['body'] = null;
     try {
       body = raw ? (JSON.parse(raw) as RecordedCompletion['body']) : null;

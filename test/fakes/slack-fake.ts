@@ -12,6 +12,7 @@
 // (EGRESS_ALLOW_PRIVATE_NETWORKS=true), which production never does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface FakeSlackPost {
   channel: string;
@@ -54,9 +55,7 @@ export interface FakeSlack {
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await requestText(req);
   if ((req.headers['content-type'] ?? '').includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   const form: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(text)) form[key] = value;

@@ -10,6 +10,7 @@
 // URL on it through the domain (the API accepts https webhooks only).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestText } from './request-text.js';
 
 export interface FakeTeamsCard {
   webhook: string;
@@ -49,10 +50,9 @@ export interface FakeTeams {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = await requestText(req);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     return null;
   }

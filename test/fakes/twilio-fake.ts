@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import { requestText } from './request-text.js';
 
 export interface FakeTwilioRequest {
   method: string;
@@ -110,20 +111,13 @@ function callJson(call: FakeCall) {
 
 const page = (key: string, items: unknown[], uri: string) => ({ [key]: items, uri, page: 0, page_size: items.length, next_page_uri: null, previous_page_uri: null, start: 0, end: items.length });
 
-function readBody(req: IncomingMessage): Promise<Record<string, string | string[]>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const form: Record<string, string | string[]> = {};
-      for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
-        const existing = form[key];
-        form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-      }
-      resolve(form);
-    });
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage): Promise<Record<string, string | string[]>> {
+  const form: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(await requestText(req))) {
+    const existing = form[key];
+    form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return form;
 }
 
 export async function startFakeTwilio(): Promise<FakeTwilio> {

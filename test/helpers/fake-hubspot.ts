@@ -8,6 +8,7 @@
 // It listens on 127.0.0.1: an app or worker talking to it must opt in to
 // private destinations (EGRESS_ALLOW_PRIVATE_NETWORKS=true, or the fake's
 // host:port in EGRESS_ALLOWED_HOSTS), which production never does.
+import { requestText } from '../fakes/request-text.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -81,9 +82,7 @@ const OBJECT_PATH = /^\/crm\/v3\/objects\/(contacts|companies)(\/search)?$/;
 const PROPERTY_PATH = /^\/crm\/v3\/properties\/(contacts|companies)$/;
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await requestText(req);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
