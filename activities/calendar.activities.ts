@@ -9,7 +9,7 @@
 // workflow (the mail configuration shows needs_reauth).
 import { ApplicationFailure } from '@temporalio/activity';
 import { removeMeetingEvent, syncMeetingCalendar, type MeetingCalendarOutcome } from '../domain/communications/calendar.service.js';
-import { connectorFailureOf } from '../domain/communications/connector-failure.js';
+import { connectorFailureOf } from '../domain/platform/connector-failure.js';
 import type { ActivityDeps } from './activity-deps.js';
 
 export interface MeetingCalendarInput {

@@ -26,7 +26,7 @@ import {
   type Weekday,
   type WorkingHours,
 } from './availability.js';
-import { connectorFailureOf, type ConnectorFailure } from './connector-failure.js';
+import { apiErrorOfFailure, connectorFailureOf, type ConnectorFailure } from '../platform/connector-failure.js';
 import { findUserMailAccount, markMailConfigNeedsReauth, storeRefreshedTokens, type MailAccountRecord, type OAuthTokens } from './mail-configuration.service.js';
 import { createMeeting, MEETING_CANCELLED, presentMeeting, type Attendee, type CalendarProvider, type MeetingView } from './meeting.service.js';
 
@@ -234,19 +234,8 @@ async function withProviderCalendar<T>(db: Database, opened: OpenedCalendar, wor
 }
 
 /** A provider failure as the API answers it (the provider's answer body is never in it). */
-function apiErrorOf(provider: ProviderCalendarKind, failure: ConnectorFailure): ApiError {
-  if (failure.failure === 'auth') {
-    return new ApiError('validation_error', `The ${provider} calendar refused the stored authorisation: connect the mail account again`, { code: 'calendar_reauth_required' });
-  }
-  if (failure.failure === 'rate_limited') {
-    return new ApiError('rate_limited', `The ${provider} calendar asked to slow down`, {
-      code: 'calendar_rate_limited',
-      retryAfterSeconds: Math.max(1, Math.ceil((failure.details.retryAfterMs ?? 1000) / 1000)),
-    });
-  }
-  if (failure.failure === 'rejected') return new ApiError('validation_error', `The ${provider} calendar refused the request (${failure.message})`, { code: 'calendar_rejected' });
-  return new ApiError('bad_gateway', `The ${provider} calendar failed or could not be reached (${failure.failure})`, { code: 'calendar_unavailable' });
-}
+const apiErrorOf = (provider: ProviderCalendarKind, failure: ConnectorFailure): ApiError =>
+  apiErrorOfFailure({ name: `The ${provider} calendar`, code: 'calendar' }, failure);
 
 /** calls on a user's provider calendar from a request: failures become the API's errors */
 async function callProviderCalendar<T>(db: Database, deps: Pick<CalendarDeps, 'secrets' | 'calendars'>, scope: { orgId: number; userId: number }, provider: ProviderCalendarKind, work: (calendar: ProviderCalendar) => Promise<T>): Promise<T> {

@@ -14,8 +14,8 @@ import type { DateBound } from '../platform/list-query.js';
 import type { OutboundMessageRow } from '../platform/outbound-message.js';
 import { throttledFor, throttleProvider } from '../platform/provider-throttle.js';
 import type { SecretBox } from '../platform/secret-box.js';
-import { connectorFailureOf } from './connector-failure.js';
-import { markMailConfigNeedsReauth, storeRefreshedTokens, type MailAccountRecord, type OAuthTokens } from './mail-configuration.service.js';
+import { apiErrorOfFailure, connectorFailureOf } from '../platform/connector-failure.js';
+import { MAIL_PROVIDER, markMailConfigNeedsReauth, storeRefreshedTokens, type MailAccountRecord, type OAuthTokens } from './mail-configuration.service.js';
 import { getSandboxMail, sandboxRows, sanitizeMailHtml, type MailPayload } from './mail-delivery.js';
 
 export interface InboxMessage {
@@ -90,22 +90,10 @@ export function mailboxSession(db: Database, secrets: SecretBox, orgId: number, 
   async function apiErrorOf(err: unknown): Promise<Error> {
     const failure = connectorFailureOf(err);
     if (!failure) return err as Error;
-    switch (failure.failure) {
-      case 'auth':
-        await markMailConfigNeedsReauth(db, orgId, account.configId, failure.message);
-        return new ApiError('validation_error', `The mail provider refused this configuration's credentials: ${failure.message}`, { code: 'mail_reauth_required' });
-      case 'rate_limited': {
-        const waitMs = failure.details.retryAfterMs ?? 1000;
-        await throttleProvider(db.pool, key.provider, key.account, waitMs);
-        return new ApiError('rate_limited', 'The mail provider asked to slow down; try again later', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
-      }
-      case 'not_found':
-        return new ApiError('not_found', 'Message not found');
-      case 'rejected':
-        return new ApiError('validation_error', `The mail provider refused the request: ${failure.message}`, { code: 'mail_request_refused' });
-      default:
-        return new ApiError('bad_gateway', `The mail provider could not be reached: ${failure.message}`, { code: 'mail_provider_unavailable' });
-    }
+    if (failure.failure === 'auth') await markMailConfigNeedsReauth(db, orgId, account.configId, failure.message);
+    if (failure.failure === 'rate_limited') await throttleProvider(db.pool, key.provider, key.account, failure.details.retryAfterMs ?? 1000);
+    if (failure.failure === 'not_found') return new ApiError('not_found', 'Message not found');
+    return apiErrorOfFailure(MAIL_PROVIDER, failure);
   }
 }
 

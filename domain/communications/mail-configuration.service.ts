@@ -17,7 +17,7 @@ import { sealingContext } from '../platform/sealed-credentials.js';
 import { secretHint, type SecretBox } from '../platform/secret-box.js';
 import type { SqlClient } from '../platform/transaction.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import { connectorFailureOf } from './connector-failure.js';
+import { apiErrorOfFailure, connectorFailureOf, type OutsideService } from '../platform/connector-failure.js';
 
 export const MAILERS = ['gmail', 'outlook', 'smtp', 'sandbox'] as const;
 export type Mailer = (typeof MAILERS)[number];
@@ -158,7 +158,7 @@ export type VerifyMailAccount = (account: Omit<MailAccountRecord, 'configId' | '
 /**
  * Adds a mail configuration of the calling user after `verify` succeeded with
  * its credentials: a refused test call is 422 mail_credentials_refused, an
- * unreachable provider 502 mail_provider_unavailable; nothing is stored then.
+ * unreachable provider 502 mail_unavailable; nothing is stored then.
  */
 export async function addMailConfiguration(
   db: Database,
@@ -189,6 +189,9 @@ export async function addMailConfiguration(
   return presentMailConfiguration(rows[0]!);
 }
 
+/** How mail providers' failures are named to API clients (error codes mail_…). */
+export const MAIL_PROVIDER: OutsideService = { name: 'The mail provider', code: 'mail' };
+
 function verificationError(err: unknown): Error {
   const failure = connectorFailureOf(err);
   if (!failure) return err as Error;
@@ -196,7 +199,7 @@ function verificationError(err: unknown): Error {
     return new ApiError('validation_error', `The mail provider refused these credentials: ${failure.message}`, { code: 'mail_credentials_refused' });
   }
   if (failure.failure === 'refused') return new ApiError('validation_error', `The mail server is not an allowed destination: ${failure.message}`, { code: 'mail_host_refused' });
-  return new ApiError('bad_gateway', `The mail provider could not be reached: ${failure.message}`, { code: 'mail_provider_unavailable' });
+  return apiErrorOfFailure(MAIL_PROVIDER, failure);
 }
 
 function accountOf(row: MailConfigurationRow, secrets: SecretBox): MailAccountRecord {

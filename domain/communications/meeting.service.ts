@@ -13,6 +13,9 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 import type { OutboxPayloads } from '../platform/outbox-events.js';
 import { transaction } from '../platform/transaction.js';
+import { apiErrorOf, type OutsideService } from '../platform/connector-failure.js';
+
+const LANGUAGE_MODEL: OutsideService = { name: 'The language model', code: 'llm' };
 
 export const MEETING_STATUSES = { 1: 'Scheduled', 2: 'Rescheduled', 3: 'Held', 4: 'Cancelled', 5: 'No Show' } as const;
 export type MeetingStatus = keyof typeof MEETING_STATUSES;
@@ -322,7 +325,7 @@ export async function generateMeetingSummary(
     })
     .catch((err: unknown) => {
       // the connector's message names the status or failure, never the model's answer
-      throw new ApiError('bad_gateway', `The model could not write the summary: ${(err as Error).message}`, { code: 'llm_unavailable' });
+      throw apiErrorOf(LANGUAGE_MODEL, err);
     });
   const summary: MeetingSummary = { detail, text: answer.text, generator: answer.generator, model: answer.model, generated_at: new Date().toISOString() };
   const materialHash = createHash('sha256').update(material).digest('hex').slice(0, 32);

@@ -206,7 +206,7 @@ describe('the inbox', () => {
 
     const tooDeep = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id, page: 51 } });
     expect(tooDeep.status).toBe(422);
-    expect(tooDeep.body.error.code).toBe('mail_request_refused');
+    expect(tooDeep.body.error.code).toBe('mail_rejected');
     expect((await t.call('GET', '/api/inbox/list', { token: other.token, query: { config_id: config.id } })).status).toBe(404);
     expect((await t.call('GET', '/api/inbox/list', { token: rep.token, query: { config_id: config.id } })).status).toBe(404);
     expect((await t.call('GET', `/api/inbox/view/${messages[0]!.id}`, { token: other.token, query: { config_id: config.id } })).status).toBe(404);
@@ -275,13 +275,13 @@ describe('the inbox', () => {
     expect(gmail.requests.length).toBe(asked);
   });
 
-  it('answers 502 mail_provider_unavailable when the provider fails, without marking anything', async () => {
+  it('answers 502 mail_unavailable when the provider fails, without marking anything', async () => {
     const tenant = await seedTenant(t);
     const config = await addGmail(tenant);
     gmail.failNext(1, 'GET', '/gmail/v1/users/me/messages', 503);
     const failed = await t.call('GET', '/api/inbox/list', { token: tenant.token, query: { config_id: config.id } });
     expect(failed.status).toBe(502);
-    expect(failed.body.error.code).toBe('mail_provider_unavailable');
+    expect(failed.body.error.code).toBe('mail_unavailable');
     expect(JSON.stringify(failed.body)).not.toContain('Backend Error');
     const configs = await t.call('GET', '/api/mail-configurations/list', { token: tenant.token });
     expect(configs.body.data[0]).toMatchObject({ needs_reauth: false, last_error: null });

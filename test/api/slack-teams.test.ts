@@ -49,7 +49,7 @@ describe('Slack connection', () => {
 
     const wrong = await t.call('POST', '/api/connected-apps/slack/connect', { token: tenant.token, body: { bot_token: 'xoxb-9999-wrong-token00' } });
     expect(wrong.status).toBe(422);
-    expect(wrong.body.error.code).toBe('slack_token_rejected');
+    expect(wrong.body.error.code).toBe('slack_reauth_required');
     expect((await connectedApp(t, tenant.token, 'slack')).connected).toBe(false);
 
     const res = await t.call('POST', '/api/connected-apps/slack/connect', { token: tenant.token, body: { bot_token: BOT_TOKEN } });
@@ -116,18 +116,19 @@ describe('GET /api/slack/channels', () => {
     slack.script('conversations.list', 1, { error: 'token_revoked' });
     const res = await t.call('GET', '/api/slack/channels', { token: tenant.token });
     expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('slack_token_rejected');
+    expect(res.body.error.code).toBe('slack_reauth_required');
     expect(await connectedApp(t, tenant.token, 'slack')).toMatchObject({ connected: true, needs_reauth: true, last_error: expect.stringContaining('token_revoked') });
   });
 
-  it('a 429 answers 502 without waiting out Retry-After in the request', async () => {
+  it("a 429 answers 429 with Slack's Retry-After, without waiting it out in the request", async () => {
     const tenant = await seedTenant(t);
     await t.call('POST', '/api/connected-apps/slack/connect', { token: tenant.token, body: { bot_token: BOT_TOKEN } });
     slack.script('conversations.list', 1, { rateLimitSeconds: 30 });
     const started = Date.now();
     const res = await t.call('GET', '/api/slack/channels', { token: tenant.token });
-    expect(res.status).toBe(502);
-    expect(res.body.error.code).toBe('slack_unavailable');
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe('slack_rate_limited');
+    expect(res.headers.get('retry-after')).toBe('30');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
@@ -187,13 +188,14 @@ describe('Teams', () => {
 
     teams.throttleGraphNext(1, 30);
     const throttled = await t.call('GET', '/api/teams/channels', { token: tenant.token, query: { team_id: 'team-1' } });
-    expect(throttled.status).toBe(502);
-    expect(throttled.body.error).toMatchObject({ code: 'teams_unavailable', message: expect.stringContaining('rate limited') });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error).toMatchObject({ code: 'teams_rate_limited' });
+    expect(throttled.headers.get('retry-after')).toBe('30');
 
     await connectTeams(t.database, t.deps.services.secrets, scope, { webhookUrl: `${teams.webhookBase}/w1`, graphAccessToken: 'expired-token' });
     const rejected = await t.call('GET', '/api/teams/channels', { token: tenant.token, query: { team_id: 'team-1' } });
     expect(rejected.status).toBe(422);
-    expect(rejected.body.error.code).toBe('teams_token_rejected');
+    expect(rejected.body.error.code).toBe('teams_reauth_required');
   });
 });
 

@@ -147,7 +147,7 @@ describe('phone numbers', () => {
     twilio.failNext(1, { status: 500 }, (method, path) => method === 'POST' && path.endsWith('/IncomingPhoneNumbers.json'));
     const failed = await t.call('POST', '/api/voice/purchase-number', { token: tenant.token, body: { phoneNumber: number } });
     expect(failed.status).toBe(502);
-    expect(failed.body.error).toMatchObject({ code: 'voice_provider_unavailable', message: 'The voice provider failed: Twilio answered 500 (error 20500)' });
+    expect(failed.body.error).toMatchObject({ code: 'voice_provider_unavailable', message: 'The voice provider failed or could not be reached: Twilio answered 500 (error 20500)' });
     expect(await t.database.prisma.phoneNumber.findFirst({ where: { org_id: tenant.orgId, phone_number: number } })).toMatchObject({ status: 'failed' });
     await purchase(tenant, number);
     expect(purchasesOf(number).filter((r) => r.status === 201)).toHaveLength(1);

@@ -19,13 +19,13 @@ import {
 
 const tags = ['Mail'];
 
-const providerFailed = errorResponse('The mail provider failed, did not answer in time, or its address is not an allowed destination (error.code mail_provider_unavailable)');
+const providerFailed = errorResponse('The mail provider failed, did not answer in time, or its address is not an allowed destination (error.code mail_unavailable)');
 
 const whoSees = 'A user sees and uses the configurations they added; admins see all of their organization\'s (another\'s id is a 404).';
 
 const providerErrors =
   '422 mail_reauth_required when the provider refused the stored credentials (the configuration then shows needs_reauth); ' +
-  '422 inbox_not_supported for an SMTP configuration (LIO does not read IMAP); 429 with Retry-After when the provider asked to slow down; 502 mail_provider_unavailable.';
+  '422 inbox_not_supported for an SMTP configuration (LIO does not read IMAP); 429 with Retry-After when the provider asked to slow down; 502 mail_unavailable.';
 
 export const listMailConfigurationsRoute = defineRoute('bearer', {
   method: 'get',
@@ -45,7 +45,7 @@ export const addMailConfigurationRoute = defineRoute('bearer', {
   description:
     "Adds a mail account of the calling user. The credentials are checked with a test call first (Gmail's profile, Graph's /me, an SMTP login): " +
     '422 mail_credentials_refused when the provider refuses them, 422 mail_host_refused when the SMTP host is not an allowed destination, ' +
-    '502 mail_provider_unavailable when it cannot be reached; nothing is stored then. Stored encrypted (AES-256-GCM), never returned.',
+    '502 mail_unavailable when it cannot be reached; nothing is stored then. Stored encrypted (AES-256-GCM), never returned.',
   request: { body: { required: true, content: jsonContent(addMailConfigurationBody) } },
   responses: {
     201: { description: 'Added', content: jsonContent(okEnvelope(mailConfigurationSchema)) },

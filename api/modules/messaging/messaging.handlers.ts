@@ -10,6 +10,7 @@ import {
   requireSlackConnection,
   teamsNotConnected,
 } from '../../../domain/integrations/messaging.service.js';
+import { apiErrorOfFailure, type ConnectorFailure, type OutsideService } from '../../../domain/platform/connector-failure.js';
 import { ApiError } from '../../../domain/platform/errors.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok, okList } from '../../openapi/envelopes.js';
@@ -25,17 +26,13 @@ import type {
   teamsChannelsRoute,
 } from './messaging.routes.js';
 
-/** What a provider's failure (a ConnectorError, known here only by its shape) answers: never its body, only its kind. */
-function providerFailure(failure: { failure: string; message: string } | null, err: unknown, provider: { name: string; code: string }): never {
-  if (!failure) throw err;
-  if (failure.failure === 'auth') throw new ApiError('validation_error', `${provider.name} refused the credentials: ${failure.message}`, { code: `${provider.code}_token_rejected` });
-  if (failure.failure === 'not_found') throw new ApiError('not_found', `${provider.name}: ${failure.message}`, { code: `${provider.code}_not_found` });
-  if (failure.failure === 'rejected') throw new ApiError('validation_error', `${provider.name} refused the request: ${failure.message}`, { code: `${provider.code}_request_rejected` });
-  throw new ApiError('bad_gateway', failure.message, { code: `${provider.code}_unavailable` });
+/** What a provider's failure answers (apiErrorOfFailure): never its body, only its kind. */
+function providerFailure(failure: ConnectorFailure | null, err: unknown, provider: OutsideService): never {
+  throw failure ? apiErrorOfFailure(provider, failure) : err;
 }
 
-const SLACK = { name: 'Slack', code: 'slack' };
-const TEAMS = { name: 'Microsoft Teams', code: 'teams' };
+const SLACK: OutsideService = { name: 'Slack', code: 'slack' };
+const TEAMS: OutsideService = { name: 'Microsoft Teams', code: 'teams' };
 
 export const connectSlackHandler: RouteHandler<typeof connectSlackRoute, AppEnv> = async (c) => {
   const { database, services } = c.var.deps;

@@ -27,7 +27,7 @@ export const connectSlackRoute = defineRoute('bearer', {
   summary: 'Connect Slack (beyond the spec)',
   description:
     "Admins only (403 otherwise). Verifies the bot token with Slack's auth.test, then stores it sealed (replacing an earlier one) with the workspace's id and name. " +
-    '422 slack_token_rejected when Slack refuses the token; 502 slack_unavailable when Slack cannot be asked.',
+    '422 slack_reauth_required when Slack refuses the token; 502 slack_unavailable when Slack cannot be asked.',
   request: { body: { required: true, content: jsonContent(slackConnectBody) } },
   responses: {
     200: { description: 'Connected', content: jsonContent(okEnvelope(connectedAppSchema)) },
@@ -72,7 +72,7 @@ export const slackChannelsRoute = defineRoute('bearer', {
   summary: 'List Slack channels',
   description:
     "The connected workspace's public and private channels the bot can see, a page at a time through Slack's cursor (cursor, limit; next_cursor answers the next). " +
-    '422 slack_not_connected / slack_token_rejected; 502 slack_unavailable.',
+    "422 slack_not_connected / slack_reauth_required; 429 slack_rate_limited with Slack's Retry-After; 502 slack_unavailable.",
   request: { query: slackChannelsQuery },
   responses: {
     200: { description: 'A page of channels', content: jsonContent(slackChannelsEnvelope) },
@@ -100,7 +100,7 @@ export const teamsChannelsRoute = defineRoute('bearer', {
   summary: 'List Teams channels',
   description:
     "A team's channels from Microsoft Graph, with the Graph token stored at connection. 422 teams_not_connected, teams_channel_listing_not_configured " +
-    '(connected without a Graph token) or teams_token_rejected; 404 when Graph knows no such team; 502 teams_unavailable.',
+    '(connected without a Graph token) or teams_reauth_required; 404 when Graph knows no such team; 502 teams_unavailable.',
   request: { query: teamsChannelsQuery },
   responses: {
     200: { description: 'Channels', content: jsonContent(okEnvelope(z.array(teamsChannelSchema))) },

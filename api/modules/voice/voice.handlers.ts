@@ -29,30 +29,19 @@ import type {
   voiceTokenRoute,
   walletRoute,
 } from './voice.routes.js';
+import { apiErrorOf, type OutsideService } from '../../../domain/platform/connector-failure.js';
 
 // long enough for a browser session's calls; the Voice SDK renews it before it expires
 const VOICE_TOKEN_TTL_SECONDS = 3600;
 
-/**
- * A failure of the voice provider (the connector's ConnectorError: the API
- * imports no connector, so it is read by its fields) as the answer the
- * caller gets: 429 with the provider's Retry-After, 422 for a request the
- * provider refused, 502 otherwise. Never the provider's own message.
- */
+const VOICE_PROVIDER: OutsideService = { name: 'The voice provider', code: 'voice_provider' };
+
+/** A failure of the voice provider as the answer the caller gets (apiErrorOfFailure: 429 with its Retry-After, 422, 404 or 502). */
 async function atProvider<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    const failure = err as { name?: unknown; failure?: unknown; message?: string; details?: { retryAfterMs?: number } };
-    if (failure?.name !== 'ConnectorError' || typeof failure.failure !== 'string') throw err;
-    if (failure.failure === 'rate_limited') {
-      const retryAfterSeconds = Math.max(1, Math.ceil((failure.details?.retryAfterMs ?? 1000) / 1000));
-      throw new ApiError('rate_limited', 'The voice provider is rate limiting this account; retry later', { code: 'voice_provider_rate_limited', retryAfterSeconds });
-    }
-    if (failure.failure === 'rejected' || failure.failure === 'not_found') {
-      throw new ApiError('validation_error', `The voice provider refused the request: ${failure.message}`, { code: 'voice_provider_rejected' });
-    }
-    throw new ApiError('bad_gateway', `The voice provider failed: ${failure.message}`, { code: 'voice_provider_unavailable' });
+    throw apiErrorOf(VOICE_PROVIDER, err);
   }
 }
 
