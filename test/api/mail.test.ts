@@ -373,7 +373,11 @@ describe('send and reply', () => {
     expect((await t.call('GET', '/api/sandbox/messages', { token: other.token })).body.total).toBe(0);
     const page = await t.app.request('/sandbox');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/sandbox/messages');
+    const html = await page.text();
+    expect(html).toContain('/api/sandbox/messages');
+    expect(html).toContain('/api/call/list');
+    // what the API returns is inserted as text only
+    expect(html).not.toContain('innerHTML');
   });
 });
 
