@@ -10,3 +10,10 @@
 export const PHONE_NUMBER_PATTERN = /^\+?[0-9][0-9 ().\-/]{3,28}[0-9](\s*([xX]|[eE][xX][tT]\.?)\s*[0-9]{1,6})?$/;
 
 export const PHONE_NUMBER_RULE = 'digits, spaces, + ( ) . - /, optional extension';
+
+/**
+ * E.164, the form telephone networks dial and Twilio takes: a plus, a country
+ * code and at most 15 digits in all, nothing else (where LIO buys or dials a
+ * number; what people type is PHONE_NUMBER_PATTERN).
+ */
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;

@@ -15,6 +15,7 @@ import { pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { outboxInsert } from '../platform/outbox-events.js';
 import { callerNumberOf } from './phone-number.service.js';
 import { assertWalletNotEmpty, fromMinorUnits, organizationCurrency } from './wallet.service.js';
+import { E164_PATTERN } from '../platform/phone-number.js';
 
 export const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
@@ -88,7 +89,7 @@ export type CallView = ReturnType<typeof presentCall>;
 export function dialable(phone: string | null): string | null {
   if (!phone) return null;
   const compact = phone.replace(/\s*(x|ext\.?)\s*\d+$/i, '').replace(/[\s().\-/]/g, '');
-  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
+  return E164_PATTERN.test(compact) ? compact : null;
 }
 
 export interface AgentCallInput {

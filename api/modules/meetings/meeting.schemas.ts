@@ -19,8 +19,13 @@ const instant = z.iso
   .openapi({ type: 'string', format: 'date-time', example: '2026-06-16T14:00:00+02:00' });
 
 const meetingStatus = z
-  .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)])
-  .openapi({ type: 'integer', enum: [1, 2, 3, 4, 5], description: '1=Scheduled, 2=Rescheduled, 3=Held, 4=Cancelled, 5=No Show' });
+  .number()
+  .int()
+  .min(1)
+  .max(5)
+  // the literal type the domain takes; an integer with bounds in the document (as every integer field)
+  .transform((status) => status as 1 | 2 | 3 | 4 | 5)
+  .openapi({ description: '1=Scheduled, 2=Rescheduled, 3=Held, 4=Cancelled, 5=No Show' });
 
 export const attendeeSchema = z.object({
   email: z.email().max(320),

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { CALL_STATUSES } from '../../../domain/voice/call.service.js';
 import { boundedIntParam, idList, listQuery, recordId, recordIdParam } from '../../openapi/params.js';
+import { E164_PATTERN } from '../../../domain/platform/phone-number.js';
 
 const NUMBER_TYPES = ['local', 'toll_free', 'mobile'] as const;
 
@@ -9,8 +10,9 @@ const NUMBER_TYPES = ['local', 'toll_free', 'mobile'] as const;
 const e164 = z
   .string()
   .trim()
-  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number: + then 7 to 15 digits, e.g. +14155550100')
-  .openapi({ pattern: '^\\s*\\+[1-9]\\d{6,14}\\s*$', example: '+14155550100' });
+  .regex(E164_PATTERN, 'must be an E.164 phone number: + then 7 to 15 digits, e.g. +14155550100')
+  // the schema trims first: the published pattern allows the spaces it removes
+  .openapi({ pattern: `^\\s*${E164_PATTERN.source.slice(1, -1)}\\s*$`, example: '+14155550100' });
 
 export const availableNumbersQuery = z.object({
   areaCode: boundedIntParam(1, 99_999).optional().openapi({ description: 'Area code (digits), e.g. 415' }),
