@@ -18,6 +18,7 @@ import { secretHint, type SecretBox } from '../platform/secret-box.js';
 import type { SqlClient } from '../platform/transaction.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { apiErrorOfFailure, connectorFailureOf, type OutsideService } from '../platform/connector-failure.js';
+import { MEETING_CANCELLED } from './meeting.service.js';
 
 export const MAILERS = ['gmail', 'outlook', 'smtp', 'sandbox'] as const;
 export type Mailer = (typeof MAILERS)[number];
@@ -181,13 +182,30 @@ export async function addMailConfiguration(
     throw verificationError(err);
   }
   const hintOf = 'password' in credentials ? credentials.password : credentials.access_token;
+  // With the configuration, the user's meetings still waiting to be booked in
+  // this provider's calendar (their booking stopped when the provider refused
+  // the previous credentials) are handed to their booking workflows again, in
+  // the same statement: connecting again is all it takes.
   const rows = await db.prisma.$queryRaw<MailConfigurationRow[]>(Prisma.sql`
-    INSERT INTO mail_configurations (org_id, user_id, mailer, from_address, from_name, secret_sealed, secret_hint, settings)
-    VALUES (${scope.orgId}, ${scope.userId}, ${input.mailer}, ${input.from_address}, ${input.from_name ?? null},
-            ${secrets.seal(JSON.stringify(credentials), sealingContext.mailConfiguration(scope.orgId))}, ${secretHint(hintOf)}, ${JSON.stringify(settings)}::jsonb)
-    RETURNING ${Prisma.raw(PRESENTED)}`);
+    WITH added AS (
+      INSERT INTO mail_configurations (org_id, user_id, mailer, from_address, from_name, secret_sealed, secret_hint, settings)
+      VALUES (${scope.orgId}, ${scope.userId}, ${input.mailer}, ${input.from_address}, ${input.from_name ?? null},
+              ${secrets.seal(JSON.stringify(credentials), sealingContext.mailConfiguration(scope.orgId))}, ${secretHint(hintOf)}, ${JSON.stringify(settings)}::jsonb)
+      RETURNING ${Prisma.raw(PRESENTED)}
+    ), rebook AS (
+      INSERT INTO outbox_events (org_id, kind, payload)
+      SELECT m.org_id, 'meeting.calendar', jsonb_build_object('meetingId', m.id)
+        FROM meetings m
+       WHERE m.org_id = ${scope.orgId} AND m.user_id = ${scope.userId}
+         AND m.calendar_provider = ${CALENDAR_OF_MAILER[input.mailer] ?? null}
+         AND m.calendar_event_id IS NULL AND m.status <> ${MEETING_CANCELLED} AND m.end_time > now()
+    )
+    SELECT * FROM added`);
   return presentMailConfiguration(rows[0]!);
 }
+
+/** The calendar a mailer's OAuth tokens reach (meeting.calendar_provider). */
+const CALENDAR_OF_MAILER: Partial<Record<Mailer, string>> = { gmail: 'google', outlook: 'outlook' };
 
 /** How mail providers' failures are named to API clients (error codes mail_…). */
 export const MAIL_PROVIDER: OutsideService = { name: 'The mail provider', code: 'mail' };

@@ -17,6 +17,7 @@ import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/google-calendar-fake.js';
 import { startGraphCalendarFake, type GraphCalendarFake } from '../fakes/graph-calendar-fake.js';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake.js';
+import { addMailConfiguration } from '../../domain/communications/mail-configuration.service.js';
 
 const meetingBody = (overrides: Record<string, unknown> = {}) => ({
   title: 'Discovery call',
@@ -357,7 +358,7 @@ describe('booking meetings in a provider calendar (real worker, fake Google Cale
     expect(graph.events.has(booked.calendar_event_id)).toBe(true);
   });
 
-  it('stops and marks the mail configuration needs_reauth when the refresh is refused; the booking stays pending', { timeout: 60_000 }, async () => {
+  it('stops and marks the mail configuration needs_reauth when the refresh is refused; connecting again books the meeting', { timeout: 90_000 }, async () => {
     const tenant = await seedTenant(t);
     const connection = await connect(tenant, 'gmail');
     google.validTokens.delete(connection.accessToken);
@@ -374,5 +375,20 @@ describe('booking meetings in a provider calendar (real worker, fake Google Cale
     // refused credentials are not retried: one refused refresh, and none after a while
     await sleep(3000);
     expect(refusedRefreshes() - refusedBefore).toBe(1);
+
+    // the user connects the mailbox again: the waiting booking goes through, once
+    const accessToken = `access-${randomBytes(6).toString('hex')}`;
+    google.validTokens.add(accessToken);
+    const eventsBefore = google.events.size;
+    await addMailConfiguration(
+      t.database,
+      t.deps.services.secrets,
+      { orgId: tenant.orgId, userId: tenant.adminId },
+      { mailer: 'gmail', from_address: 'gmail@example.test', password: JSON.stringify({ access_token: accessToken, expiry_date: Date.now() + 3_600_000 }) },
+      async () => {}, // the provider's verify call is the mail tests' business
+    );
+    const booked = await meetingWhen(tenant, id, (m) => m.calendar_booking === 'booked');
+    expect(google.events.size - eventsBefore).toBe(1);
+    expect(booked.calendar_event_id).toBeTruthy();
   });
 });
