@@ -3,10 +3,10 @@
 // and the provider's events; token refresh, refused refresh (the mail
 // configuration needs re-authorisation), 429 with Retry-After (shared
 // throttle), 5xx, timeouts; and the sandbox calendar.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sealingContext } from '../../domain/platform/sealed-credentials.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { connectMailbox as connectMailboxOf } from '../helpers/mailboxes.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/google-calendar-fake.js';
 import { startGraphCalendarFake, type GraphCalendarFake } from '../fakes/graph-calendar-fake.js';
@@ -49,31 +49,9 @@ beforeEach(() => {
   graph.requests.length = 0;
 });
 
-interface Connection {
-  configId: number;
-  accessToken: string;
-  refreshToken: string;
-}
-
-/** A gmail or outlook mail configuration of the tenant's admin, with tokens the fake accepts. */
-async function connectMailbox(tenant: Tenant, mailer: 'gmail' | 'outlook', userId = tenant.adminId): Promise<Connection> {
-  const fake = mailer === 'gmail' ? google : graph;
-  const accessToken = `access-${randomBytes(6).toString('hex')}`;
-  const refreshToken = `refresh-${randomBytes(6).toString('hex')}`;
-  fake.validTokens.add(accessToken);
-  fake.refreshTokens.add(refreshToken);
-  const tokens = { access_token: accessToken, refresh_token: refreshToken, expiry_date: Date.now() + 3_600_000 };
-  const row = await t.database.prisma.mailConfiguration.create({
-    data: {
-      org_id: tenant.orgId,
-      user_id: userId,
-      mailer,
-      from_address: `${mailer}-${userId}@example.test`,
-      secret_sealed: t.deps.services.secrets.seal(JSON.stringify(tokens), sealingContext.mailConfiguration(tenant.orgId)),
-    },
-  });
-  return { configId: row.id, accessToken, refreshToken };
-}
+/** A gmail or outlook mail configuration of the tenant's admin (or another user), with tokens the fake accepts. */
+const connectMailbox = (tenant: Tenant, mailer: 'gmail' | 'outlook', userId = tenant.adminId) =>
+  connectMailboxOf(t, mailer === 'gmail' ? google : graph, { orgId: tenant.orgId, userId }, mailer);
 
 async function storedTokens(tenant: Tenant, configId: number) {
   const row = await t.database.prisma.mailConfiguration.findUniqueOrThrow({ where: { id: configId } });

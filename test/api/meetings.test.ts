@@ -10,7 +10,6 @@ import { creditBalance } from '../../domain/billing/credits.service.js';
 import { OPENING_AI_CREDITS, postLedgerEntry } from '../../domain/billing/ledger.service.js';
 import { createCompany } from '../../domain/crm/company.service.js';
 import { createLead } from '../../domain/leads/lead.service.js';
-import { sealingContext } from '../../domain/platform/sealed-credentials.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
@@ -18,6 +17,7 @@ import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/googl
 import { startGraphCalendarFake, type GraphCalendarFake } from '../fakes/graph-calendar-fake.js';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake.js';
 import { addMailConfiguration } from '../../domain/communications/mail-configuration.service.js';
+import { connectMailbox } from '../helpers/mailboxes.js';
 
 const meetingBody = (overrides: Record<string, unknown> = {}) => ({
   title: 'Discovery call',
@@ -227,24 +227,8 @@ describe('booking meetings in a provider calendar (real worker, fake Google Cale
     await graph?.close();
   });
 
-  async function connect(tenant: Tenant, mailer: 'gmail' | 'outlook') {
-    const fake = mailer === 'gmail' ? google : graph;
-    const accessToken = `access-${randomBytes(6).toString('hex')}`;
-    const refreshToken = `refresh-${randomBytes(6).toString('hex')}`;
-    fake.validTokens.add(accessToken);
-    fake.refreshTokens.add(refreshToken);
-    const tokens = { access_token: accessToken, refresh_token: refreshToken, expiry_date: Date.now() + 3_600_000 };
-    const row = await t.database.prisma.mailConfiguration.create({
-      data: {
-        org_id: tenant.orgId,
-        user_id: tenant.adminId,
-        mailer,
-        from_address: `${mailer}@example.test`,
-        secret_sealed: t.deps.services.secrets.seal(JSON.stringify(tokens), sealingContext.mailConfiguration(tenant.orgId)),
-      },
-    });
-    return { configId: row.id, accessToken, refreshToken };
-  }
+  const connect = (tenant: Tenant, mailer: 'gmail' | 'outlook') =>
+    connectMailbox(t, mailer === 'gmail' ? google : graph, { orgId: tenant.orgId, userId: tenant.adminId }, mailer);
 
   /** The meeting once `done` holds (polled through the API), failing after `timeoutMs`. */
   async function meetingWhen(tenant: Tenant, id: number, done: (meeting: any) => boolean, timeoutMs = 30_000) {
