@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { removeMeetingEvent, syncMeetingCalendar, type MeetingCalendarOutcome } from '../domain/communications/calendar.service.js';
 import { connectorFailureOf } from '../domain/platform/connector-failure.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { retryAfter } from './provider-throttle.js';
 
 export interface MeetingCalendarInput {
   orgId: number;
@@ -29,12 +30,7 @@ function temporalFailureOf(err: unknown): unknown {
   if (!failure) return err;
   switch (failure.failure) {
     case 'rate_limited':
-      return ApplicationFailure.create({
-        message: failure.message,
-        type: 'rate_limited',
-        nonRetryable: false,
-        nextRetryDelay: Math.max(1000, Math.ceil(failure.details.retryAfterMs ?? 5000)),
-      });
+      return retryAfter(failure.message, Math.max(1000, failure.details.retryAfterMs ?? 5000));
     case 'unavailable':
     case 'timeout':
       return ApplicationFailure.retryable(failure.message, failure.failure);

@@ -25,7 +25,7 @@ import { markMailConfigNeedsReauth, openMailAccount, storeRefreshedTokens, type 
 import type { MailPayload } from '../domain/communications/mail-delivery.js';
 import { ApiError } from '../domain/platform/errors.js';
 import { claimMessage, markFailed, markSent, releaseMessage, type OutboundMessageRow } from '../domain/platform/outbound-message.js';
-import { throttleProvider, throttledFor } from '../domain/platform/provider-throttle.js';
+import { pauseAfterRateLimit, waitOutThrottle } from './provider-throttle.js';
 import type { ActivityDeps } from './activity-deps.js';
 
 export interface MailDeliveryInput {
@@ -36,9 +36,6 @@ export interface MailDeliveryInput {
 
 export type MailDeliveryOutcome = { status: 'sent'; providerMessageId: string | null } | { status: 'failed'; reason: string };
 
-/** A retryable failure that waits at least `delayMs` (nextRetryDelay overrides the backoff for this attempt). */
-const retryAfter = (message: string, delayMs: number) =>
-  ApplicationFailure.create({ message, type: 'rate_limited', nonRetryable: false, nextRetryDelay: Math.max(1, Math.ceil(delayMs)) });
 
 const outcomeOf = (message: OutboundMessageRow): MailDeliveryOutcome =>
   message.status === 'sent' ? { status: 'sent', providerMessageId: message.provider_message_id } : { status: 'failed', reason: message.last_error ?? 'not sent' };
@@ -121,10 +118,9 @@ export function createMailActivities({ database, services }: ActivityDeps) {
     const release = () => (phase === 'send' ? releaseMessage(pool, message.id, err.message) : Promise.resolve());
     switch (err.failure) {
       case 'rate_limited': {
-        const wait = err.details.retryAfterMs ?? 1000;
-        await throttleProvider(pool, key.provider, key.account, wait);
+        const paused = await pauseAfterRateLimit(pool, key.provider, key.account, err.details.retryAfterMs ?? 1000, err.message);
         await release();
-        throw retryAfter(err.message, wait);
+        throw paused;
       }
       case 'unavailable':
         await release();
@@ -152,8 +148,7 @@ export function createMailActivities({ database, services }: ActivityDeps) {
       if (account.needsReauth) return fail(message, "the mail provider refused the configuration's credentials: add it again to authorise it");
 
       const key = mailThrottleKey(account);
-      const wait = await throttledFor(pool, key.provider, key.account);
-      if (wait > 0) throw retryAfter(`mail configuration ${account.configId} is rate limited`, wait);
+      await waitOutThrottle(pool, key.provider, key.account, `mail configuration ${account.configId}`);
 
       const claim = await claimMessage(pool, message.id);
       if (claim.state === 'settled') return outcomeOf(claim.message);

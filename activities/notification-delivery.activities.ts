@@ -29,7 +29,7 @@ import {
 } from '../domain/integrations/messaging.service.js';
 import { claimMessage, markFailed, markSent, releaseMessage, type OutboundMessageRow } from '../domain/platform/outbound-message.js';
 import { ApiError } from '../domain/platform/errors.js';
-import { throttleProvider, throttledFor } from '../domain/platform/provider-throttle.js';
+import { pauseAfterRateLimit, waitOutThrottle } from './provider-throttle.js';
 import type { ActivityDeps } from './activity-deps.js';
 
 export interface AnnounceInput {
@@ -57,9 +57,6 @@ const IMPORT_JOB_TYPES = ['lead_import', 'hubspot_import'] as const;
 
 const isEventType = (value: string): value is NotificationEventType => (NOTIFICATION_EVENT_TYPES as readonly string[]).includes(value);
 
-/** A retryable failure that waits at least `delayMs` (Temporal's nextRetryDelay overrides the backoff for this attempt). */
-const retryAfter = (message: string, delayMs: number) =>
-  ApplicationFailure.create({ message, type: 'rate_limited', nonRetryable: false, nextRetryDelay: Math.max(1, Math.ceil(delayMs)) });
 
 export function createNotificationDeliveryActivities({ database, services, config }: ActivityDeps) {
   const { pool } = database;
@@ -96,10 +93,9 @@ export function createNotificationDeliveryActivities({ database, services, confi
     const release = () => (untaken(err.failure) ? releaseMessage(pool, message.id, err.message) : Promise.resolve());
     switch (err.failure) {
       case 'rate_limited': {
-        const wait = err.details.retryAfterMs ?? 1000;
-        await throttleProvider(pool, provider, account, wait);
+        const paused = await pauseAfterRateLimit(pool, provider, account, err.details.retryAfterMs ?? 1000, err.message);
         await release();
-        throw retryAfter(err.message, wait);
+        throw paused;
       }
       case 'unavailable':
       case 'timeout':
@@ -122,8 +118,7 @@ export function createNotificationDeliveryActivities({ database, services, confi
       return { status: 'failed', reason: 'Slack is not connected' };
     }
     const account = connection.teamId || `org:${message.org_id}`;
-    const wait = await throttledFor(pool, 'slack', account);
-    if (wait > 0) throw retryAfter(`Slack workspace ${account} is rate limited`, wait);
+    await waitOutThrottle(pool, 'slack', account, `Slack workspace ${account}`);
     const client = services.slack.forToken(connection.botToken);
     const claim = await claimMessage(pool, message.id);
     if (claim.state === 'settled') return outcomeOf(claim.message);
@@ -162,8 +157,7 @@ export function createNotificationDeliveryActivities({ database, services, confi
       return { status: 'failed', reason: 'Microsoft Teams is not connected' };
     }
     const account = new URL(connection.webhookUrl).host;
-    const wait = await throttledFor(pool, 'teams', account);
-    if (wait > 0) throw retryAfter(`the Teams webhook ${account} is rate limited`, wait);
+    await waitOutThrottle(pool, 'teams', account, `the Teams webhook ${account}`);
     const claim = await claimMessage(pool, message.id);
     if (claim.state === 'settled') return outcomeOf(claim.message);
     if (claim.state === 'in_doubt') {

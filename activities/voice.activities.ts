@@ -8,7 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ConnectorError } from '../connectors/connector-error.js';
 import type { VoiceAccount, VoiceConnector } from '../connectors/voice/voice.connector.js';
 import { markNeedsReauth } from '../domain/integrations/connected-app.service.js';
-import { throttledFor, throttleProvider } from '../domain/platform/provider-throttle.js';
+import { pauseAfterRateLimit, waitOutThrottle } from './provider-throttle.js';
 import {
   applyCallStatus,
   callStatusCallbackPath,
@@ -58,8 +58,7 @@ export function createVoiceActivities({ database, services, config, logger }: Ac
 
   /** Waits out a recorded Retry-After of the account (on every process) by failing this attempt with that delay. */
   async function respectThrottle(account: VoiceAccount) {
-    const waitMs = await throttledFor(database.pool, 'twilio', account.accountSid);
-    if (waitMs > 0) throw ApplicationFailure.create({ message: `Twilio asked to wait ${waitMs} ms`, type: 'ProviderThrottled', nextRetryDelay: waitMs });
+    await waitOutThrottle(database.pool, 'twilio', account.accountSid, `Twilio account ${account.accountSid}`);
   }
 
   /**
@@ -71,9 +70,7 @@ export function createVoiceActivities({ database, services, config, logger }: Ac
   async function handleProviderFailure(ref: CallRef, account: VoiceAccount, err: unknown): Promise<'give_up'> {
     if (!(err instanceof ConnectorError)) throw err;
     if (err.failure === 'rate_limited') {
-      const delay = err.details.retryAfterMs ?? 1000;
-      await throttleProvider(database.pool, 'twilio', account.accountSid, delay);
-      throw ApplicationFailure.create({ message: err.message, type: 'ProviderRateLimited', nextRetryDelay: delay });
+      throw await pauseAfterRateLimit(database.pool, 'twilio', account.accountSid, err.details.retryAfterMs ?? 1000, err.message);
     }
     if (err.retryable) throw err;
     if (err.failure === 'auth') await markNeedsReauth(database, ref.orgId, 'twilio', err.message);
