@@ -399,7 +399,11 @@ describe('a paused export across killed worker processes (worker as its own proc
    */
   async function expectStillPaused(job: { id: number; workflowId: string; processed: number }, controlSeq: number) {
     const handle = temporal.client.workflow.getHandle(job.workflowId);
-    expect(await handle.query(jobControlQuery)).toEqual({ paused: true, controlSeq });
+    // the first query can reach the server before the new process polls (it is
+    // still starting on a loaded machine) and be cancelled there: ask again until
+    // a worker answers; what it answers is the assertion
+    const first = await vi.waitFor(() => handle.query(jobControlQuery), { timeout: 60_000, interval: 500 });
+    expect(first).toEqual({ paused: true, controlSeq });
     await handle.signal(pauseJobSignal, { seq: 0 });
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await handle.query(jobControlQuery)).toEqual({ paused: true, controlSeq });
