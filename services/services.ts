@@ -19,6 +19,7 @@ import type { EnrichmentEngine } from '../domain/jobs/enrichment.js';
 import type { Config } from '../domain/platform/config.js';
 import { createFileStorage, type FileStorage } from '../domain/platform/file-storage.js';
 import { createSecretBox, parseCredentialsKey, type SecretBox } from '../domain/platform/secret-box.js';
+import { createTokenSigner, type TokenSigner } from '../domain/platform/signed-token.js';
 import { createEnrichmentEngine } from './enrichment.js';
 
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   storage: FileStorage;
   /** seals and opens every organization's stored credentials (CREDENTIALS_KEY, its previous keys during a rotation) */
   secrets: SecretBox;
+  /** signs and verifies the tokens of tracking pixels, click redirects and unsubscribe links */
+  tokens: TokenSigner;
   /** numbers and calls: Twilio when the operator configured an account, the sandbox in development (SANDBOX_CONNECTORS), else null (voice off) */
   voice: VoiceConnector | null;
 }
@@ -80,6 +83,10 @@ function egressSettingsOf(
 /** The secret box of CREDENTIALS_KEY and its previous keys, as every process of this configuration opens credentials with. */
 export const secretBoxOf = (config: Pick<Config, 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEYS'>): SecretBox =>
   createSecretBox(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey));
+
+/** The token signer of CREDENTIALS_KEY and its previous keys (a link signed before a rotation still verifies). */
+export const tokenSignerOf = (config: Pick<Config, 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEYS'>): TokenSigner =>
+  createTokenSigner(parseCredentialsKey(config.CREDENTIALS_KEY), commaList(config.CREDENTIALS_PREVIOUS_KEYS).map(parseCredentialsKey));
 
 export function createServices(config: Config): Services {
   const egress = createEgress(egressSettingsOf(config));
@@ -122,6 +129,7 @@ export function createServices(config: Config): Services {
     }),
     storage: createFileStorage(config.STORAGE_DIR),
     secrets: secretBoxOf(config),
+    tokens: tokenSignerOf(config),
     voice: voiceConnectorOf(config, egress),
   };
 }
