@@ -41,7 +41,7 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
-const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const MAINTENANCE_INTERVAL_MS = 60_000;
 // longer than any rate-limit window in use (they are one minute)
 const RATE_LIMIT_WINDOW_RETENTION_MS = 60 * 60 * 1000;
@@ -77,6 +77,23 @@ function installTemporalRuntime(logger: Logger) {
   if (Runtime._instance === undefined) Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
 }
 
+/** Every activity the worker runs (also what the time-skipping test worker registers, test/helpers/time-skipping.ts). */
+export function workerActivities(activityDeps: ActivityDeps) {
+  return {
+    ...createScoringActivities(activityDeps),
+    ...createFollowUpActivities(activityDeps),
+    ...createJobActivities(activityDeps),
+    ...createEnrichmentActivities(activityDeps),
+    ...createHubspotImportActivities(activityDeps),
+    ...createExportActivities(activityDeps),
+    ...createLeadImportActivities(activityDeps),
+    ...createVoiceActivities(activityDeps),
+    ...createNotificationDeliveryActivities(activityDeps),
+    ...createMailActivities(activityDeps),
+    ...createCalendarActivities(activityDeps),
+  };
+}
+
 export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntime> {
   const { config, logger } = deps;
   installTemporalRuntime(logger);
@@ -93,19 +110,7 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
-      activities: {
-        ...createScoringActivities(activityDeps),
-        ...createFollowUpActivities(activityDeps),
-        ...createJobActivities(activityDeps),
-        ...createEnrichmentActivities(activityDeps),
-        ...createHubspotImportActivities(activityDeps),
-        ...createExportActivities(activityDeps),
-        ...createLeadImportActivities(activityDeps),
-        ...createVoiceActivities(activityDeps),
-        ...createNotificationDeliveryActivities(activityDeps),
-        ...createMailActivities(activityDeps),
-        ...createCalendarActivities(activityDeps),
-      },
+      activities: workerActivities(activityDeps),
     });
     const done = worker.run();
     // logged here, so that a failure is seen even where nobody awaits `done`
