@@ -19,7 +19,9 @@ import type { SecretBox } from '../platform/secret-box.js';
 import { transaction, type SqlClient } from '../platform/transaction.js';
 import { assertMayManageConnections, findConnection, saveConnection, type ConnectedAppView } from './connected-app.service.js';
 
-export const NOTIFICATION_EVENT_TYPES = ['hot_lead', 'deal_won', 'import_finished', 'follow_up_due'] as const;
+// intent_alert: a hot-lead alert of the intent rule (domain/engagement/hot-leads.ts), one per lead and hot
+// episode; hot_lead is the lead score reaching HOT_LEAD_SCORE, once per lead
+export const NOTIFICATION_EVENT_TYPES = ['hot_lead', 'deal_won', 'import_finished', 'follow_up_due', 'intent_alert'] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
 export const MESSAGING_PROVIDERS = ['slack', 'teams'] as const;
@@ -189,6 +191,7 @@ const EVENT_TITLES: Record<NotificationEventType, string> = {
   deal_won: 'Deal won',
   import_finished: 'Import finished',
   follow_up_due: 'Follow-up due',
+  intent_alert: 'Hot lead (intent signals)',
 };
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(' ') || 'Unnamed lead';
@@ -214,6 +217,27 @@ export async function announcementOfRecord(
       facts: [
         { title: 'Lead', value: name },
         { title: 'Score', value: String(lead.score) },
+      ],
+    };
+  }
+  if (eventType === 'intent_alert') {
+    const { rows } = await db.pool.query<{ first_name: string | null; last_name: string | null; company: string | null; heat: number; reasons: { signal_type: string; contribution: number }[] }>(
+      `SELECT l.first_name, l.last_name, l.company, a.heat, a.reasons
+         FROM intent_alerts a JOIN leads l ON l.id = a.lead_id AND l.org_id = a.org_id
+        WHERE a.id = $1 AND a.org_id = $2`,
+      [subjectId, orgId],
+    );
+    const alert = rows[0];
+    if (!alert) return null;
+    const name = fullName(alert.first_name, alert.last_name);
+    const signals = alert.reasons.slice(0, 8).map((r) => `${r.signal_type} (+${r.contribution})`).join(', ');
+    return {
+      title: EVENT_TITLES.intent_alert,
+      text: `${name}${alert.company ? ` (${alert.company})` : ''} is hot: heat ${Math.round(alert.heat * 10) / 10} from ${signals || 'recent signals'}`,
+      facts: [
+        { title: 'Lead', value: name },
+        { title: 'Heat', value: String(Math.round(alert.heat * 10) / 10) },
+        { title: 'Signals', value: signals.slice(0, 300) },
       ],
     };
   }

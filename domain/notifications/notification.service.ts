@@ -10,6 +10,7 @@ import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { announcementRouted, outboxInsert } from '../platform/outbox-events.js';
+import type { SqlClient } from '../platform/transaction.js';
 import { anyFieldContains, dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { FOLLOW_UP_PENDING } from '../leads/lead-activity.service.js';
 
@@ -18,6 +19,7 @@ export const NOTIFICATION_TYPES = {
   follow_up_due: 2,
   deal_stage_changed: 3,
   import_finished: 4,
+  hot_lead: 5,
 } as const;
 export type NotificationType = keyof typeof NOTIFICATION_TYPES;
 
@@ -177,4 +179,23 @@ export async function notifyImportFinished(db: Database, { orgId, userId, jobId,
           WHERE n.org_id = u.org_id AND n.type_id = ${NOTIFICATION_TYPES.import_finished}
             AND n.data @> jsonb_build_object('job_id', ${jobId}::int))`;
   return inserted === 1;
+}
+
+/**
+ * Tells a lead's assigned rep that the lead became hot (an intent alert,
+ * domain/engagement/hot-leads.ts), in the transaction that raised the alert:
+ * one notification per alert. A user no longer in the organization is not notified.
+ */
+export async function insertHotLeadNotification(
+  client: SqlClient,
+  alert: { orgId: number; userId: number; leadId: number; alertId: number; heat: number; signalTypes: string[] },
+): Promise<void> {
+  const data = { model_type: 'lead', model_id: alert.leadId, alert_id: alert.alertId, heat: alert.heat, signal_types: alert.signalTypes };
+  await client.query(
+    `INSERT INTO notifications (org_id, user_id, type_id, title, message, data)
+     SELECT u.org_id, u.id, $3, 'Hot lead', 'Lead ' || coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), '#' || l.id) || ' is hot: ' || $4, $5::jsonb
+       FROM users u JOIN leads l ON l.id = $6 AND l.org_id = u.org_id
+      WHERE u.id = $2 AND u.org_id = $1 AND u.deleted_at IS NULL`,
+    [alert.orgId, alert.userId, NOTIFICATION_TYPES.hot_lead, alert.signalTypes.join(', '), JSON.stringify(data), alert.leadId],
+  );
 }

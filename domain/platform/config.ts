@@ -64,6 +64,8 @@ const configSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** requests per minute per API key on the ingestion endpoints */
   INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
+  /** requests per minute per client IP on the public tracking endpoints (open pixel, click, unsubscribe) */
+  TRACKING_RATE_LIMIT: z.coerce.number().int().positive().default(1200),
   /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
   /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */

@@ -28,7 +28,7 @@ export interface OutboxPayloads {
   'call.start': { callId: number };
   /** the call's status changed (a provider callback was applied): wake its workflow */
   'call.status': { callId: number };
-  /** announce an event (hot_lead | deal_won | import_finished | follow_up_due) of a lead, deal, job or follow-up to the channels routed for it */
+  /** announce an event (hot_lead | deal_won | import_finished | follow_up_due | intent_alert) of a lead, deal, job, follow-up or intent alert to the channels routed for it */
   'notification.announce': { eventType: string; subjectId: number };
   /** deliver one recorded outbound message (a test notification); the id of its outbound_messages row */
   'notification.deliver': { messageId: string };
@@ -68,7 +68,7 @@ export const parseOutboxPayload = <K extends OutboxKind>(kind: K, payload: unkno
  * change (an import scoring thousands of hot leads) starts no workflow for an
  * organization that listens to nothing.
  */
-export const announcementRouted = (orgId: string, eventType: 'hot_lead' | 'deal_won' | 'import_finished' | 'follow_up_due') =>
+export const announcementRouted = (orgId: string, eventType: 'hot_lead' | 'deal_won' | 'import_finished' | 'follow_up_due' | 'intent_alert') =>
   `EXISTS (SELECT 1 FROM notification_routes nr WHERE nr.org_id = ${orgId} AND nr.event_type = '${eventType}')`;
 
 /**

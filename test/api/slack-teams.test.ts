@@ -213,6 +213,7 @@ describe('notification routes', () => {
       { event_type: 'deal_won', slack_channels: ['C0CHAN1', 'C0CHAN2'], teams: true },
       { event_type: 'import_finished', slack_channels: [], teams: false },
       { event_type: 'follow_up_due', slack_channels: [], teams: false },
+      { event_type: 'intent_alert', slack_channels: [], teams: false },
     ]);
     const replaced = await t.call('PUT', '/api/notification-routes', { token: tenant.token, body: { routes: [{ event_type: 'deal_won', slack_channels: ['C0CHAN5'] }] } });
     expect(replaced.body.data[1]).toEqual({ event_type: 'deal_won', slack_channels: ['C0CHAN5'], teams: false });
