@@ -1,5 +1,6 @@
 // Every workflow the worker runs (its workflowsPath bundles this file).
 export { agentCallWorkflow } from './agent-call.workflow.js';
+export { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';
 export { enrichmentWorkflow } from './enrichment.workflow.js';
 export { exportWorkflow } from './export.workflow.js';
 export { followUpDueWorkflow } from './follow-up-due.workflow.js';

@@ -1,5 +1,6 @@
 // Which workflow runs each job type: the outbox relay starts jobs by type.
 import type { JobType } from '../domain/jobs/job.service.js';
+import { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';
 import { enrichmentWorkflow } from './enrichment.workflow.js';
 import { exportWorkflow } from './export.workflow.js';
 import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
@@ -7,6 +8,7 @@ import type { JobWorkflowInput } from './job-control.js';
 import { leadImportWorkflow } from './lead-import.workflow.js';
 
 export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise<unknown>> = {
+  ai_email_bulk: aiEmailBulkWorkflow,
   enrichment: enrichmentWorkflow,
   export: exportWorkflow,
   hubspot_import: hubspotImportWorkflow,

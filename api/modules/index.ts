@@ -1,5 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
+import { mountAiEmail } from './ai-email/index.js';
+import { mountAiTools } from './ai-tools/index.js';
 import { mountAuth } from './auth/index.js';
 import { mountCalendar } from './calendar/index.js';
 import { mountCompanies } from './companies/index.js';
@@ -57,4 +59,6 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountMeetings(app);
   mountVoice(app);
   mountMail(app);
+  mountAiTools(app);
+  mountAiEmail(app);
 }
