@@ -22,6 +22,7 @@ import {
   meetingEventRemovalWorkflowId,
 } from '../workflows/meeting-calendar.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
+import { accountHealthWorkflow, accountHealthWorkflowId, refreshAccountHealthSignal } from '../workflows/account-health.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
@@ -73,6 +74,18 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
         { key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId },
         { key: LIO_SEARCH_ATTRIBUTES.leadId, value: String(leadId) },
       ],
+    });
+  },
+  // As lead.score: a refresh in progress computes again after its current pass, a finished one is started anew.
+  'account_health.refresh': async ({ targetAccountId }, { orgId, orgPublicId }, { client, taskQueue }) => {
+    await client.workflow.signalWithStart(accountHealthWorkflow, {
+      workflowId: accountHealthWorkflowId({ orgPublicId, targetAccountId }),
+      taskQueue,
+      args: [{ orgId, targetAccountId }],
+      signal: refreshAccountHealthSignal,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
     });
   },
   // One reminder per follow-up, ever: a redelivered event finds it running

@@ -14,6 +14,7 @@ import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js'
 import { describeEnrichmentProviders } from '../services/enrichment.js';
 import { createServices } from '../services/services.js';
 import type { ActivityDeps } from '../activities/activity-deps.js';
+import { createAccountHealthActivities } from '../activities/account-health.activities.js';
 import { createAiEmailActivities } from '../activities/ai-email.activities.js';
 import { createCalendarActivities } from '../activities/calendar.activities.js';
 import { createEnrichmentActivities } from '../activities/enrichment.activities.js';
@@ -92,6 +93,7 @@ export function workerActivities(activityDeps: ActivityDeps) {
     ...createNotificationDeliveryActivities(activityDeps),
     ...createMailActivities(activityDeps),
     ...createCalendarActivities(activityDeps),
+    ...createAccountHealthActivities(activityDeps),
     ...createAiEmailActivities(activityDeps),
   };
 }

@@ -1,4 +1,5 @@
 // Every workflow the worker runs (its workflowsPath bundles this file).
+export { accountHealthWorkflow } from './account-health.workflow.js';
 export { agentCallWorkflow } from './agent-call.workflow.js';
 export { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';
 export { enrichmentWorkflow } from './enrichment.workflow.js';

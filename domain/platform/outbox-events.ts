@@ -36,6 +36,8 @@ export interface OutboxPayloads {
   'mail.send': { messageId: string };
   /** bring the meeting's provider calendar event in line with the meeting; `removed`: the meeting was deleted, remove its event */
   'meeting.calendar': { meetingId: number; removed?: { userId: number; provider: string; calendarEventId: string | null } };
+  /** recompute the target account's health (written by the engagement triggers, prisma/migrations/20261206110000_account_health_triggers) */
+  'account_health.refresh': { targetAccountId: number };
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -54,6 +56,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
     meetingId: id,
     removed: z.object({ userId: id, provider: z.string(), calendarEventId: z.string().nullable() }).optional(),
   }),
+  'account_health.refresh': z.object({ targetAccountId: id }),
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);

@@ -1,0 +1,26 @@
+// Account health I/O for the account-health workflow (domain/engagement/target-account.service.ts).
+import type { ActivityDeps } from './activity-deps.js';
+import { refreshAccountHealth } from '../domain/engagement/target-account.service.js';
+
+export interface RefreshAccountHealthInput {
+  orgId: number;
+  targetAccountId: number;
+}
+
+export type RefreshAccountHealthResult =
+  | { refreshed: true; healthScore: number; health: string; engagementStage: string }
+  | { refreshed: false; reason: 'account_not_found' };
+
+export function createAccountHealthActivities({ database }: ActivityDeps) {
+  return {
+    async refreshAccountHealth({ orgId, targetAccountId }: RefreshAccountHealthInput): Promise<RefreshAccountHealthResult> {
+      // the time of this pass: a retried activity scores as of its own run, since decay and silence move with the clock
+      const health = await refreshAccountHealth(database.pool, orgId, targetAccountId, new Date());
+      return health
+        ? { refreshed: true, healthScore: health.score, health: health.health, engagementStage: health.engagementStage }
+        : { refreshed: false, reason: 'account_not_found' };
+    },
+  };
+}
+
+export type AccountHealthActivities = ReturnType<typeof createAccountHealthActivities>;
