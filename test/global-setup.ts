@@ -11,6 +11,7 @@ import { databaseExists, startPrivatePostgres, TEST_CLUSTER, withAdminClient, wi
 import { freePort, run } from '../scripts/infra/process.js';
 import { startTemporalDevServer } from '../scripts/infra/temporal.js';
 import { schemathesisCli } from '../scripts/infra/schemathesis.js';
+import { temporalTestServer } from '../scripts/infra/temporal-test-server.js';
 
 const prisma = (args: string[], databaseUrl: string) =>
   run(path.resolve('node_modules/.bin/prisma'), args, { env: { ...process.env, DATABASE_URL: databaseUrl } });
@@ -53,6 +54,8 @@ export default async function setup(project: TestProject) {
   }
   // the fuzz test needs the pinned schemathesis: installed here, once, so that a missing one fails the run instead of skipping
   await schemathesisCli();
+  // likewise Temporal's time-skipping test server (Maven Central) for test/helpers/time-skipping.ts
+  await temporalTestServer();
   await prisma(['generate'], adminUrl);
   const template = await ensureTemplate(adminUrl);
   const database = `lio_test_${randomBytes(4).toString('hex')}`;
