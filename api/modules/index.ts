@@ -18,6 +18,7 @@ import { mountFiles } from './files/index.js';
 import { mountImports } from './imports/index.js';
 import { mountPipelines } from './pipelines/index.js';
 import { mountIngestion } from './ingestion/index.js';
+import { mountIntent } from './intent/index.js';
 import { mountJobs } from './jobs/index.js';
 import { mountLeadEnrichment } from './lead-enrichment/index.js';
 import { mountLeads } from './leads/index.js';
@@ -27,6 +28,7 @@ import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountRoles } from './roles/index.js';
 import { mountSearch } from './search/index.js';
+import { mountTracking } from './tracking/index.js';
 import { mountUsers } from './users/index.js';
 import { mountVoice } from './voice/index.js';
 
@@ -59,6 +61,8 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountMeetings(app);
   mountVoice(app);
   mountMail(app);
+  mountTracking(app);
+  mountIntent(app);
   mountAiTools(app);
   mountAiEmail(app);
 }
