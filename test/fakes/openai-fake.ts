@@ -41,6 +41,12 @@ export interface OpenAiFake {
   requests: RecordedCompletion[];
   /** the next answers, in order, before the fake answers normally again */
   script(...answers: ScriptedAnswer[]): void;
+  /** from now on every `n`th request (counted from this call) gets `answer`, besides scripted ones; null stops it */
+  answerEvery(n: number, answer: ScriptedAnswer | null): void;
+  /** completions answered 200 so far (what a paying client was charged for) */
+  answered(): number;
+  /** milliseconds before each completion is answered from now on (options.latencyMs until set) */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,8 @@ export interface OpenAiFakeOptions {
   model?: string;
   /** the assistant's text for a request (default: it repeats the user's message, so tests can see what was sent) */
   reply?: (messages: ChatMessage[]) => string;
+  /** milliseconds before a completion is answered (a model takes its time: a job can be paused or cancelled midway) */
+  latencyMs?: number;
 }
 
 const ERROR_BODIES: Record<number, { message: string; type: string; code: string | null }> = {
@@ -71,6 +79,8 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
   const sockets = new Set<Socket>();
   const reply = options.reply ?? ((messages) => `reply to: ${messages.filter((m) => m.role === 'user').at(-1)?.content ?? ''}`);
   let completions = 0;
+  let latencyMs = options.latencyMs ?? 0;
+  let every: { n: number; answer: ScriptedAnswer; seen: number } | null = null;
 
   const server = createServer(async (req, res) => {
     const raw = await requestText(req);
@@ -93,7 +103,8 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
       return sendJson(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', code: null } });
     }
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) return sendJson(res, 401, { error: ERROR_BODIES[401] });
-    const next = scripted.shift();
+    const periodic = every && ++every.seen % every.n === 0 ? every.answer : undefined;
+    const next = scripted.shift() ?? periodic;
     if (next?.kind === 'hang') return; // held: closed by the client's abort or by close()
     if (next?.kind === 'not_json') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -108,6 +119,7 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
     if (!body?.model || !Array.isArray(body.messages) || body.messages.length === 0) {
       return sendJson(res, 400, { error: { message: "'messages' and 'model' are required", type: 'invalid_request_error', code: null } });
     }
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     completions += 1;
     const content = reply(body.messages);
     const promptTokens = body.messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 4), 0);
@@ -133,6 +145,13 @@ export async function startOpenAiFake(options: OpenAiFakeOptions): Promise<OpenA
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...answers) => scripted.push(...answers),
+    answerEvery: (n, answer) => {
+      every = answer ? { n, answer, seen: 0 } : null;
+    },
+    answered: () => completions,
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
