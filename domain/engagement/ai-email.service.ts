@@ -564,7 +564,8 @@ export async function sendDraft(
     await client.query('INSERT INTO lead_notes (org_id, lead_id, title, note, created_by) VALUES ($1, $2, $3, $4, $5)', [
       scope.orgId,
       draft.lead_id,
-      `AI email sent: ${draft.subject}`.slice(0, 255),
+      // the notes API's bound on a title
+      `AI email sent: ${draft.subject}`.slice(0, 100),
       `Sent to ${recipient} from ${account.address} (tracked; message ${queued.message.id}, draft ${id}).`,
       claim.sent_by,
     ]);
