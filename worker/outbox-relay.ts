@@ -22,6 +22,7 @@ import {
   meetingEventRemovalWorkflowId,
 } from '../workflows/meeting-calendar.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
+import { outreachChangedSignal } from '../workflows/outreach-sequence.workflow.js';
 import { accountHealthWorkflow, accountHealthWorkflowId, refreshAccountHealthSignal } from '../workflows/account-health.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
@@ -190,6 +191,17 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
         typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
       }),
     ),
+  // Wakes the contact's sequence to read its steps and stop conditions again; like a job control, it is retried
+  // until the workflow exists (it may overtake its job.start) and dropped once the job has ended.
+  'outreach.changed': async ({ jobId }, event, { client, database }) => {
+    const { ref, job } = await jobOf(database, event, jobId);
+    if (!job || job.finished) return;
+    try {
+      await client.workflow.getHandle(job.workflowId).signal(outreachChangedSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError && ((await jobWorkflowOf(database, ref))?.finished ?? true))) throw err;
+    }
+  },
   // One delivery per mail, ever: a redelivered event finds it running or finished.
   'mail.send': ({ messageId }, { orgId, orgPublicId }, { client, taskQueue }) =>
     startOnce(() =>

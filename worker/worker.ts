@@ -25,6 +25,7 @@ import { createJobActivities } from '../activities/job.activities.js';
 import { createLeadImportActivities } from '../activities/lead-import.activities.js';
 import { createNotificationDeliveryActivities } from '../activities/notification-delivery.activities.js';
 import { createMailActivities } from '../activities/mail.activities.js';
+import { createOutreachActivities } from '../activities/outreach.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from '../activities/scoring.activities.js';
 import { createVoiceActivities } from '../activities/voice.activities.js';
@@ -93,6 +94,7 @@ export function workerActivities(activityDeps: ActivityDeps) {
     ...createNotificationDeliveryActivities(activityDeps),
     ...createMailActivities(activityDeps),
     ...createCalendarActivities(activityDeps),
+    ...createOutreachActivities(activityDeps),
     ...createAccountHealthActivities(activityDeps),
     ...createAiEmailActivities(activityDeps),
   };

@@ -10,4 +10,5 @@ export { leadImportWorkflow } from './lead-import.workflow.js';
 export { mailDeliveryWorkflow } from './mail-delivery.workflow.js';
 export { meetingCalendarWorkflow, meetingEventRemovalWorkflow } from './meeting-calendar.workflow.js';
 export { notificationDeliveryWorkflow } from './notification-delivery.workflow.js';
+export { outreachSequenceWorkflow } from './outreach-sequence.workflow.js';
 export { scoreLeadWorkflow } from './score-lead.workflow.js';

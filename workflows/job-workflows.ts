@@ -6,6 +6,7 @@ import { exportWorkflow } from './export.workflow.js';
 import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 import type { JobWorkflowInput } from './job-control.js';
 import { leadImportWorkflow } from './lead-import.workflow.js';
+import { outreachSequenceWorkflow } from './outreach-sequence.workflow.js';
 
 export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise<unknown>> = {
   ai_email_bulk: aiEmailBulkWorkflow,
@@ -13,4 +14,5 @@ export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise
   export: exportWorkflow,
   hubspot_import: hubspotImportWorkflow,
   lead_import: leadImportWorkflow,
+  outreach_sequence: outreachSequenceWorkflow,
 };

@@ -26,6 +26,7 @@ import { mountMeetings } from './meetings/index.js';
 import { mountMail } from './mail/index.js';
 import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
+import { mountOutreach } from './outreach/index.js';
 import { mountRoles } from './roles/index.js';
 import { mountSearch } from './search/index.js';
 import { mountTracking } from './tracking/index.js';
@@ -61,6 +62,7 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountMeetings(app);
   mountVoice(app);
   mountMail(app);
+  mountOutreach(app);
   mountTracking(app);
   mountIntent(app);
   mountAiTools(app);

@@ -14,7 +14,7 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { announcementRouted, outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
 import { dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
-export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import', 'ai_email_bulk'] as const;
+export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import', 'ai_email_bulk', 'outreach_sequence'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
@@ -338,6 +338,36 @@ export async function rowErrorsAfter(db: Database, { orgId, jobId }: JobRef, aft
     [orgId, jobId, after.row, after.id, limit],
   );
   return rows;
+}
+
+/**
+ * In the caller's transaction: the unfinished job of this type whose params
+ * contain `params` (e.g. the contact of an outreach sequence), locked until
+ * the transaction ends, so that work joining it and its workflow deciding it
+ * is done (completeJobIn) are serialised; undefined when none is open.
+ */
+export async function lockOpenJobWith(client: pg.PoolClient, orgId: number, type: JobType, params: Record<string, unknown>) {
+  const { rows } = await client.query<{ id: number }>(
+    `SELECT id FROM jobs WHERE org_id = $1 AND type = $2 AND params @> $3::jsonb AND status IN ('queued', 'running', 'paused')
+      ORDER BY id DESC LIMIT 1 FOR UPDATE`,
+    [orgId, type, JSON.stringify(params)],
+  );
+  return rows[0];
+}
+
+/** In the caller's transaction (after lockOpenJobWith): the job has `more` items of work to do. */
+export async function growJobTotal(client: pg.PoolClient, { orgId, jobId }: JobRef, more: number): Promise<void> {
+  await client.query('UPDATE jobs SET total = coalesce(total, 0) + $3, updated_at = now() WHERE id = $1 AND org_id = $2', [jobId, orgId, more]);
+}
+
+/** In the caller's transaction (after lockJobForStep): the job completed; false when it had already finished. */
+export async function completeJobIn(client: pg.PoolClient, { orgId, jobId }: JobRef): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE jobs SET status = 'completed', error = NULL, finished_at = now(), updated_at = now()
+      WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
+    [jobId, orgId],
+  );
+  return rowCount === 1;
 }
 
 /** What the outbox relay needs to steer a job's workflow: the id it was started under, and whether it has ended. */

@@ -34,6 +34,8 @@ export interface OutboxPayloads {
   'notification.deliver': { messageId: string };
   /** send one recorded mail (§6.11 send/reply); the id of its outbound_messages row */
   'mail.send': { messageId: string };
+  /** the outreach sequence's steps, or its contact's stop conditions (reply, meeting, unsubscribe), changed: wake its workflow to read them again */
+  'outreach.changed': { jobId: number };
   /** bring the meeting's provider calendar event in line with the meeting; `removed`: the meeting was deleted, remove its event */
   'meeting.calendar': { meetingId: number; removed?: { userId: number; provider: string; calendarEventId: string | null } };
   /** recompute the target account's health (written by the engagement triggers, prisma/migrations/20261206110000_account_health_triggers) */
@@ -52,6 +54,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'notification.announce': z.object({ eventType: z.string(), subjectId: id }),
   'notification.deliver': z.object({ messageId: z.string().regex(/^\d+$/) }),
   'mail.send': z.object({ messageId: z.string().regex(/^\d+$/) }),
+  'outreach.changed': z.object({ jobId: id }),
   'meeting.calendar': z.object({
     meetingId: id,
     removed: z.object({ userId: id, provider: z.string(), calendarEventId: z.string().nullable() }).optional(),
