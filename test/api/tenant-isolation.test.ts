@@ -23,6 +23,9 @@ import { postLedgerEntry } from '../../domain/billing/ledger.service.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-fake.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { createLead } from '../../domain/leads/lead.service.js';
+import { recordSignal } from '../../domain/engagement/intent-signals.js';
+import { TRACKING_PURPOSE } from '../../domain/engagement/email-tracking.js';
+import { transaction } from '../../domain/platform/transaction.js';
 import { createPipeline } from '../../domain/crm/pipeline.service.js';
 import { createTestApp, type CallResult, type TestApp } from '../helpers/app.js';
 import { startFakeHubspot, type FakeHubspot } from '../helpers/fake-hubspot.js';
@@ -204,7 +207,12 @@ async function seedFixtures(a: Tenant, marker: string) {
       start_time: new Date('2027-03-01T10:00:00Z'), end_time: new Date('2027-03-01T11:00:00Z'), attendees: [{ email: `${marker}@lead.example` }],
     },
   });
+  // intent (issue 11 §6.13): a demo request makes A's lead hot, raising its alert
+  const intentAlert = (
+    await transaction(t.database.pool, { actorId: null }, (tx) => recordSignal(tx, { orgId: org_id, leadId: lead.id, signalType: 'demo_requested', source: marker }))
+  ).alert_id!;
   return {
+    intentAlert,
     meeting: meeting.id,
     phoneNumber, callee: callee.id, call: call.id, callbackBody: callback.body, callbackSignature: callback.signature,
     mailConfig: mailConfig.id, mail: mail.id,
@@ -273,6 +281,8 @@ interface IsolationCase {
   headers?: Record<string, string>;
   /** A's control deletes or disables the rows it names: the cases after it get fresh ones */
   usesUp?: true;
+  /** the status B's own request and A's control answer instead of a 2xx (a redirect) */
+  status?: number;
   /** answer fields that tell the time, left out when list answers are compared */
   clockFields?: string[];
 }
@@ -456,6 +466,21 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'DELETE /api/meeting/delete/{id}': { expect: hidden, params: { id: f.meeting }, usesUp: true },
   'GET /api/meeting/{id}/transcript': { expect: hidden, params: { id: f.meeting } },
   'POST /api/meeting/{id}/generate-summary': { expect: hidden, params: { id: f.meeting }, body: { detail: 'brief' } },
+  // Tracking and intent (issue 11 §9, §6.13). The public tracking links carry their own signed credential, not a caller's
+  // organization: sent by anyone, a token naming no email (or no organization) records nothing (the snapshot), answers as usual
+  'GET /api/track/open/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.open, { e: ABSENT_ID }) } },
+  'GET /api/track/click/{token}': { expect: own, status: 302, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.click, { e: ABSENT_ID, u: 'https://example.com/' }) } },
+  'GET /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
+  'POST /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
+  // A's leads take no signal from B, A's alerts are a 404 for B; settings are each organization's own
+  'POST /api/intent-signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
+  'POST /api/intent-alert/signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
+  'GET /api/intent-alert/list': { expect: list },
+  'GET /api/intent-alert/hot-leads': { expect: list },
+  'GET /api/intent-alert/lead/{leadId}': { expect: hidden, params: { leadId: f.lead } },
+  'POST /api/intent-alert/acknowledge/{id}': { expect: hidden, params: { id: f.intentAlert } },
+  'GET /api/intent-alert/settings': { expect: own },
+  'PUT /api/intent-alert/settings': { expect: own, body: { hot_lead_threshold: 10 } },
 });
 
 // Run last, in this order: they change the caller's own credentials (A's
@@ -472,6 +497,7 @@ function send(route: RouteEntry, c: IsolationCase, caller: Tenant): Promise<Call
 }
 
 const is2xx = (res: CallResult) => res.status >= 200 && res.status < 300;
+const succeeded = (res: CallResult, c: IsolationCase) => (c.status === undefined ? is2xx(res) : res.status === c.status);
 const comparable = (res: CallResult, c: IsolationCase) =>
   JSON.stringify(res.body, (key, value: unknown) => (c.clockFields?.includes(key) ? undefined : value));
 const describeAnswer = (res: CallResult) => `${res.status} ${(JSON.stringify(res.body) ?? '').slice(0, 300)}`;
@@ -541,7 +567,7 @@ describe('tenant isolation on every route', () => {
         const { status, type, code } = expected.kind === 'hidden' ? { status: 404, type: 'not_found', code: null } : expected;
         const matches = asB.status === status && asB.body?.error?.type === type && asB.body?.error?.code === code;
         if (!matches) problems.push(`${key}: expected B to get ${status} ${type}${code ? ` ${code}` : ''}, got ${describeAnswer(asB)}`);
-      } else if (!is2xx(asB)) {
+      } else if (!succeeded(asB, c)) {
         problems.push(`${key}: B's request on its own data failed: ${describeAnswer(asB)}`);
       }
       const afterB = await snapshotOf(a.orgId, tables);
@@ -549,7 +575,7 @@ describe('tenant isolation on every route', () => {
         if (afterB[table] !== snapshot[table]) problems.push(`${key}: B's request changed organization A's ${table}`);
       }
       const asA = await send(route, c, a);
-      if (!is2xx(asA)) problems.push(`${key}: control: A's own request failed: ${describeAnswer(asA)}`);
+      if (!succeeded(asA, c)) problems.push(`${key}: control: A's own request failed: ${describeAnswer(asA)}`);
       if (c.usesUp) {
         markers.push(`iso${randomBytes(5).toString('hex')}`);
         fixtures = await seedFixtures(a, markers.at(-1)!);
