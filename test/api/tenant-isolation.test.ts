@@ -211,7 +211,12 @@ async function seedFixtures(a: Tenant, marker: string) {
   const intentAlert = (
     await transaction(t.database.pool, { actorId: null }, (tx) => recordSignal(tx, { orgId: org_id, leadId: lead.id, signalType: 'demo_requested', source: marker }))
   ).alert_id!;
+  // AI email (issue 11 §6.9): an approved draft for A's lead (sending it uses it up)
+  const aiDraft = await prisma.aiEmailDraft.create({
+    data: { org_id, lead_id: lead.id, subject: marker, body: `<p>${marker}</p>`, generator: 'offline', prompt_version: 'ai_email_draft@1', status: 'approved' },
+  });
   return {
+    aiDraft: aiDraft.id,
     intentAlert,
     meeting: meeting.id,
     phoneNumber, callee: callee.id, call: call.id, callbackBody: callback.body, callbackSignature: callback.signature,
@@ -466,6 +471,15 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'DELETE /api/meeting/delete/{id}': { expect: hidden, params: { id: f.meeting }, usesUp: true },
   'GET /api/meeting/{id}/transcript': { expect: hidden, params: { id: f.meeting } },
   'POST /api/meeting/{id}/generate-summary': { expect: hidden, params: { id: f.meeting }, body: { detail: 'brief' } },
+  // AI tools and AI email (issue 11 §6.9): A's lead is no lead context, no draft target and no bulk lead for B (404, or 422
+  // unknown_leads naming it), A's drafts are a 404; no model is configured here, so A's controls get the offline generator
+  'POST /api/ai-tools/magicpen': { expect: hidden, body: { noteText: 'tidy this note', leadContext: f.lead } },
+  'POST /api/ai-tools/email-generator': { expect: hidden, body: { prompt: 'Say hello', leadContext: { lead_id: f.lead } } },
+  'POST /api/ai-email/generate/{lead_id}': { expect: hidden, params: { lead_id: f.lead } },
+  'POST /api/ai-email/bulk-generate': { expect: refused(422, 'validation_error', 'unknown_leads'), body: { lead_ids: [f.lead] } },
+  'GET /api/ai-email/drafts/lead/{lead_id}': { expect: hidden, params: { lead_id: f.lead } },
+  'PUT /api/ai-email/draft/{draft_id}/approve': { expect: hidden, params: { draft_id: f.aiDraft } },
+  'POST /api/ai-email/draft/{draft_id}/send': { expect: hidden, params: { draft_id: f.aiDraft }, body: { config_id: f.mailConfig }, usesUp: true },
   // Tracking and intent (issue 11 §9, §6.13). The public tracking links carry their own signed credential, not a caller's
   // organization: sent by anyone, a token naming no email (or no organization) records nothing (the snapshot), answers as usual
   'GET /api/track/open/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.open, { e: ABSENT_ID }) } },
