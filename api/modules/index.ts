@@ -28,6 +28,7 @@ import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountOutreach } from './outreach/index.js';
 import { mountRoles } from './roles/index.js';
+import { mountTargetAccounts } from './target-accounts/index.js';
 import { mountSearch } from './search/index.js';
 import { mountTracking } from './tracking/index.js';
 import { mountUsers } from './users/index.js';
@@ -62,6 +63,7 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountMeetings(app);
   mountVoice(app);
   mountMail(app);
+  mountTargetAccounts(app);
   mountOutreach(app);
   mountTracking(app);
   mountIntent(app);

@@ -339,6 +339,8 @@ export async function loadAccountFacts(client: SqlClient, orgId: number, account
   const account = accountQuery.rows[0];
   if (!account) return null;
   const params = [orgId, accountId, now];
+  // statements that do not read the clock get no $3 (PostgreSQL cannot type a parameter nothing uses)
+  const people = [orgId, accountId];
   const [signals, signalCounts, lastSignal, meetings, deals, tracked] = await Promise.all([
     client.query<{ lead_id: number; signal_type: string; occurred_at: Date }>(
       `WITH ${ACCOUNT_PEOPLE}
@@ -372,7 +374,7 @@ export async function loadAccountFacts(client: SqlClient, orgId: number, account
         WHERE m.org_id = $1
           AND (m.company_id = (SELECT company_id FROM account) OR m.lead_id IN (SELECT id FROM account_leads)
                OR m.contact_id IN (SELECT id FROM account_contacts))`,
-      params,
+      people,
     ),
     client.query<AccountFacts['deals'][number]>(
       `WITH ${ACCOUNT_PEOPLE}
@@ -380,14 +382,14 @@ export async function loadAccountFacts(client: SqlClient, orgId: number, account
          FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE d.org_id = $1 AND d.lead_id IN (SELECT id FROM account_leads)
         ORDER BY d.id`,
-      params,
+      people,
     ),
     client.query<AccountFacts['trackedEmails']>(
       `WITH ${ACCOUNT_PEOPLE}
        SELECT count(*)::int AS sent, count(*) FILTER (WHERE open_count > 0)::int AS opened, count(*) FILTER (WHERE click_count > 0)::int AS clicked
          FROM tracked_emails
         WHERE org_id = $1 AND (target_account_id = $2 OR contact_id IN (SELECT id FROM account_contacts) OR lead_id IN (SELECT id FROM account_leads))`,
-      params,
+      people,
     ),
   ]);
   const nowMs = now.getTime();

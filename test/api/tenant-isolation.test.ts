@@ -207,6 +207,12 @@ async function seedFixtures(a: Tenant, marker: string) {
       start_time: new Date('2027-03-01T10:00:00Z'), end_time: new Date('2027-03-01T11:00:00Z'), attendees: [{ email: `${marker}@lead.example` }],
     },
   });
+  // ABM target accounts (issue 11 §6.8): A's account on A's company with A's contact as a stakeholder; another contact of
+  // the company to add, and a company that is no target account yet to create one on
+  const targetAccount = await prisma.targetAccount.create({ data: { org_id, company_id: company.id, owner_id: a.adminId } });
+  await prisma.targetAccountContact.create({ data: { org_id, target_account_id: targetAccount.id, contact_id: contact.id, stakeholder_role: 'champion' } });
+  const abmContact = await prisma.contact.create({ data: { org_id, name: `${marker} stakeholder`, email: `${marker}@stakeholder.example`, company_id: company.id } });
+  const abmCompany = await prisma.company.create({ data: { org_id, company_name: `${marker} prospect` } });
   // intent (issue 11 §6.13): a demo request makes A's lead hot, raising its alert
   const intentAlert = (
     await transaction(t.database.pool, { actorId: null }, (tx) => recordSignal(tx, { orgId: org_id, leadId: lead.id, signalType: 'demo_requested', source: marker }))
@@ -221,6 +227,7 @@ async function seedFixtures(a: Tenant, marker: string) {
     meeting: meeting.id,
     phoneNumber, callee: callee.id, call: call.id, callbackBody: callback.body, callbackSignature: callback.signature,
     mailConfig: mailConfig.id, mail: mail.id,
+    targetAccount: targetAccount.id, abmContact: abmContact.id, abmCompany: abmCompany.id,
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, emptyPipeline: emptyPipeline.id, stage: stage.id, deal: deal.id, note: note.id,
     document, company: company.id, contact: contact.id, storedFile, notification: notification.id,
@@ -471,6 +478,17 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'DELETE /api/meeting/delete/{id}': { expect: hidden, params: { id: f.meeting }, usesUp: true },
   'GET /api/meeting/{id}/transcript': { expect: hidden, params: { id: f.meeting } },
   'POST /api/meeting/{id}/generate-summary': { expect: hidden, params: { id: f.meeting }, body: { detail: 'brief' } },
+  // ABM target accounts (issue 11 §6.8): A's accounts are a 404 for B, A's company is no company B can target (422), and
+  // A's accounts count in none of B's reports; A's controls create, add, email (A's sandbox mailbox) and delete its own
+  'GET /api/target-accounts': { expect: list, query: { search: marker } },
+  'POST /api/target-accounts': { expect: refused(422, 'validation_error'), body: { company_id: f.abmCompany }, usesUp: true },
+  'GET /api/target-accounts/{id}': { expect: hidden, params: { id: f.targetAccount } },
+  'PATCH /api/target-accounts/{id}': { expect: hidden, params: { id: f.targetAccount }, body: { tier: 1, status: 'paused' } },
+  'POST /api/target-accounts/{id}/contacts': { expect: hidden, params: { id: f.targetAccount }, body: { contact_id: f.abmContact }, usesUp: true },
+  'POST /api/target-accounts/{id}/send-bulk-email': { expect: hidden, params: { id: f.targetAccount }, body: { subject: 'Hi {{first_name}}', body: '<p>Hello</p>' } },
+  'DELETE /api/target-accounts/{id}': { expect: hidden, params: { id: f.targetAccount }, usesUp: true },
+  'GET /api/reports/abm/funnel': { expect: list },
+  'GET /api/reports/abm/top-engaged': { expect: list, query: { limit: 100 } },
   // AI tools and AI email (issue 11 §6.9): A's lead is no lead context, no draft target and no bulk lead for B (404, or 422
   // unknown_leads naming it), A's drafts are a 404; no model is configured here, so A's controls get the offline generator
   'POST /api/ai-tools/magicpen': { expect: hidden, body: { noteText: 'tidy this note', leadContext: f.lead } },
