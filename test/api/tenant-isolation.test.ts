@@ -137,6 +137,11 @@ async function seedFixtures(a: Tenant, marker: string) {
   await prisma.followUp.create({ data: { org_id, lead_id: lead.id, follow_up_date: new Date(), notes: marker } });
   const company = await prisma.company.create({ data: { org_id, company_name: marker, website: `${marker}.example` } });
   const contact = await prisma.contact.create({ data: { org_id, name: marker, email: `${marker}@c.example`, company_id: company.id } });
+  // outreach plans (issue 11 §6.8): A's contact in a target account of A's (on a company of its own), with a planned step
+  const outreachCompany = await prisma.company.create({ data: { org_id, company_name: `${marker} outreach` } });
+  const outreachAccount = await prisma.targetAccount.create({ data: { org_id, company_id: outreachCompany.id, owner_id: a.adminId } });
+  await prisma.targetAccountContact.create({ data: { org_id, target_account_id: outreachAccount.id, contact_id: contact.id } });
+  await prisma.outreachStep.create({ data: { org_id, target_account_id: outreachAccount.id, contact_id: contact.id, channel: 'task', scheduled_at: new Date('2027-03-01T10:00:00Z'), notes: marker } });
   await prisma.fileAttachment.create({
     data: { org_id, provider: 'box', subject_type: 'lead', subject_id: lead.id, external_id: marker, name: marker, web_url: `https://${marker}.example` },
   });
@@ -230,7 +235,7 @@ async function seedFixtures(a: Tenant, marker: string) {
     targetAccount: targetAccount.id, abmContact: abmContact.id, abmCompany: abmCompany.id,
     lead: lead.id, member: member.id, role: role.id, tag: tag.id, customField: customField.id, view: view.id,
     pipeline: pipeline.id, emptyPipeline: emptyPipeline.id, stage: stage.id, deal: deal.id, note: note.id,
-    document, company: company.id, contact: contact.id, storedFile, notification: notification.id,
+    document, company: company.id, contact: contact.id, storedFile, notification: notification.id, outreachAccount: outreachAccount.id,
     runningJob: runningJob.id, pausedJob: pausedJob.id, completedExport: completedExport.id, hubspotImport: hubspotImport.id, enrichmentJob: enrichmentJob.id,
   };
 }
@@ -478,6 +483,13 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'DELETE /api/meeting/delete/{id}': { expect: hidden, params: { id: f.meeting }, usesUp: true },
   'GET /api/meeting/{id}/transcript': { expect: hidden, params: { id: f.meeting } },
   'POST /api/meeting/{id}/generate-summary': { expect: hidden, params: { id: f.meeting }, body: { detail: 'brief' } },
+  // Outreach plans (issue 11 §6.8): A's target account is a 404 for B, whatever contact B names; A plans and lists its own
+  'GET /api/target-accounts/{id}/outreach-plans': { expect: hidden, params: { id: f.outreachAccount } },
+  'POST /api/target-accounts/{id}/outreach-plans': {
+    expect: hidden,
+    params: { id: f.outreachAccount },
+    body: { contact_id: f.contact, channel: 'task', scheduled_at: new Date(Date.now() + 86_400_000).toISOString(), notes: marker },
+  },
   // ABM target accounts (issue 11 §6.8): A's accounts are a 404 for B, A's company is no company B can target (422), and
   // A's accounts count in none of B's reports; A's controls create, add, email (A's sandbox mailbox) and delete its own
   'GET /api/target-accounts': { expect: list, query: { search: marker } },
