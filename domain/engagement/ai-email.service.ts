@@ -16,7 +16,6 @@
 //
 // One draft per (job, lead) ever: the unique (org_id, job_id, lead_id) and
 // a look before each model call make a retried batch skip what it drafted.
-import type pg from 'pg';
 import type { Job } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
@@ -29,7 +28,7 @@ import { assertCredits, debitCredits, priceOf } from '../billing/credits.service
 import { ensureOpeningCredits, postLedgerEntry } from '../billing/ledger.service.js';
 import { openMailAccount, openMailAccountFor } from '../communications/mail-configuration.service.js';
 import { sanitizeMailHtml, type OutboundMessageView } from '../communications/mail-delivery.js';
-import { createJob, lockJobForStep, type JobRef } from '../jobs/job.service.js';
+import { advanceJob, createJob, FINISHED_JOB_STATUSES, loadJobBatch, readJobState, recordRowErrors, setJobResult, type JobRef, type JobState } from '../jobs/job.service.js';
 import { AI_EMAIL_DRAFT_V1 } from './ai-prompts.js';
 import { LANGUAGE_MODEL, loadLeadContext, type LeadContext, type TextGenerator } from './ai-tools.service.js';
 import { queueTrackedMail, type TrackingLinks } from './email-tracking.js';
@@ -293,18 +292,10 @@ export async function draftBulkBatch(
   onLead?: () => void,
 ): Promise<BulkBatchOutcome> {
   const outcome: BulkBatchOutcome = { drafted: 0, existing: 0, skipped: 0, failed: 0, stopped: false };
-  const { rows } = await db.pool.query<{ params: AiEmailBulkParams; items: number[] | null; done: boolean; live: boolean }>(
-    `SELECT params,
-            jsonb_path_query_array(items, '$[$from to $to]',
-              jsonb_build_object('from', $3::int * (params->>'batch_size')::int, 'to', ($3::int + 1) * (params->>'batch_size')::int - 1)) AS items,
-            coalesce(checkpoint->'done', '[]'::jsonb) @> to_jsonb($3::int) AS done,
-            status NOT IN ('completed', 'failed', 'cancelled') AND NOT coalesce((result->>'settled')::boolean, false) AS live
-       FROM jobs WHERE id = $1 AND org_id = $2 AND type = 'ai_email_bulk'`,
-    [ref.jobId, ref.orgId, batch],
-  );
-  const job = rows[0];
-  if (!job || job.done || !job.live) return { ...outcome, stopped: !job?.done };
-  const leadIds = job.items ?? [];
+  const job = await loadJobBatch<AiEmailBulkParams, number>(db, ref, 'ai_email_bulk', batch);
+  if (!job || job.done) return outcome;
+  if (!(await jobIsLive(db, ref))) return { ...outcome, stopped: true };
+  const leadIds = job.items;
   const { rows: drafted } = await db.pool.query<{ lead_id: number }>(
     'SELECT lead_id FROM ai_email_drafts WHERE org_id = $1 AND job_id = $2 AND lead_id = ANY($3::int[])',
     [ref.orgId, ref.jobId, leadIds],
@@ -341,12 +332,9 @@ export async function draftBulkBatch(
     }
     const { subject, body } = parseDraftAnswer(answer.text, lead);
     const stored = await transaction(db.pool, { actorId: null }, async (client) => {
-      const locked = await client.query<{ settled: boolean; created_by: number | null }>(
-        `SELECT coalesce((result->>'settled')::boolean, false) AS settled, created_by FROM jobs WHERE id = $1 AND org_id = $2 FOR UPDATE`,
-        [ref.jobId, ref.orgId],
-      );
+      const locked = await readJobState(client, ref, true);
       // settled: the unused credits went back already, so a draft now would be unpaid
-      if (!locked.rows[0] || locked.rows[0].settled) return 'settled' as const;
+      if (!locked || isSettled(locked)) return 'settled' as const;
       const inserted = await client.query(`${INSERT_DRAFT} ON CONFLICT (org_id, job_id, lead_id) DO NOTHING`, [
         ref.orgId,
         leadId,
@@ -358,45 +346,32 @@ export async function draftBulkBatch(
         AI_EMAIL_DRAFT_V1.version,
         ref.jobId,
         job.params.price,
-        locked.rows[0].created_by,
+        locked.createdBy,
       ]);
       if (inserted.rowCount === 0) return 'existing' as const;
-      await client.query('UPDATE jobs SET processed = processed + 1, created = created + 1, updated_at = now() WHERE id = $1 AND org_id = $2', [
-        ref.jobId,
-        ref.orgId,
-      ]);
+      await advanceJob(client, ref, { processed: 1, created: 1, merged: 0, skipped: 0, failed: 0 }, locked.checkpoint);
       return 'drafted' as const;
     });
     if (stored === 'settled') return { ...outcome, stopped: true };
     outcome[stored]++;
   }
   await transaction(db.pool, { actorId: null }, async (client) => {
-    const locked = await lockJobForStep(client, ref);
+    const locked = await readJobState(client, ref, true);
     const done = (locked?.checkpoint.done as number[] | undefined) ?? [];
     if (!locked || done.includes(batch)) return;
-    await client.query(
-      `UPDATE jobs SET processed = processed + $3, skipped = skipped + $4, failed = failed + $5,
-                       checkpoint = jsonb_set(checkpoint, '{done}', coalesce(checkpoint->'done', '[]'::jsonb) || to_jsonb($6::int)), updated_at = now()
-        WHERE id = $1 AND org_id = $2`,
-      [ref.jobId, ref.orgId, outcome.skipped + outcome.failed, outcome.skipped, outcome.failed, batch],
-    );
-    if (failures.length > 0) {
-      await client.query(
-        `INSERT INTO job_row_errors (org_id, job_id, row_number, "column", reason) SELECT $1, $2, r, 'lead_id', m FROM unnest($3::int[], $4::text[]) AS e(r, m)`,
-        [ref.orgId, ref.jobId, failures.map((f) => f.row), failures.map((f) => f.reason)],
-      );
-    }
+    const counts = { processed: outcome.skipped + outcome.failed, created: 0, merged: 0, skipped: outcome.skipped, failed: outcome.failed };
+    await advanceJob(client, ref, counts, { ...locked.checkpoint, done: [...done, batch] });
+    await recordRowErrors(client, ref, failures.map((f) => ({ row: f.row, column: 'lead_id', reason: f.reason })));
   });
   return outcome;
 }
 
+const isSettled = (job: JobState) => job.result.settled === true;
+
+/** The job still drafts: not finished, and its credits not settled. */
 async function jobIsLive(db: Database, ref: JobRef): Promise<boolean> {
-  const { rows } = await db.pool.query<{ live: boolean }>(
-    `SELECT status NOT IN ('completed', 'failed', 'cancelled') AND NOT coalesce((result->>'settled')::boolean, false) AS live
-       FROM jobs WHERE id = $1 AND org_id = $2`,
-    [ref.jobId, ref.orgId],
-  );
-  return rows[0]?.live ?? false;
+  const job = await readJobState(db.pool, ref);
+  return job !== undefined && !FINISHED_JOB_STATUSES.includes(job.status) && !isSettled(job);
 }
 
 export interface BulkSettlement {
@@ -412,25 +387,22 @@ export interface BulkSettlement {
  * under the job's lock: no draft of the job is stored after this.
  */
 export async function settleBulkDraftJob(db: Database, ref: JobRef): Promise<BulkSettlement | null> {
-  return transaction(db.pool, { actorId: null }, async (client: pg.PoolClient) => {
-    const { rows } = await client.query<{ params: AiEmailBulkParams; result: Record<string, unknown> }>(
-      `SELECT params, result FROM jobs WHERE id = $1 AND org_id = $2 AND type = 'ai_email_bulk' FOR UPDATE`,
-      [ref.jobId, ref.orgId],
-    );
-    const job = rows[0];
+  return transaction(db.pool, { actorId: null }, async (client) => {
+    const job = await readJobState(client, ref, true);
     if (!job) return null;
-    if (job.result.settled === true) return job.result.settlement as BulkSettlement;
+    if (isSettled(job)) return job.result.settlement as BulkSettlement;
+    const params = job.params as unknown as AiEmailBulkParams;
     const { rows: counted } = await client.query<{ drafted: number }>('SELECT count(*)::int AS drafted FROM ai_email_drafts WHERE org_id = $1 AND job_id = $2', [
       ref.orgId,
       ref.jobId,
     ]);
     const drafted = counted[0]!.drafted;
-    const used = drafted * job.params.price;
+    const used = drafted * params.price;
     const settlement: BulkSettlement = {
-      reserved_credits: job.params.reserved_credits,
+      reserved_credits: params.reserved_credits,
       drafted,
       used_credits: used,
-      refunded_credits: Math.max(0, job.params.reserved_credits - used),
+      refunded_credits: Math.max(0, params.reserved_credits - used),
     };
     if (settlement.refunded_credits > 0) {
       await postLedgerEntry(client, {
@@ -442,11 +414,7 @@ export async function settleBulkDraftJob(db: Database, ref: JobRef): Promise<Bul
         reference: { feature: 'ai_email_draft', job_id: ref.jobId, drafted, unused: true },
       });
     }
-    await client.query(`UPDATE jobs SET result = result || jsonb_build_object('settled', true, 'settlement', $3::jsonb), updated_at = now() WHERE id = $1 AND org_id = $2`, [
-      ref.jobId,
-      ref.orgId,
-      JSON.stringify(settlement),
-    ]);
+    await setJobResult(client, ref, { ...job.result, settled: true, settlement });
     return settlement;
   });
 }

@@ -253,6 +253,29 @@ export async function lockJobForStep(client: pg.PoolClient, { orgId, jobId }: Jo
   return rows[0];
 }
 
+/** A job as a step judges whether and how to go on: its status, what it was asked, where it stands, its result, who made it. */
+export interface JobState {
+  status: JobStatus;
+  params: Record<string, unknown>;
+  checkpoint: Record<string, unknown>;
+  result: Record<string, unknown>;
+  createdBy: number | null;
+}
+
+/**
+ * The job's state; undefined when the organization has no such job. Given
+ * a transaction's connection and `forUpdate`, the row stays locked until the
+ * transaction ends (a step's commit judged against the state it read).
+ */
+export async function readJobState(client: pg.Pool | pg.PoolClient, { orgId, jobId }: JobRef, forUpdate = false): Promise<JobState | undefined> {
+  const { rows } = await client.query<{ status: JobStatus; params: Record<string, unknown>; checkpoint: Record<string, unknown>; result: Record<string, unknown>; created_by: number | null }>(
+    `SELECT status, params, checkpoint, result, created_by FROM jobs WHERE id = $1 AND org_id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    [jobId, orgId],
+  );
+  const job = rows[0];
+  return job && { status: job.status, params: job.params, checkpoint: job.checkpoint, result: job.result, createdBy: job.created_by };
+}
+
 /** In the step's transaction (after lockJobForStep): adds its counts and moves the checkpoint past it. */
 export async function advanceJob(client: pg.PoolClient, { orgId, jobId }: JobRef, counts: JobCounts, checkpoint: unknown): Promise<void> {
   await client.query(
