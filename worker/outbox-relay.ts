@@ -22,9 +22,10 @@ import {
   meetingEventRemovalWorkflowId,
 } from '../workflows/meeting-calendar.workflow.js';
 import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../workflows/score-lead.workflow.js';
-import { outreachChangedSignal } from '../workflows/outreach-sequence.workflow.js';
 import { accountHealthWorkflow, accountHealthWorkflowId, refreshAccountHealthSignal } from '../workflows/account-health.workflow.js';
+import { outreachChangedSignal } from '../workflows/outreach-sequence.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
+import { syncAbmSchedule } from './schedules.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface OutboxRelayDeps {
@@ -88,6 +89,10 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
     });
+  },
+  // The organization's ABM automation schedule, created, updated, paused or deleted to match what is stored now
+  'abm_schedule.sync': async (_payload, { orgId }, deps) => {
+    await syncAbmSchedule(deps, orgId);
   },
   // One reminder per follow-up, ever: a redelivered event finds it running
   // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.

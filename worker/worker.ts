@@ -14,6 +14,7 @@ import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js'
 import { describeEnrichmentProviders } from '../services/enrichment.js';
 import { createServices } from '../services/services.js';
 import type { ActivityDeps } from '../activities/activity-deps.js';
+import { createAbmAutomationActivities } from '../activities/abm-automation.activities.js';
 import { createAccountHealthActivities } from '../activities/account-health.activities.js';
 import { createAiEmailActivities } from '../activities/ai-email.activities.js';
 import { createCalendarActivities } from '../activities/calendar.activities.js';
@@ -84,6 +85,8 @@ function installTemporalRuntime(logger: Logger) {
 export function workerActivities(activityDeps: ActivityDeps) {
   return {
     ...createScoringActivities(activityDeps),
+    ...createAbmAutomationActivities(activityDeps),
+    ...createAccountHealthActivities(activityDeps),
     ...createFollowUpActivities(activityDeps),
     ...createJobActivities(activityDeps),
     ...createEnrichmentActivities(activityDeps),
@@ -95,7 +98,6 @@ export function workerActivities(activityDeps: ActivityDeps) {
     ...createMailActivities(activityDeps),
     ...createCalendarActivities(activityDeps),
     ...createOutreachActivities(activityDeps),
-    ...createAccountHealthActivities(activityDeps),
     ...createAiEmailActivities(activityDeps),
   };
 }

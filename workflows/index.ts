@@ -1,4 +1,5 @@
 // Every workflow the worker runs (its workflowsPath bundles this file).
+export { abmAutomationWorkflow } from './abm-automation.workflow.js';
 export { accountHealthWorkflow } from './account-health.workflow.js';
 export { agentCallWorkflow } from './agent-call.workflow.js';
 export { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
+import { mountAbmAutomation } from './abm-automation/index.js';
 import { mountAiEmail } from './ai-email/index.js';
 import { mountAiTools } from './ai-tools/index.js';
 import { mountAuth } from './auth/index.js';
@@ -65,6 +66,7 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountMail(app);
   mountTargetAccounts(app);
   mountOutreach(app);
+  mountAbmAutomation(app);
   mountTracking(app);
   mountIntent(app);
   mountAiTools(app);

@@ -40,6 +40,8 @@ export interface OutboxPayloads {
   'meeting.calendar': { meetingId: number; removed?: { userId: number; provider: string; calendarEventId: string | null } };
   /** recompute the target account's health (written by the engagement triggers, prisma/migrations/20261206110000_account_health_triggers) */
   'account_health.refresh': { targetAccountId: number };
+  /** bring the organization's ABM automation Temporal Schedule in line with its stored settings (worker/schedules.ts) */
+  'abm_schedule.sync': Record<string, never>;
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -60,6 +62,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
     removed: z.object({ userId: id, provider: z.string(), calendarEventId: z.string().nullable() }).optional(),
   }),
   'account_health.refresh': z.object({ targetAccountId: id }),
+  'abm_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);

@@ -510,6 +510,10 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/ai-email/drafts/lead/{lead_id}': { expect: hidden, params: { lead_id: f.lead } },
   'PUT /api/ai-email/draft/{draft_id}/approve': { expect: hidden, params: { draft_id: f.aiDraft } },
   'POST /api/ai-email/draft/{draft_id}/send': { expect: hidden, params: { draft_id: f.aiDraft }, body: { config_id: f.mailConfig }, usesUp: true },
+  // ABM automation (issue 11 §6.8, scheduled runs): each organization reads and sets only its own schedule (A's settings and
+  // outbox are left alone: the snapshot); the Temporal Schedule a save leads to is named by the caller's organization
+  'GET /api/abm/automation': { expect: own },
+  'PUT /api/abm/automation': { expect: own, body: { enabled: true, days: ['mon', 'fri'], time: '09:30', timezone: 'Europe/Berlin' } },
   // Tracking and intent (issue 11 §9, §6.13). The public tracking links carry their own signed credential, not a caller's
   // organization: sent by anyone, a token naming no email (or no organization) records nothing (the snapshot), answers as usual
   'GET /api/track/open/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.open, { e: ABSENT_ID }) } },
