@@ -3,7 +3,7 @@
 // every call (401 with Google's UNAUTHENTICATED body when unknown or
 // revoked), the refresh_token grant at /token (400 invalid_grant when
 // refused), users.getProfile, users.messages.send (raw MIME, recorded and
-// parsed), users.messages.list (labelIds, q with rfc822msgid:, is:unread,
+// parsed), users.messages.list (labelIds, q with rfc822msgid:, from:, is:unread,
 // after:/before:, pageToken paging, resultSizeEstimate), users.messages.get
 // (metadata and full). Scriptable per test: fail the next N matching
 // requests with a status (429 with Retry-After, 5xx), or take a send and
@@ -107,6 +107,8 @@ function matches(m: GmailFakeMessage, q: string | null, labelIds: string[]): boo
       if ((m.headers['Message-ID'] ?? '').replace(/^<|>$/g, '') !== value) return false;
     } else if (key === 'is' && value === 'unread') {
       if (!m.labelIds.includes('UNREAD')) return false;
+    } else if (key === 'from') {
+      if (!(m.headers.From ?? '').toLowerCase().includes(value.toLowerCase())) return false;
     } else if (key === 'after') {
       if (m.internalDate < Number(value) * 1000) return false;
     } else if (key === 'before') {

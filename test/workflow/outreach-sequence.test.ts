@@ -13,6 +13,8 @@ import { seedTargetAccount, withoutQuietHours, type SeededAccount } from '../hel
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 import { killGroup, spawnWorker, workerEnvOf } from '../helpers/worker-process.js';
+import { startGmailFake, type GmailFake } from '../fakes/gmail-fake.js';
+import { connectMailbox } from '../helpers/mailboxes.js';
 
 interface StepView {
   id: number;
@@ -23,15 +25,20 @@ interface StepView {
   outcome: Record<string, unknown>;
 }
 
-/** An organization with a sandbox mailbox for its admin (the sender), no quiet hours, and an account with one contact. */
-async function outreachTenant(app: TestApp) {
-  const tenant = await seedTenant(app);
-  await withoutQuietHours(app, tenant.orgId);
+/** A sandbox mailbox for the tenant's admin, added through the API. */
+async function sandboxMailbox(app: TestApp, tenant: Tenant) {
   const mailbox = await app.call('POST', '/api/mail-configurations/add', {
     token: tenant.token,
     body: { mailer: 'sandbox', from_address: 'rep@seller.example', password: 'sandbox' },
   });
   expect(mailbox.status, JSON.stringify(mailbox.body)).toBe(201);
+}
+
+/** An organization with a mailbox for its admin (the sender; the sandbox unless given), no quiet hours, and an account with one contact. */
+async function outreachTenant(app: TestApp, addMailbox: (app: TestApp, tenant: Tenant) => Promise<unknown> = sandboxMailbox) {
+  const tenant = await seedTenant(app);
+  await withoutQuietHours(app, tenant.orgId);
+  await addMailbox(app, tenant);
   const account = await seedTargetAccount(app, tenant);
   return { tenant, account, contact: account.contacts[0]! };
 }
@@ -276,4 +283,55 @@ describe('outreach sequences across killed worker processes (SIGKILL), and dupli
     expect(messages).toHaveLength(1);
     expect(tracked).toHaveLength(1);
   }, 150_000);
+});
+
+describe('a reply found in the sending mailbox\'s inbox (Gmail fake) stops the sequence', () => {
+  let gmail: GmailFake;
+  let system: TestSystem;
+  let t: TestApp;
+  let api: ReturnType<typeof stepsApi>;
+
+  beforeAll(async () => {
+    gmail = await startGmailFake({ accessToken: 'unused-initial-token' });
+    system = await createTestSystem('outreachinbox', {
+      worker: true,
+      config: { EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', GOOGLE_API_BASE_URL: gmail.apiUrl, GOOGLE_TOKEN_URL: gmail.tokenUrl },
+    });
+    t = system.t;
+    api = stepsApi(t);
+  });
+
+  afterAll(async () => {
+    await system?.close();
+    await gmail?.close();
+  });
+
+  it('sends step one through Gmail, finds the contact\'s answer with a from: search before step two, records reply_received and skips the rest', async () => {
+    const { tenant, account, contact } = await outreachTenant(t, (app, owner) => connectMailbox(app, gmail, { orgId: owner.orgId, userId: owner.adminId }, 'gmail'));
+    const first = await api.plan(tenant, account, { channel: 'email', inSeconds: 2, subject: 'Intro', body: '<p>Hello</p>' });
+    const second = await api.plan(tenant, account, { channel: 'email', inSeconds: 8, subject: 'Bump', body: '<p>Bump</p>' });
+    await api.plan(tenant, account, { channel: 'task', inSeconds: 3 * 86_400 });
+    await api.stepReaching(first.id, 'done');
+    await vi.waitFor(() => expect(gmail.sent.filter((m) => m.headers.To?.includes(contact.email))).toHaveLength(1), { timeout: 20_000 });
+    // someone else writing is no reply; the contact's answer is
+    const inbox = (from: string, subject: string) =>
+      gmail.mailbox.unshift({ id: `in-${gmail.mailbox.length + 1}`, threadId: 't-reply', labelIds: ['INBOX', 'UNREAD'], internalDate: Date.now(), headers: { From: from, To: 'rep@seller.example', Subject: subject }, text: 'Thanks' });
+    inbox('Someone Else <other@customer.example>', 'Unrelated');
+    inbox(`Buyer <${contact.email}>`, 'Re: Intro');
+
+    const job = await api.jobReaching(first.job_id, 'completed', 30_000);
+    expect(job).toMatchObject({ total: 3, processed: 3 });
+    expect((await api.list(tenant, account)).map((s) => [s.status, s.outcome.reason ?? null])).toEqual([
+      ['done', null],
+      ['skipped', 'replied'],
+      ['skipped', 'replied'],
+    ]);
+    const signals = await t.database.prisma.intentSignal.findMany({ where: { org_id: tenant.orgId, lead_id: contact.leadId, signal_type: 'reply_received' } });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toMatchObject({ source: 'inbox', signal_detail: { contact_id: contact.id } });
+    // the look was a from: search after the first send; step two was never sent
+    expect(gmail.requests.some((r) => r.q?.includes(`from:${contact.email}`) && r.q.includes('after:'))).toBe(true);
+    expect(gmail.sent).toHaveLength(1);
+    expect(await t.database.prisma.outreachStep.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({ executed_at: null });
+  }, 60_000);
 });
