@@ -120,6 +120,52 @@ describe('AI email drafts', () => {
     expect(await t.database.prisma.outboundMessage.count({ where: { org_id: tenant.orgId } })).toBe(1);
   });
 
+  it('two users sending the same draft at once through their own mailboxes make one message, from the first to claim it', async () => {
+    const tenant = await seedTenant(t);
+    const rep = await tenant.addUser('Admin');
+    const lead = await addLead(tenant);
+    const adminConfig = await sandboxMailbox(tenant);
+    const repConfig = (await t.call('POST', '/api/mail-configurations/add', { token: rep.token, body: { mailer: 'sandbox', from_address: 'other@sandbox.test', password: 'unused' } })).body.data.id;
+    reply = 'Subject: Hello Globex\n\nHi Lee.';
+    const draft = (await t.call('POST', `/api/ai-email/generate/${lead.id}`, { token: tenant.token })).body.data;
+    await t.call('PUT', `/api/ai-email/draft/${draft.id}/approve`, { token: rep.token });
+    const sends = await Promise.all([
+      t.call('POST', `/api/ai-email/draft/${draft.id}/send`, { token: tenant.token, body: { config_id: adminConfig } }),
+      t.call('POST', `/api/ai-email/draft/${draft.id}/send`, { token: rep.token, body: { config_id: repConfig } }),
+    ]);
+    for (const res of sends) expect([200, 409]).toContain(res.status);
+    const messages = await t.database.prisma.outboundMessage.findMany({ where: { org_id: tenant.orgId } });
+    expect(messages).toHaveLength(1);
+    const sent = await t.database.prisma.aiEmailDraft.findUniqueOrThrow({ where: { id: draft.id } });
+    // the message went out from the mailbox of whoever claimed the draft first
+    const [claimer, from] = sent.sent_by === tenant.adminId ? [tenant.adminId, 'rep@sandbox.test'] : [rep.id, 'other@sandbox.test'];
+    expect(sent).toMatchObject({ status: 'sent', outbound_message_id: messages[0]!.id, sent_by: claimer });
+    expect((messages[0]!.payload as { from: { address: string } }).from.address).toBe(from);
+  });
+
+  it('an unsubscribed recipient is refused and leaves the draft approved; a model failure stores no draft and debits nothing', async () => {
+    const tenant = await seedTenant(t);
+    const lead = await addLead(tenant);
+    const configId = await sandboxMailbox(tenant);
+    reply = 'Subject: Hi\n\nHello.';
+    const draft = (await t.call('POST', `/api/ai-email/generate/${lead.id}`, { token: tenant.token })).body.data;
+    await t.call('PUT', `/api/ai-email/draft/${draft.id}/approve`, { token: tenant.token });
+    await t.database.prisma.emailSuppression.create({ data: { org_id: tenant.orgId, email: lead.email!.toLowerCase(), reason: 'unsubscribed' } });
+    const refused = await t.call('POST', `/api/ai-email/draft/${draft.id}/send`, { token: tenant.token, body: { config_id: configId } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('recipient_unsubscribed');
+    expect(await t.database.prisma.aiEmailDraft.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({ status: 'approved', sent_by: null, config_id: null });
+    expect(await t.database.prisma.outboundMessage.count({ where: { org_id: tenant.orgId } })).toBe(0);
+
+    const balance = await balanceOf(tenant);
+    llm.script({ kind: 'status', status: 503 });
+    const failed = await t.call('POST', `/api/ai-email/generate/${lead.id}`, { token: tenant.token });
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toBe('llm_unavailable');
+    expect(await t.database.prisma.aiEmailDraft.count({ where: { org_id: tenant.orgId } })).toBe(1);
+    expect(await balanceOf(tenant)).toBe(balance);
+  });
+
   it('an answer without a subject line still makes a usable draft; lists are paged §5 envelopes', async () => {
     const tenant = await seedTenant(t);
     const lead = await addLead(tenant);

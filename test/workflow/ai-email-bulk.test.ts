@@ -134,6 +134,26 @@ describe('bulk AI email drafting (real worker, real Temporal, fake model with 42
     }
   });
 
+  it('a model that refuses the credentials fails the job at once (no retries) and returns what it did not use', { timeout: 120_000 }, async () => {
+    const tenant = await seedTenant(t);
+    const leadIds = await seedLeads(tenant, 60);
+    const askedBefore = llm.requests.length;
+    llm.script({ kind: 'status', status: 401 });
+    const started = await t.call('POST', '/api/ai-email/bulk-generate', { token: tenant.token, body: { lead_ids: leadIds } });
+    const job = await waitFor('the job to fail and settle', () => getJob(tenant, started.body.data.id), (j) => j.status === 'failed' && j.result.settled === true, 60_000);
+    expect(job.error).toContain('HTTP 401');
+    // the other batches in flight stop at their next lead once the job reads failed; an answer that arrives after the
+    // settlement is not stored (at most one per other batch in flight). The 401 was not retried: it was scripted once,
+    // and a retry would have been answered and the job completed
+    const drafted = (await draftsOf(tenant, job.id)).length;
+    expect(drafted).toBeLessThan(60);
+    const asked = llm.requests.length - askedBefore;
+    expect(asked).toBeGreaterThanOrEqual(drafted + 1);
+    expect(asked).toBeLessThanOrEqual(drafted + 1 + 3);
+    expect(job.result.settlement).toEqual({ reserved_credits: 120, drafted, used_credits: drafted * PRICE, refunded_credits: 120 - drafted * PRICE });
+    expect(await balanceOf(tenant)).toBe(OPENING_AI_CREDITS - drafted * PRICE);
+  });
+
   it('pauses and resumes through the jobs API: nothing is drafted while paused, all of it after', { timeout: 120_000 }, async () => {
     const tenant = await seedTenant(t);
     const leadIds = await seedLeads(tenant, 120);
