@@ -125,17 +125,16 @@ export async function addSignalToHeat(
   signal: { id: number; type: SignalType; occurredAt: Date },
   now: Date,
 ): Promise<HeatOutcome> {
-  await tx.query('INSERT INTO lead_heat (org_id, lead_id, heat, heat_at) VALUES ($1, $2, 0, $3) ON CONFLICT (org_id, lead_id) DO NOTHING', [
-    lead.orgId,
-    lead.leadId,
-    now,
-  ]);
-  const { rows } = await tx.query<{ heat: number; heat_at: Date; hot_since: Date | null }>(
-    'SELECT heat, heat_at, hot_since FROM lead_heat WHERE org_id = $1 AND lead_id = $2 FOR UPDATE',
-    [lead.orgId, lead.leadId],
+  // one statement creates the row or locks the existing one (a no-op update takes its row lock and returns its
+  // latest committed values, even when a concurrent signal committed them after this transaction began)
+  const { rows } = await tx.query<{ heat: number; heat_at: Date; hot_since: Date | null; threshold: number | null }>(
+    `INSERT INTO lead_heat (org_id, lead_id, heat, heat_at) VALUES ($1, $2, 0, $3)
+     ON CONFLICT (org_id, lead_id) DO UPDATE SET updated_at = lead_heat.updated_at
+     RETURNING heat, heat_at, hot_since, (SELECT hot_lead_threshold FROM engagement_settings WHERE org_id = $1) AS threshold`,
+    [lead.orgId, lead.leadId, now],
   );
   const stored = rows[0]!;
-  const threshold = await hotLeadThreshold(tx, lead.orgId);
+  const threshold = stored.threshold ?? DEFAULT_HOT_LEAD_THRESHOLD;
   const { next, becameHot } = applySignal({ heat: stored.heat, heatAt: stored.heat_at, hotSince: stored.hot_since }, signal, threshold, now);
   await tx.query('UPDATE lead_heat SET heat = $3, heat_at = $4, hot_since = $5, updated_at = now() WHERE org_id = $1 AND lead_id = $2', [
     lead.orgId,

@@ -72,16 +72,14 @@ const present = (row: SignalRow): SignalView => ({ ...row, occurred_at: row.occu
  * clock the heat is evaluated at (tests move it).
  */
 export async function recordSignal(tx: pg.PoolClient, input: SignalInput, now: Date = new Date()): Promise<RecordedSignal> {
-  const { rows: leads } = await tx.query<{ assigned_to: number | null }>('SELECT assigned_to FROM leads WHERE id = $1 AND org_id = $2', [
-    input.leadId,
-    input.orgId,
-  ]);
-  const lead = leads[0];
-  if (!lead) throw new ApiError('not_found', 'Lead not found');
-  const { rows } = await tx.query<SignalRow>(
-    `INSERT INTO intent_signals (org_id, lead_id, signal_type, signal_detail, source, tracked_email_id, occurred_at, created_by)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
-     RETURNING id, lead_id, signal_type, signal_detail, source, tracked_email_id, occurred_at, created_by, created_at`,
+  // the lead (of this organization) and the signal in one statement: no row is inserted for another organization's lead
+  const { rows } = await tx.query<SignalRow & { assigned_to: number | null }>(
+    `WITH lead AS (SELECT id, assigned_to FROM leads WHERE id = $2 AND org_id = $1),
+     inserted AS (
+       INSERT INTO intent_signals (org_id, lead_id, signal_type, signal_detail, source, tracked_email_id, occurred_at, created_by)
+       SELECT $1, lead.id, $3, $4::jsonb, $5, $6, $7, $8 FROM lead
+       RETURNING id, lead_id, signal_type, signal_detail, source, tracked_email_id, occurred_at, created_by, created_at)
+     SELECT inserted.*, lead.assigned_to FROM inserted JOIN lead ON lead.id = inserted.lead_id`,
     [
       input.orgId,
       input.leadId,
@@ -93,10 +91,11 @@ export async function recordSignal(tx: pg.PoolClient, input: SignalInput, now: D
       input.createdBy ?? null,
     ],
   );
-  const signal = rows[0]!;
+  if (!rows[0]) throw new ApiError('not_found', 'Lead not found');
+  const { assigned_to, ...signal } = rows[0];
   const outcome = await addSignalToHeat(
     tx,
-    { orgId: input.orgId, leadId: input.leadId, assignedTo: lead.assigned_to },
+    { orgId: input.orgId, leadId: input.leadId, assignedTo: assigned_to },
     { id: signal.id, type: signal.signal_type, occurredAt: signal.occurred_at },
     now,
   );

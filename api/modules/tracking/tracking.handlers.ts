@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { readClickToken } from '../../../domain/engagement/email-tracking.js';
+import { readClickToken, readOpenToken } from '../../../domain/engagement/email-tracking.js';
 import { recordClick, recordOpen, unsubscribe, unsubscribeTarget, type Requester } from '../../../domain/engagement/tracking-events.js';
 import { enforceRateLimit } from '../../../domain/platform/rate-limit.service.js';
 import type { AppEnv } from '../../app-env.js';
@@ -39,9 +39,13 @@ const limitByIp = (c: Context<AppEnv>) =>
 
 export const trackOpenHandler: RouteHandler<typeof trackOpenRoute, AppEnv> = async (c) => {
   const { database, services } = c.var.deps;
+  const { token } = c.req.valid('param');
   try {
-    await limitByIp(c);
-    await recordOpen(database, services.tokens, c.req.valid('param').token, requesterOf(c));
+    // a token that is not ours costs no database work at all (nor any of the sender's rate limit)
+    if (readOpenToken(services.tokens, token)) {
+      await limitByIp(c);
+      await recordOpen(database, services.tokens, token, requesterOf(c));
+    }
   } catch (err) {
     // the pixel answers the same whatever happened: a limited, failed or forged open records nothing and shows nothing
     if ((err as { kind?: string }).kind !== 'rate_limited') c.var.logger.warn({ err }, 'open not recorded');
