@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySignal, decayed, HEAT_HALF_LIFE_MS } from '../../domain/engagement/hot-leads.js';
 import { recordSignal, type SignalType } from '../../domain/engagement/intent-signals.js';
-import { replaceNotificationRoutes } from '../../domain/integrations/messaging.service.js';
+import { announcementOfRecord, recordAnnouncement, replaceNotificationRoutes } from '../../domain/integrations/messaging.service.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { transaction } from '../../domain/platform/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -125,6 +125,14 @@ describe('the hot-lead rule', () => {
       { eventType: 'intent_alert', subjectId: first.alert_id },
       { eventType: 'intent_alert', subjectId: second.alert_id },
     ]);
+
+    // what the worker posts for each: the lead, its heat and the signals, one message per alert and channel (the sandbox records them here)
+    for (const alertId of [first.alert_id!, second.alert_id!]) {
+      const announcement = await announcementOfRecord(t.database, routed.orgId, 'intent_alert', alertId);
+      expect(announcement).toMatchObject({ title: 'Hot lead (intent signals)', text: expect.stringContaining('demo_requested (+10)') });
+      const messages = await recordAnnouncement(t.database, routed.orgId, { eventType: 'intent_alert', subjectId: alertId, announcement: announcement! }, true);
+      expect(messages.map((m) => m.idempotency_key)).toEqual([`announce:intent_alert:${alertId}:slack:C0HOT`]);
+    }
 
     const notifications = await t.call('GET', '/api/notification/list', { token: rep.token });
     const hot = notifications.body.data.filter((n: { type: string }) => n.type === 'hot_lead');
