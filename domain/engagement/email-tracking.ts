@@ -143,17 +143,19 @@ export async function queueTrackedMail(
   if ((await suppressedAddresses(db, scope.orgId, [recipient])).size > 0) {
     throw new ApiError('validation_error', `${recipient} unsubscribed from this organization's email`, { code: 'recipient_unsubscribed' });
   }
-  const { rows } = await db.pool.query<{ id: number }>(
-    `WITH inserted AS (
-       INSERT INTO tracked_emails (org_id, lead_id, contact_id, target_account_id, source, recipient, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (org_id, idempotency_key) DO NOTHING
-       RETURNING id)
-     SELECT id FROM inserted UNION ALL SELECT id FROM tracked_emails WHERE org_id = $1 AND idempotency_key = $7
-     LIMIT 1`,
+  const inserted = await db.pool.query<{ id: number }>(
+    `INSERT INTO tracked_emails (org_id, lead_id, contact_id, target_account_id, source, recipient, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (org_id, idempotency_key) DO NOTHING
+     RETURNING id`,
     [scope.orgId, target.leadId ?? null, target.contactId ?? null, target.targetAccountId ?? null, target.source, recipient, idempotencyKey],
   );
-  const trackedEmailId = rows[0]!.id;
+  // Found again by a statement of its own: when a concurrent caller with the same key inserted first, the
+  // INSERT above waited for it and did nothing, and a SELECT in that same statement (its snapshot taken
+  // before the other committed) would not see the row either.
+  const trackedEmailId =
+    inserted.rows[0]?.id ??
+    (await db.pool.query<{ id: number }>('SELECT id FROM tracked_emails WHERE org_id = $1 AND idempotency_key = $2', [scope.orgId, idempotencyKey])).rows[0]!.id;
   const body = instrumentHtml(mail.body, links, trackedEmailId, { orgId: scope.orgId, address: recipient });
   const message = await queueMail(db, scope, account, { ...mail, to: [recipient], body }, `tracked:${idempotencyKey}`);
   await db.pool.query('UPDATE tracked_emails SET outbound_message_id = $3 WHERE org_id = $1 AND id = $2 AND outbound_message_id IS NULL', [

@@ -155,6 +155,9 @@ describe('GET /api/target-accounts', () => {
     expect(await list({ tier: 1 })).toEqual([accounts[3].id, accounts[0].id]);
     expect(await list({ owner_id: rep.id })).toEqual([accounts[1].id, accounts[0].id]);
     expect(await list({ owner_id: rep.id, tier: 2 })).toEqual([accounts[1].id]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await list({ start_date: today, end_date: today })).toHaveLength(accounts.length);
+    expect(await list({ start_date: '2999-01-01' })).toEqual([]);
   });
 
   it('sorts by sort (a leading - for descending) or by order_by/order_in; accounts without an ICP fit last', async () => {
@@ -423,6 +426,17 @@ describe('POST /api/target-accounts/:id/send-bulk-email', () => {
     expect(await t.database.prisma.trackedEmail.count({ where: { org_id: tenant.orgId } })).toBe(3);
     await send('campaign-2');
     expect((await outboundOf(tenant.orgId)).rows).toHaveLength(6);
+  });
+
+  it('sends each contact one email when two requests with the same Idempotency-Key race', async () => {
+    const { tenant, account } = await seedAccountWithContacts();
+    const send = () =>
+      t.call('POST', `/api/target-accounts/${account.id}/send-bulk-email`, { token: tenant.token, body, headers: { 'Idempotency-Key': 'raced' } });
+    const [first, second] = await Promise.all([send(), send()]);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const ids = (res: typeof first) => res.body.data.queued.map((q: { tracked_email_id: number; message_id: number }) => [q.tracked_email_id, q.message_id]);
+    expect(ids(second)).toEqual(ids(first));
+    expect((await outboundOf(tenant.orgId)).rows).toHaveLength(3);
   });
 
   it('emails only the chosen contacts; refuses contacts not of the account (422)', async () => {
