@@ -15,7 +15,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
-import { containsPattern, paged, type ListParams } from '../platform/list-query.js';
+import { containsPattern, dateRangeConditions, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 import { transaction, type SqlClient } from '../platform/transaction.js';
 import {
   computeAccountHealth,
@@ -46,6 +46,9 @@ export interface TargetAccountFilters {
   health?: HealthBand;
   tier?: number;
   owner_id?: number;
+  /** on created_at (§5 date range) */
+  start_date?: DateBound;
+  end_date?: DateBound;
 }
 
 export interface TargetAccountInput {
@@ -135,6 +138,7 @@ function accountConditions(orgId: number, filters: TargetAccountFilters): Prisma
   if (filters.health) conditions.push(Prisma.sql`ta.health = ${filters.health}`);
   if (filters.tier !== undefined) conditions.push(Prisma.sql`ta.tier = ${filters.tier}`);
   if (filters.owner_id !== undefined) conditions.push(Prisma.sql`ta.owner_id = ${filters.owner_id}`);
+  conditions.push(...dateRangeConditions('ta.created_at', filters.start_date, filters.end_date));
   return Prisma.join(conditions, ' AND ');
 }
 
@@ -205,10 +209,12 @@ export async function createTargetAccount(db: Database, scope: AccountScope, inp
   return presentTargetAccount(await accountRow(db, scope.orgId, rows[0].id));
 }
 
+/** The columns an update may set: only these names ever reach the UPDATE's text. */
+const UPDATABLE_COLUMNS = ['owner_id', 'tier', 'estimated_decision_makers', 'icp_fit_score', 'status'] as const satisfies readonly (keyof TargetAccountPatch)[];
+
 export async function updateTargetAccount(db: Database, scope: AccountScope, id: number, patch: TargetAccountPatch): Promise<TargetAccountView> {
   await assertOwner(db, scope.orgId, patch.owner_id);
-  const fields = Object.entries(patch).filter(([, value]) => value !== undefined);
-  // column names come from the request schema's keys (TargetAccountPatch), never from the client's text
+  const fields = UPDATABLE_COLUMNS.filter((column) => patch[column] !== undefined).map((column) => [column, patch[column]] as const);
   const assignments = fields.map(([column], i) => `${column} = $${i + 3}`);
   const { rowCount } = await db.pool.query(
     `UPDATE target_accounts SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE org_id = $1 AND id = $2`,

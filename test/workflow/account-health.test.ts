@@ -212,6 +212,23 @@ describe('account health kept current by trigger → outbox → workflow (real w
     expect((withDeal.health_reasons as { factor: string; reason: string }[]).find((r) => r.factor === 'deal')!.reason).toContain('Proposal (50% probability)');
   });
 
+  it("takes in a new stakeholder's engagement: a contact whose lead replied, added to the account, brings the reply in", async () => {
+    const tenant = await seedTenant(t);
+    const { prisma } = t.database;
+    const { company, account } = await seedAccount(tenant);
+    // the contact's lead has no company: only the stakeholder link makes its reply the account's
+    const lead = await prisma.lead.create({ data: { org_id: tenant.orgId, first_name: 'Joanna' } });
+    await prisma.intentSignal.create({ data: { org_id: tenant.orgId, lead_id: lead.id, signal_type: 'reply_received' } });
+    const contact = await prisma.contact.create({ data: { org_id: tenant.orgId, name: 'Joanna', company_id: company.id, lead_id: lead.id } });
+    const added = await t.call('POST', `/api/target-accounts/${account.id}/contacts`, { token: tenant.token, body: { contact_id: contact.id, stakeholder_role: 'champion' } });
+    expect(added.status).toBe(201);
+    const replies = async () => ((await stored(tenant.orgId, account.id)).health_reasons as { factor: string; points: number; reason: string }[]).find((r) => r.factor === 'replies')!;
+    await vi.waitFor(async () => expect(await replies()).toEqual({ factor: 'replies', points: 10, reason: '1 reply in the last 90 days' }), { timeout: 20_000, interval: 200 });
+    // and a contact deleted takes it out again
+    expect((await t.call('DELETE', `/api/contact/delete/${contact.id}`, { token: tenant.token })).status).toBe(200);
+    await vi.waitFor(async () => expect((await replies()).points).toBe(0), { timeout: 20_000, interval: 200 });
+  });
+
   it('ends without storing anything for an account that no longer exists', async () => {
     const tenant = await seedTenant(t);
     const result = await temporal.client.workflow.execute(accountHealthWorkflow, {

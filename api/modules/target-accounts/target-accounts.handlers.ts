@@ -25,10 +25,9 @@ import type {
 } from './target-accounts.routes.js';
 
 export const listTargetAccountsHandler: RouteHandler<typeof listTargetAccountsRoute, AppEnv> = async (c) => {
-  const { page, limit, order_by, order_in, sort, search, search_value, health, tier, owner_id } = c.req.valid('query');
+  const { page, limit, order_by, order_in, sort, search, search_value, ...filters } = c.req.valid('query');
   const order = sort ?? { order_by, order_in };
-  const filters = { search: search ?? search_value, health, tier, owner_id };
-  return okList(c, await listTargetAccounts(c.var.deps.database, c.var.auth, { page, limit, ...order }, filters));
+  return okList(c, await listTargetAccounts(c.var.deps.database, c.var.auth, { page, limit, ...order }, { ...filters, search: search ?? search_value }));
 };
 
 export const createTargetAccountHandler: RouteHandler<typeof createTargetAccountRoute, AppEnv> = async (c) =>

@@ -30,7 +30,7 @@ export const listTargetAccountsRoute = defineRoute('bearer', {
   path: '/api/target-accounts',
   tags,
   summary: 'List target accounts',
-  description: `Filters combine with AND: search (company name), health, tier, owner_id. sort (or order_by/order_in) orders the page; default id descending. ${VISIBILITY_NOTE}`,
+  description: `Filters combine with AND: search (company name), health, tier, owner_id, start_date/end_date (created_at; date-only values are whole UTC days). sort (or order_by/order_in) orders the page; default id descending. ${VISIBILITY_NOTE}`,
   request: { query: targetAccountListQuery },
   responses: { 200: { description: 'A page of target accounts', content: jsonContent(listEnvelope(targetAccountSchema)) } },
 });
