@@ -27,12 +27,14 @@ export function createOutreachActivities({ database, services, config, logger }:
     nextOutreachStep: (ref: JobRef): Promise<NextOutreachStep> => nextOutreachStep(database, ref),
 
     /** Runs one step once: not before its send time, not after the contact replied, booked or unsubscribed. */
-    executeOutreachStep: ({ stepId, ...ref }: JobRef & { stepId: number }): Promise<StepExecution> =>
+    executeOutreachStep: ({ stepId, asOf, ...ref }: JobRef & { stepId: number; asOf?: string }): Promise<StepExecution> =>
       executeOutreachStep(database, ref, stepId, {
         tracking: { tokens: services.tokens, publicBaseUrl: config.PUBLIC_BASE_URL },
         secrets: services.secrets,
         voiceProvider: services.voice?.provider ?? null,
-        now: new Date(),
+        // `asOf`: the workflow's clock, so that waking and judging a step due agree (as the follow-up reminder's);
+        // absent in activities scheduled before workflows passed it
+        now: asOf ? new Date(asOf) : new Date(),
       }),
 
     /** Completes the job when no step waits; false when a step joined meanwhile. */

@@ -41,7 +41,7 @@ export const outreachChangedSignal = defineSignal('outreachChanged');
 /** How often a sleeping sequence looks in the inbox for a reply. */
 export const REPLY_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
-/** A step not due yet by the activity's clock (clocks disagree by a little) is waited for at least this long. */
+/** A step found not due yet (its send time moved: new quiet hours, another zone) is waited for at least this long. */
 const NOT_DUE_PAUSE_MS = 1000;
 
 export async function outreachSequenceWorkflow(input: JobWorkflowInput): Promise<void> {
@@ -77,7 +77,8 @@ export async function outreachSequenceWorkflow(input: JobWorkflowInput): Promise
           continue;
         }
         await lookForReply();
-        const result = await executeOutreachStep({ ...ref, stepId: next.stepId });
+        // workflow time is the clock the step is judged due by (and recorded as run at): the timer that woke us and the judgement agree
+        const result = await executeOutreachStep({ ...ref, stepId: next.stepId, asOf: new Date(Date.now()).toISOString() });
         if (result.kind === 'not_due') await sleep(Math.max(NOT_DUE_PAUSE_MS, result.sendAt - Date.now()));
       }
     } catch (err) {

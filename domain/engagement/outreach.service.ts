@@ -320,7 +320,10 @@ export interface OutreachExecution {
   secrets: SecretBox;
   /** the voice provider calls are placed through ('twilio' | 'sandbox'), or null: voice is not set up, a call step becomes a task */
   voiceProvider: string | null;
-  /** the current time (the activity's clock) */
+  /**
+   * the sequence's clock: the workflow's time when it judged the step due (the clock its timers keep, so a step
+   * never runs before its send time by that clock — also when tests skip workflow time); recorded as executed_at
+   */
   now: Date;
 }
 
@@ -391,9 +394,10 @@ export async function executeOutreachStep(db: Database, ref: JobRef, stepId: num
     settled = { status: 'failed', outcome: { error: err.options.code ?? err.kind, message: err.message } };
   }
   const { rows: done } = await db.pool.query<{ status: OutreachStepStatus }>(
-    `UPDATE outreach_steps SET status = $4, outcome = $5, executed_at = now(), updated_at = now()
+    `UPDATE outreach_steps SET status = $4, outcome = $5, executed_at = $6, updated_at = now()
       WHERE org_id = $1 AND job_id = $2 AND id = $3 AND status = 'running' RETURNING status`,
-    [ref.orgId, ref.jobId, stepId, settled.status, JSON.stringify(settled.outcome)],
+    // executed at the time it was judged due by (the workflow's clock)
+    [ref.orgId, ref.jobId, stepId, settled.status, JSON.stringify(settled.outcome), execution.now],
   );
   await syncSequenceProgress(db, ref);
   return { kind: 'settled', status: done[0]?.status ?? settled.status };
