@@ -10,7 +10,9 @@
 // - an email or reply: a short templated email from the "Key: value" context
 //   lines (recipient, subject) and the key sentences of the rest;
 // - a rewrite (magic pen, improve, rephrase): the text tidied up (spacing,
-//   capitals, final punctuation);
+//   capitals, final punctuation) — the first delimited data block's text
+//   when the prompt has one (<<<NAME … NAME>>>, how the AI features pass
+//   what a person typed), else the whole prompt;
 // - anything else: the key sentences of the prompt.
 export const OFFLINE_MODEL = 'lio-offline-1';
 
@@ -131,8 +133,14 @@ function email(request: OfflineRequest): string {
   return [`Subject: ${subject}`, '', `Hi ${recipient ?? 'there'},`, '', body, '', 'Would you have time for a short call this week?', '', 'Best regards'].join('\n');
 }
 
+/** The text of the prompt's first delimited data block (<<<NAME on its own line … NAME>>>), or null when it has none. */
+function firstDataBlock(prompt: string): string | null {
+  const block = /<<<([A-Z][A-Z_]*)\n([\s\S]*?)\n\1>>>/.exec(prompt);
+  return block ? block[2]! : null;
+}
+
 function rewrite(request: OfflineRequest): string {
-  const text = request.prompt
+  const text = (firstDataBlock(request.prompt) ?? request.prompt)
     .split(/\n{2,}/)
     .map((paragraph) =>
       splitSentences(paragraph.replace(/\s+/g, ' '))

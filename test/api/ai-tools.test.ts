@@ -164,8 +164,8 @@ describe('AI tools with no model configured (offline generator)', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ generator: 'offline', model: 'lio-offline-1', credits_charged: 1, credits_remaining: OPENING_AI_CREDITS - 1 });
     expect(res.body.data.text.startsWith(OFFLINE_LABEL)).toBe(true);
-    // the offline generator tidies the whole message it is given (spacing, capitals): the note's words come back tidied
-    expect(res.body.data.text).toContain('call them back next week');
+    // the note's own text tidied (spacing, capitals, final stop), without the template's framing
+    expect(res.body.data.text).toBe(`${OFFLINE_LABEL}\n\nCall them back next week.`);
     const email = await t.call('POST', '/api/ai-tools/email-generator', { token: tenant.token, body: { prompt: 'Thank them for the demo and propose a pilot.' } });
     expect(email.status).toBe(200);
     expect(email.body.data).toMatchObject({ generator: 'offline', credits_charged: 2, credits_remaining: OPENING_AI_CREDITS - 3 });
