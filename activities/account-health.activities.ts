@@ -1,6 +1,6 @@
 // Account health I/O for the account-health workflow (domain/engagement/target-account.service.ts).
 import type { ActivityDeps } from './activity-deps.js';
-import { refreshAccountHealth } from '../domain/engagement/target-account.service.js';
+import { storeAccountHealth } from '../domain/engagement/target-account.service.js';
 
 export interface RefreshAccountHealthInput {
   orgId: number;
@@ -14,8 +14,8 @@ export type RefreshAccountHealthResult =
 export function createAccountHealthActivities({ database }: ActivityDeps) {
   return {
     async refreshAccountHealth({ orgId, targetAccountId }: RefreshAccountHealthInput): Promise<RefreshAccountHealthResult> {
-      // the time of this pass: a retried activity scores as of its own run, since decay and silence move with the clock
-      const health = await refreshAccountHealth(database.pool, orgId, targetAccountId, new Date());
+      // as of this pass: a retried activity scores as of its own run, since decay and silence move with the clock
+      const health = await storeAccountHealth(database, orgId, targetAccountId);
       return health
         ? { refreshed: true, healthScore: health.score, health: health.health, engagementStage: health.engagementStage }
         : { refreshed: false, reason: 'account_not_found' };

@@ -16,7 +16,7 @@ import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { containsPattern, dateRangeConditions, paged, type DateBound, type ListParams } from '../platform/list-query.js';
-import { transaction, type SqlClient } from '../platform/transaction.js';
+import { transaction, withConnection, type SqlClient } from '../platform/transaction.js';
 import {
   computeAccountHealth,
   ENGAGEMENT_STAGES,
@@ -205,7 +205,7 @@ export async function createTargetAccount(db: Database, scope: AccountScope, inp
     });
   }
   // computed at once, so a new account shows its engagement so far (its company's leads may be engaged already)
-  await refreshAccountHealth(db.pool, scope.orgId, rows[0].id, new Date());
+  await storeAccountHealth(db, scope.orgId, rows[0].id);
   return presentTargetAccount(await accountRow(db, scope.orgId, rows[0].id));
 }
 
@@ -222,7 +222,7 @@ export async function updateTargetAccount(db: Database, scope: AccountScope, id:
   );
   if (!rowCount) throw notFound('Target account');
   // a status of won closes the funnel (engagement_stage won); the decision makers change the breadth
-  if (patch.status !== undefined || patch.estimated_decision_makers !== undefined) await refreshAccountHealth(db.pool, scope.orgId, id, new Date());
+  if (patch.status !== undefined || patch.estimated_decision_makers !== undefined) await storeAccountHealth(db, scope.orgId, id);
   return presentTargetAccount(await accountRow(db, scope.orgId, id));
 }
 
@@ -347,57 +347,56 @@ export async function loadAccountFacts(client: SqlClient, orgId: number, account
   const params = [orgId, accountId, now];
   // statements that do not read the clock get no $3 (PostgreSQL cannot type a parameter nothing uses)
   const people = [orgId, accountId];
-  const [signals, signalCounts, lastSignal, meetings, deals, tracked] = await Promise.all([
-    client.query<{ lead_id: number; signal_type: string; occurred_at: Date }>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT lead_id, signal_type, occurred_at FROM intent_signals
-        WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads)
-          AND occurred_at >= $3::timestamptz - make_interval(days => ${HEALTH_RULES.windowDays}) AND occurred_at <= $3::timestamptz
-        ORDER BY occurred_at DESC LIMIT ${MAX_SCORED_SIGNALS}`,
-      params,
-    ),
-    client.query<{ signal_type: string; last_30: number; last_90: number }>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT signal_type,
-              count(*) FILTER (WHERE occurred_at >= $3::timestamptz - interval '30 days')::int AS last_30,
-              count(*)::int AS last_90
-         FROM intent_signals
-        WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads)
-          AND occurred_at >= $3::timestamptz - interval '90 days' AND occurred_at <= $3::timestamptz
-        GROUP BY signal_type ORDER BY signal_type`,
-      params,
-    ),
-    client.query<{ last_at: Date | null; ever: boolean }>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT max(occurred_at) AS last_at, count(*) > 0 AS ever FROM intent_signals
-        WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads) AND occurred_at <= $3::timestamptz`,
-      params,
-    ),
-    client.query<{ status: number; start_time: Date; lead_id: number | null; contact_id: number | null; contact_lead_id: number | null }>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT m.status, m.start_time, m.lead_id, m.contact_id, ac.lead_id AS contact_lead_id
-         FROM meetings m LEFT JOIN account_contacts ac ON ac.id = m.contact_id
-        WHERE m.org_id = $1
-          AND (m.company_id = (SELECT company_id FROM account) OR m.lead_id IN (SELECT id FROM account_leads)
-               OR m.contact_id IN (SELECT id FROM account_contacts))`,
-      people,
-    ),
-    client.query<AccountFacts['deals'][number]>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT d.id, d.title, d.value::text AS value, d.lead_id, s.id AS stage_id, s.name AS stage_name, s.probability, s.is_won, s.is_lost
-         FROM deals d JOIN stages s ON s.id = d.stage_id
-        WHERE d.org_id = $1 AND d.lead_id IN (SELECT id FROM account_leads)
-        ORDER BY d.id`,
-      people,
-    ),
-    client.query<AccountFacts['trackedEmails']>(
-      `WITH ${ACCOUNT_PEOPLE}
-       SELECT count(*)::int AS sent, count(*) FILTER (WHERE open_count > 0)::int AS opened, count(*) FILTER (WHERE click_count > 0)::int AS clicked
-         FROM tracked_emails
-        WHERE org_id = $1 AND (target_account_id = $2 OR contact_id IN (SELECT id FROM account_contacts) OR lead_id IN (SELECT id FROM account_leads))`,
-      people,
-    ),
-  ]);
+  // one statement after another: a connection runs one query at a time (pg refuses overlapping ones)
+  const signals = await client.query<{ lead_id: number; signal_type: string; occurred_at: Date }>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT lead_id, signal_type, occurred_at FROM intent_signals
+      WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads)
+        AND occurred_at >= $3::timestamptz - make_interval(days => ${HEALTH_RULES.windowDays}) AND occurred_at <= $3::timestamptz
+      ORDER BY occurred_at DESC LIMIT ${MAX_SCORED_SIGNALS}`,
+    params,
+  );
+  const signalCounts = await client.query<{ signal_type: string; last_30: number; last_90: number }>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT signal_type,
+            count(*) FILTER (WHERE occurred_at >= $3::timestamptz - interval '30 days')::int AS last_30,
+            count(*)::int AS last_90
+       FROM intent_signals
+      WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads)
+        AND occurred_at >= $3::timestamptz - interval '90 days' AND occurred_at <= $3::timestamptz
+      GROUP BY signal_type ORDER BY signal_type`,
+    params,
+  );
+  const lastSignal = await client.query<{ last_at: Date | null; ever: boolean }>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT max(occurred_at) AS last_at, count(*) > 0 AS ever FROM intent_signals
+      WHERE org_id = $1 AND lead_id IN (SELECT id FROM account_leads) AND occurred_at <= $3::timestamptz`,
+    params,
+  );
+  const meetings = await client.query<{ status: number; start_time: Date; lead_id: number | null; contact_id: number | null; contact_lead_id: number | null }>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT m.status, m.start_time, m.lead_id, m.contact_id, ac.lead_id AS contact_lead_id
+       FROM meetings m LEFT JOIN account_contacts ac ON ac.id = m.contact_id
+      WHERE m.org_id = $1
+        AND (m.company_id = (SELECT company_id FROM account) OR m.lead_id IN (SELECT id FROM account_leads)
+             OR m.contact_id IN (SELECT id FROM account_contacts))`,
+    people,
+  );
+  const deals = await client.query<AccountFacts['deals'][number]>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT d.id, d.title, d.value::text AS value, d.lead_id, s.id AS stage_id, s.name AS stage_name, s.probability, s.is_won, s.is_lost
+       FROM deals d JOIN stages s ON s.id = d.stage_id
+      WHERE d.org_id = $1 AND d.lead_id IN (SELECT id FROM account_leads)
+      ORDER BY d.id`,
+    people,
+  );
+  const tracked = await client.query<AccountFacts['trackedEmails']>(
+    `WITH ${ACCOUNT_PEOPLE}
+     SELECT count(*)::int AS sent, count(*) FILTER (WHERE open_count > 0)::int AS opened, count(*) FILTER (WHERE click_count > 0)::int AS clicked
+       FROM tracked_emails
+      WHERE org_id = $1 AND (target_account_id = $2 OR contact_id IN (SELECT id FROM account_contacts) OR lead_id IN (SELECT id FROM account_leads))`,
+    people,
+  );
   const nowMs = now.getTime();
   const happened = (m: { status: number }) => m.status !== 4 && m.status !== 5;
   const pastMeetings = meetings.rows.filter((m) => happened(m) && m.start_time.getTime() <= nowMs);
@@ -447,17 +446,22 @@ export async function refreshAccountHealth(client: SqlClient, orgId: number, acc
   return health;
 }
 
+/** refreshAccountHealth on one connection of the pool, as of now. */
+export const storeAccountHealth = (db: Database, orgId: number, accountId: number) =>
+  withConnection(db.pool, (client) => refreshAccountHealth(client, orgId, accountId, new Date()));
+
 export async function getTargetAccount(db: Database, scope: AccountScope, id: number) {
   const row = await accountRow(db, scope.orgId, id);
   const now = new Date();
-  const [contacts, facts, steps] = await Promise.all([
-    accountContacts(db.pool, scope.orgId, id),
-    loadAccountFacts(db.pool, scope.orgId, id, now),
-    db.pool.query<{ status: string; n: number }>(
+  // one connection for the detail's nine short statements, one after the other: a view holds one of the pool's connections
+  const { contacts, facts, steps } = await withConnection(db.pool, async (client) => ({
+    contacts: await accountContacts(client, scope.orgId, id),
+    facts: await loadAccountFacts(client, scope.orgId, id, now),
+    steps: await client.query<{ status: string; n: number }>(
       'SELECT status, count(*)::int AS n FROM outreach_steps WHERE org_id = $1 AND target_account_id = $2 GROUP BY status ORDER BY status',
       [scope.orgId, id],
     ),
-  ]);
+  }));
   if (!facts) throw notFound('Target account');
   const window = (key: 'last_30' | 'last_90') => ({
     total: facts.signalCounts.reduce((sum, s) => sum + s[key], 0),
