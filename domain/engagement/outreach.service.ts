@@ -365,10 +365,11 @@ export async function executeOutreachStep(db: Database, ref: JobRef, stepId: num
     return { kind: 'stopped', reason: stopped };
   }
 
-  // claimed: scheduled → running (updated_at marks when: a retried call step looks for its call from then on)
+  // claimed: scheduled → running, outcome.claimed_at saying when (a retried call step looks for its call from then on)
   const { rows: claimed } = await db.pool.query<ClaimedStep>(
     `WITH claimed AS (
-       UPDATE outreach_steps s SET status = 'running', updated_at = CASE WHEN s.status = 'scheduled' THEN now() ELSE s.updated_at END
+       UPDATE outreach_steps s SET status = 'running', updated_at = now(),
+              outcome = CASE WHEN s.status = 'scheduled' THEN jsonb_build_object('claimed_at', now()) ELSE s.outcome END
         WHERE s.org_id = $1 AND s.job_id = $2 AND s.id = $3 AND s.status IN ('scheduled', 'running')
         RETURNING s.*, (SELECT status FROM outreach_steps WHERE id = s.id) = 'running' AS retried
      )
@@ -462,8 +463,8 @@ async function sendStepEmail(db: Database, step: ClaimedStep, execution: Outreac
 /** A call the step placed on an earlier attempt (the attempt ended before it recorded it). */
 async function callPlacedBy(db: Database, step: ClaimedStep): Promise<number | undefined> {
   const { rows } = await db.pool.query<{ id: number }>(
-    'SELECT id FROM calls WHERE org_id = $1 AND contact_id = $2 AND user_id IS NOT DISTINCT FROM $3 AND created_at >= $4 ORDER BY id LIMIT 1',
-    [step.org_id, step.contact_id, step.assigned_to, step.updated_at],
+    'SELECT id FROM calls WHERE org_id = $1 AND contact_id = $2 AND user_id IS NOT DISTINCT FROM $3 AND created_at >= $4::timestamptz ORDER BY id LIMIT 1',
+    [step.org_id, step.contact_id, step.assigned_to, (step.outcome.claimed_at as string | undefined) ?? step.created_at],
   );
   return rows[0]?.id;
 }

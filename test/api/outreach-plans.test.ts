@@ -4,7 +4,8 @@
 // by scheduled_at; and the sequence's own reads: when a step goes out
 // (recipient's zone and quiet hours) and when the sequence must stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextOutreachStep } from '../../domain/engagement/outreach.service.js';
+import { executeOutreachStep, nextOutreachStep } from '../../domain/engagement/outreach.service.js';
+import { postLedgerEntry } from '../../domain/billing/ledger.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTargetAccount } from '../helpers/outreach-seed.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
@@ -206,5 +207,56 @@ describe('the sequence\'s next step (when it may go out)', () => {
     });
     await prisma.intentSignal.create({ data: { org_id: tenant.orgId, lead_id: contact.leadId, signal_type: 'email_opened' } });
     expect(await nextOutreachStep(t.database, { orgId: tenant.orgId, jobId: step.job_id })).toMatchObject({ kind: 'step', stepId: step.id });
+  });
+});
+
+describe('a call step (executed by the sequence\'s activity)', () => {
+  /** An account whose contact has a dialable phone, and a call step of it due now (its time set in the past directly). */
+  async function dueCallStep(tenant: Tenant) {
+    const account = await seedTargetAccount(t, tenant);
+    await t.database.prisma.contact.update({ where: { id: account.contacts[0]!.id }, data: { phone_number: '+14155550123' } });
+    const step = (await plan(tenant, account.accountId, { contact_id: account.contacts[0]!.id, channel: 'call', scheduled_at: inMinutes(5), notes: 'Ask about the renewal' })).body.data;
+    await t.database.prisma.outreachStep.update({ where: { id: step.id }, data: { scheduled_at: new Date(Date.now() - 1000) } });
+    const execute = (voiceProvider: string | null) =>
+      executeOutreachStep(t.database, { orgId: tenant.orgId, jobId: step.job_id }, step.id, {
+        tracking: { tokens: t.deps.services.tokens, publicBaseUrl: t.deps.config.PUBLIC_BASE_URL },
+        secrets: t.deps.services.secrets,
+        voiceProvider,
+        now: new Date(),
+      });
+    const stepRow = () => t.database.prisma.outreachStep.findUniqueOrThrow({ where: { id: step.id } });
+    return { account, step, execute, stepRow };
+  }
+
+  it('places one AI agent call where voice is set up, briefed by the notes; a retry after a crash finds that call', async () => {
+    const tenant = await seedTenant(t);
+    await t.database.prisma.phoneNumber.create({ data: { org_id: tenant.orgId, phone_number: '+14155550100', status: 'active', provider: 'sandbox' } });
+    await postLedgerEntry(t.database.pool, { orgId: tenant.orgId, account: 'voice_wallet', amount: 500, reason: 'top_up', idempotencyKey: `outreach-call-${tenant.orgId}` });
+    const { account, execute, stepRow } = await dueCallStep(tenant);
+    expect(await execute('sandbox')).toEqual({ kind: 'settled', status: 'done' });
+    const calls = await t.database.prisma.call.findMany({ where: { org_id: tenant.orgId } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ contact_id: account.contacts[0]!.id, to_number: '+14155550123', from_number: '+14155550100', user_id: tenant.adminId, provider: 'sandbox' });
+    expect((calls[0]!.agent as { system_prompt: string }).system_prompt).toBe('Ask about the renewal');
+    expect((await stepRow()).outcome).toEqual({ call_id: calls[0]!.id });
+    // what an attempt that placed the call and died before settling the step leaves: running, claimed before the call
+    const claimedAt = new Date(calls[0]!.created_at.getTime() - 1000).toISOString();
+    await t.database.prisma.outreachStep.update({ where: { id: (await stepRow()).id }, data: { status: 'running', outcome: { claimed_at: claimedAt } } });
+    expect(await execute('sandbox')).toEqual({ kind: 'settled', status: 'done' });
+    expect(await t.database.prisma.call.count({ where: { org_id: tenant.orgId } })).toBe(1);
+    expect((await stepRow()).outcome).toEqual({ call_id: calls[0]!.id });
+  });
+
+  it('becomes a call task for the assigned user when voice is not set up, or the call cannot be placed', async () => {
+    const tenant = await seedTenant(t);
+    for (const [voiceProvider, reason] of [[null, 'voice_not_configured'], ['sandbox', 'no_phone_number']] as const) {
+      const { step, execute, stepRow } = await dueCallStep(tenant);
+      expect(await execute(voiceProvider)).toEqual({ kind: 'settled', status: 'done' });
+      const row = await stepRow();
+      expect(row.outcome).toMatchObject({ task: 'notification', reason });
+      const notification = await t.database.prisma.notification.findUniqueOrThrow({ where: { id: (row.outcome as { notification_id: number }).notification_id } });
+      expect(notification).toMatchObject({ user_id: tenant.adminId, title: 'Outreach call due', data: { outreach_step_id: step.id, channel: 'call', reason } });
+    }
+    expect(await t.database.prisma.call.count({ where: { org_id: tenant.orgId } })).toBe(0);
   });
 });
