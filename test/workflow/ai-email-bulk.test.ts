@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENING_AI_CREDITS } from '../../domain/billing/ledger.service.js';
+import { connectTemporalClient } from '../../worker/temporal-connection.js';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai-fake.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
@@ -94,6 +95,21 @@ describe('bulk AI email drafting (real worker, real Temporal, fake model with 42
       expect(llm.answered() - answeredBefore).toBe(500);
       const throttled = await t.database.pool.query(`SELECT 1 FROM provider_throttles WHERE provider = 'llm'`);
       expect(throttled.rowCount).toBe(1);
+
+      // an operator finds the job's workflow in the Temporal UI by the organization and the job type
+      const temporal = await connectTemporalClient(t.deps.config);
+      try {
+        const query = `WorkflowId = '${job.workflow_id}' AND OrgId = '${tenant.orgPublicId}' AND JobType = 'ai_email_bulk'`;
+        const listed = async () => {
+          const statuses: string[] = [];
+          for await (const run of temporal.client.workflow.list({ query })) statuses.push(run.status.name);
+          return statuses;
+        };
+        // visibility is updated a moment after the run closes
+        expect(await waitFor('the run in visibility', listed, (statuses) => statuses.includes('COMPLETED'), 10_000)).toEqual(['COMPLETED']);
+      } finally {
+        await temporal.connection.close();
+      }
 
       // credits: one reservation, no refund needed, balance exact
       const entries = await ledgerOf(tenant);
