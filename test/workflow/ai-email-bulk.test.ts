@@ -170,6 +170,27 @@ describe('bulk AI email drafting (real worker, real Temporal, fake model with 42
     expect(await balanceOf(tenant)).toBe(OPENING_AI_CREDITS - drafted * PRICE);
   });
 
+  it('a worker restarted midway: the job completes on the new worker with one draft per lead and exact credits', { timeout: 120_000 }, async () => {
+    const tenant = await seedTenant(t);
+    const leadIds = await seedLeads(tenant, 150);
+    llm.setLatency(25);
+    try {
+      const started = await t.call('POST', '/api/ai-email/bulk-generate', { token: tenant.token, body: { lead_ids: leadIds } });
+      const id = started.body.data.id as number;
+      await waitFor('some drafts', () => getJob(tenant, id), (j) => j.progress.processed >= 20, 60_000);
+      await system.restartWorker();
+      const job = await waitFor('completion', () => getJob(tenant, id), (j) => j.status === 'completed', 90_000);
+      const drafts = await draftsOf(tenant, id);
+      expect(drafts).toHaveLength(150);
+      expect(new Set(drafts.map((d) => d.lead_id)).size).toBe(150);
+      expect(job.progress).toMatchObject({ processed: 150, created: 150 });
+      expect(job.result.settlement).toMatchObject({ drafted: 150, refunded_credits: 0 });
+      expect(await balanceOf(tenant)).toBe(OPENING_AI_CREDITS - 150 * PRICE);
+    } finally {
+      llm.setLatency(0);
+    }
+  });
+
   it('pauses and resumes through the jobs API: nothing is drafted while paused, all of it after', { timeout: 120_000 }, async () => {
     const tenant = await seedTenant(t);
     const leadIds = await seedLeads(tenant, 120);
