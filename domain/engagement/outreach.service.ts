@@ -227,6 +227,24 @@ async function skipRemainingSteps(client: Database['pool'] | pg.PoolClient, { or
   return rowCount ?? 0;
 }
 
+/**
+ * Steps whose contact or target account was deleted meanwhile (nothing
+ * links them by foreign key) have nobody to reach: skipped, with the reason,
+ * so that the sequence neither waits for them nor tries them again.
+ */
+async function skipOrphanedSteps(db: Database, ref: JobRef): Promise<void> {
+  await db.pool.query(
+    `UPDATE outreach_steps s
+        SET status = 'skipped', updated_at = now(),
+            outcome = jsonb_build_object('reason', CASE WHEN c.id IS NULL THEN 'contact_deleted' ELSE 'target_account_deleted' END)
+       FROM outreach_steps o
+       LEFT JOIN contacts c ON c.id = o.contact_id AND c.org_id = o.org_id
+       LEFT JOIN target_accounts a ON a.id = o.target_account_id AND a.org_id = o.org_id
+      WHERE s.id = o.id AND o.org_id = $1 AND o.job_id = $2 AND o.status IN ('scheduled', 'running') AND (c.id IS NULL OR a.id IS NULL)`,
+    [ref.orgId, ref.jobId],
+  );
+}
+
 /** The job's progress from its steps: total = steps, processed = steps no longer waiting, result = steps by status. */
 async function syncSequenceProgress(db: Database, ref: JobRef): Promise<void> {
   const { rows } = await db.pool.query<{ status: OutreachStepStatus; n: number }>(
@@ -264,6 +282,7 @@ function sendTimeOfStep(step: StepTiming): Date {
  * the remaining steps are skipped with that reason and nothing is next.
  */
 export async function nextOutreachStep(db: Database, ref: JobRef): Promise<NextOutreachStep> {
+  await skipOrphanedSteps(db, ref);
   const sequence = await sequenceOf(db.pool, ref);
   if (!sequence) return { kind: 'idle', stopped: null };
   const stopped = await sequenceStopReason(db.pool, ref.orgId, sequence.contactId, sequence.since);
@@ -375,7 +394,7 @@ export async function executeOutreachStep(db: Database, ref: JobRef, stepId: num
      )
      SELECT claimed.*, c.name AS contact_name, c.email AS contact_email, c.lead_id, a.owner_id
        FROM claimed JOIN contacts c ON c.id = claimed.contact_id AND c.org_id = claimed.org_id
-       JOIN target_accounts a ON a.id = claimed.target_account_id AND a.org_id = claimed.org_id`,
+       LEFT JOIN target_accounts a ON a.id = claimed.target_account_id AND a.org_id = claimed.org_id`,
     [ref.orgId, ref.jobId, stepId],
   );
   const claim = claimed[0];

@@ -210,6 +210,23 @@ describe('the sequence\'s next step (when it may go out)', () => {
   });
 });
 
+describe('steps whose contact or account was deleted', () => {
+  it('are skipped with the reason, so the sequence neither waits for them nor tries them', async () => {
+    const tenant = await seedTenant(t);
+    const { prisma } = t.database;
+    for (const [reason, remove] of [
+      ['contact_deleted', (a: Awaited<ReturnType<typeof seedTargetAccount>>) => prisma.contact.delete({ where: { id: a.contacts[0]!.id } })],
+      ['target_account_deleted', (a: Awaited<ReturnType<typeof seedTargetAccount>>) => prisma.targetAccount.delete({ where: { id: a.accountId } })],
+    ] as const) {
+      const account = await seedTargetAccount(t, tenant);
+      const step = (await plan(tenant, account.accountId, { contact_id: account.contacts[0]!.id, channel: 'task', scheduled_at: inMinutes(5) })).body.data;
+      await remove(account);
+      expect(await nextOutreachStep(t.database, { orgId: tenant.orgId, jobId: step.job_id })).toEqual({ kind: 'idle', stopped: null });
+      expect(await prisma.outreachStep.findUniqueOrThrow({ where: { id: step.id } })).toMatchObject({ status: 'skipped', outcome: { reason } });
+    }
+  });
+});
+
 describe('a call step (executed by the sequence\'s activity)', () => {
   /** An account whose contact has a dialable phone, and a call step of it due now (its time set in the past directly). */
   async function dueCallStep(tenant: Tenant) {
