@@ -206,6 +206,22 @@ describe('outreach sequences on a real worker', () => {
     expect((await api.mailsOf(tenant.orgId)).messages).toHaveLength(0);
   }, 60_000);
 
+  const removals: [string, string, (app: TestApp, account: SeededAccount) => Promise<unknown>][] = [
+    // as deleting a target account does (its module cancels the account's scheduled steps)
+    ['its steps are cancelled by another writer', 'cancelled', (app, account) =>
+      app.database.pool.query(`UPDATE outreach_steps SET status = 'cancelled' WHERE target_account_id = $1 AND status = 'scheduled'`, [account.accountId])],
+    ['its contact is deleted', 'skipped', (app, account) => app.database.prisma.contact.delete({ where: { id: account.contacts[0]!.id } })],
+  ];
+
+  it.each(removals)('completes a sleeping sequence at once when %s', async (_label, status, remove) => {
+    const { tenant, account } = await outreachTenant(t);
+    const step = await api.plan(tenant, account, { channel: 'task', inSeconds: 7 * 86_400 });
+    await api.jobReaching(step.job_id, 'running');
+    await remove(t, account);
+    await api.jobReaching(step.job_id, 'completed', 15_000);
+    expect(await t.database.prisma.outreachStep.findUniqueOrThrow({ where: { id: step.id } })).toMatchObject({ status, executed_at: null });
+  }, 60_000);
+
   it('wakes a sleeping sequence for a step planned earlier than the one it sleeps for', async () => {
     const { tenant, account } = await outreachTenant(t);
     const later = await api.plan(tenant, account, { channel: 'task', inSeconds: 600 });
