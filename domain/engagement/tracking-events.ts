@@ -9,7 +9,22 @@ import type { Database } from '../platform/db.js';
 import type { TokenSigner } from '../platform/signed-token.js';
 import { transaction } from '../platform/transaction.js';
 import { readClickToken, readOpenToken, readUnsubscribeToken } from './email-tracking.js';
-import { recordSignal } from './intent-signals.js';
+import { ApiError } from '../platform/errors.js';
+import { recordSignal, type SignalInput } from './intent-signals.js';
+
+/**
+ * A tracking signal for the email's lead, unless the lead was deleted since the
+ * email was sent: the open or click is still counted, it just belongs to no lead
+ * now. (recordSignal finds no lead without a failed statement, so the
+ * transaction goes on.)
+ */
+async function signalOfTracking(tx: Parameters<typeof recordSignal>[0], input: SignalInput, now: Date): Promise<void> {
+  try {
+    await recordSignal(tx, input, now);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.kind === 'not_found')) throw err;
+  }
+}
 
 /** A fetch this soon after the message was sent is a machine's: no person opens or clicks a mail within seconds of its delivery. */
 export const MACHINE_WINDOW_MS = 10_000;
@@ -91,9 +106,9 @@ export async function recordOpen(db: Database, tokens: TokenSigner, token: strin
     if (!opened.person) return 'machine';
     if (opened.lead_id !== null) {
       const signal = { orgId: opened.org_id, leadId: opened.lead_id, source: 'tracking', trackedEmailId: open.e, occurredAt: now };
-      await recordSignal(tx, { ...signal, signalType: 'email_opened', detail: { open_count: opened.open_count } }, now);
+      await signalOfTracking(tx, { ...signal, signalType: 'email_opened', detail: { open_count: opened.open_count } }, now);
       if (opened.open_count === REPEATED_OPEN_COUNT) {
-        await recordSignal(tx, { ...signal, signalType: 'email_opened_3x', detail: { open_count: opened.open_count } }, now);
+        await signalOfTracking(tx, { ...signal, signalType: 'email_opened_3x', detail: { open_count: opened.open_count } }, now);
       }
     }
     return 'person';
@@ -127,7 +142,7 @@ export async function recordClick(db: Database, tokens: TokenSigner, token: stri
     if (!clicked) return 'ignored';
     if (!clicked.person) return 'machine';
     if (clicked.lead_id !== null) {
-      await recordSignal(
+      await signalOfTracking(
         tx,
         { orgId: clicked.org_id, leadId: clicked.lead_id, signalType: 'link_clicked', detail: { url: click.u }, source: 'tracking', trackedEmailId: click.e, occurredAt: now },
         now,

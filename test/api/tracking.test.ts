@@ -148,6 +148,15 @@ describe('open pixel', () => {
       { signal_type: 'email_opened_3x', tracked_email_id: sent.trackedEmailId, signal_detail: { open_count: 3 }, source: 'tracking' },
     ]);
   });
+
+  it("still counts opens and clicks of an email whose lead was deleted since, with no signal", async () => {
+    const sent = await sendTrackedEmail();
+    await t.database.pool.query('DELETE FROM leads WHERE id = $1 AND org_id = $2', [sent.leadId, tenant.orgId]);
+    await expectPixel(await get(sent.open));
+    expect((await get(sent.click)).status).toBe(302);
+    expect(await countsOf(sent.trackedEmailId)).toEqual({ open_count: 1, machine_open_count: 0, click_count: 1 });
+    expect(await signalsOf(sent.leadId)).toEqual([]);
+  });
 });
 
 describe('click redirect', () => {
