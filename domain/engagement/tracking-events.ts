@@ -42,7 +42,9 @@ const OPEN_PROXY_AGENTS = [
   /GoogleImageProxy/i, // Gmail: images are fetched through Google's proxy (also for real human opens: see docs)
   /ggpht\.com/i,
   /YahooMailProxy/i, // Yahoo Mail prefetch
-  /OutlookImageProxy|Microsoft-Exchange|ms-office|MSOffice/i, // Outlook.com / Exchange prefetch and safe-links previews
+  // Outlook.com's image proxy and Exchange's server-side fetches; NOT "ms-office"/"MSOffice 16": that is desktop
+  // Outlook loading images as a person reads the mail
+  /OutlookImageProxy|Microsoft-Exchange/i,
   /BingPreview/i,
 ];
 

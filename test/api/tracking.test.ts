@@ -128,6 +128,10 @@ describe('open pixel', () => {
     } finally {
       await apple.close();
     }
+    // desktop Outlook fetching images as its user reads the mail is a person
+    const inOutlook = await sendTrackedEmail();
+    await expectPixel(await get(inOutlook.open, 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)'));
+    expect(await countsOf(inOutlook.trackedEmailId)).toMatchObject({ open_count: 1, machine_open_count: 0 });
     const justDelivered = await sendTrackedEmail({ sentAgoMs: 1000 });
     await expectPixel(await get(justDelivered.open));
 
