@@ -175,21 +175,25 @@ export async function hotLeads(
     alert_status: string | null;
     alert_created_at: Date | null;
   }>(
+    // the page is chosen first (by heat now); the signal types and the alert are then read for its rows only
     `WITH hot AS (
        SELECT h.lead_id, h.hot_since, h.heat * power(2, -greatest(0, extract(epoch FROM ($2::timestamptz - h.heat_at))) * 1000 / $3::float8) AS heat_now
          FROM lead_heat h
-        WHERE h.org_id = $1 AND h.hot_since IS NOT NULL)
-     SELECT hot.lead_id, coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), 'Lead #' || l.id) AS lead_name,
-            l.company, l.email, l.assigned_to AS assigned_to_id, hot.heat_now AS heat, hot.hot_since,
-            (SELECT array_agg(DISTINCT s.signal_type) FROM intent_signals s WHERE s.org_id = $1 AND s.lead_id = hot.lead_id AND s.occurred_at >= $5) AS recent_signal_types,
+        WHERE h.org_id = $1 AND h.hot_since IS NOT NULL),
+     page AS (
+       SELECT hot.lead_id, coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), 'Lead #' || l.id) AS lead_name,
+              l.company, l.email, l.assigned_to AS assigned_to_id, hot.heat_now AS heat, hot.hot_since
+         FROM hot JOIN leads l ON l.id = hot.lead_id AND l.org_id = $1
+        WHERE hot.heat_now >= $4
+          AND ($6::int IS NULL OR l.assigned_to = $6)
+          AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM intent_signals s WHERE s.org_id = $1 AND s.lead_id = hot.lead_id AND s.signal_type = $7 AND s.occurred_at >= $5))
+        ORDER BY hot.heat_now DESC, hot.lead_id DESC
+        LIMIT $8)
+     SELECT page.*,
+            (SELECT array_agg(DISTINCT s.signal_type) FROM intent_signals s WHERE s.org_id = $1 AND s.lead_id = page.lead_id AND s.occurred_at >= $5) AS recent_signal_types,
             a.id AS alert_id, a.status AS alert_status, a.created_at AS alert_created_at
-       FROM hot JOIN leads l ON l.id = hot.lead_id AND l.org_id = $1
-       LEFT JOIN intent_alerts a ON a.org_id = $1 AND a.lead_id = hot.lead_id AND a.episode_started_at = hot.hot_since
-      WHERE hot.heat_now >= $4
-        AND ($6::int IS NULL OR l.assigned_to = $6)
-        AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM intent_signals s WHERE s.org_id = $1 AND s.lead_id = hot.lead_id AND s.signal_type = $7 AND s.occurred_at >= $5))
-      ORDER BY hot.heat_now DESC, hot.lead_id DESC
-      LIMIT $8`,
+       FROM page LEFT JOIN intent_alerts a ON a.org_id = $1 AND a.lead_id = page.lead_id AND a.episode_started_at = page.hot_since
+      ORDER BY page.heat DESC, page.lead_id DESC`,
     [scope.orgId, now, HEAT_HALF_LIFE_MS, threshold * EPISODE_END_RATIO, since, filters.assigned_to_id ?? null, filters.signal_type ?? null, filters.limit],
   );
   return rows.map((r) => ({
