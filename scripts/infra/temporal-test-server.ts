@@ -10,10 +10,12 @@
 // The TS SDK starts an `existing-path` test server as `<path> <port>` and
 // then connects to that port; `io.temporal.testserver.TestServer <port>`
 // takes exactly that, so the launcher only adds the class path.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { run } from './process.js';
+import { freePort, run, sleep } from './process.js';
 
 /** Pinned: the server's behaviour (what it supports of the real server's API) changes between releases. */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.31.0';
@@ -38,11 +40,50 @@ const pom = (version: string) => `<?xml version="1.0" encoding="UTF-8"?>
 </project>
 `;
 
+// The SDK gives the server 5 seconds to listen, which a cold JVM on a loaded
+// CI machine can miss: the class data archive written at install time (CDS),
+// the client compiler only and the serial collector bring its start from
+// about 6 to about 2.5 seconds there. -Xshare:auto: without a usable archive
+// it starts anyway, only slower.
+const JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto';
+const CLASS_ARCHIVE = path.join(LOCAL_DIR, 'classes.jsa');
 // exec: the SDK stops the server by killing the process it started, which must be the JVM itself
 const launcher = `#!/bin/sh
 # written by scripts/infra/temporal-test-server.ts: Temporal's time-skipping test server on the port given as $1
-exec java -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"
+dir="$(dirname "$0")"
+exec java ${JVM_OPTIONS} -XX:SharedArchiveFile="$dir/classes.jsa" -cp "$dir/lib/*" io.temporal.testserver.TestServer "$@"
 `;
+/** What an installed folder must say it holds: the version, and how its launcher starts it (a new launcher reinstalls). */
+const INSTALL_ID = `${TEMPORAL_TEST_SERVER_VERSION} launcher-2`;
+
+/** Starts the server once to record the classes it loads into the archive the launcher maps at start. */
+async function writeClassArchive(): Promise<void> {
+  const port = await freePort();
+  const child = spawn('java', [`-XX:ArchiveClassesAtExit=${CLASS_ARCHIVE}`, '-cp', `${path.join(LOCAL_DIR, 'lib')}/*`, 'io.temporal.testserver.TestServer', String(port)], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 60_000;
+  while (!(await listening(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the Temporal test server did not start to record its class archive');
+    await sleep(200);
+  }
+  // the classes of serving a connection too
+  await sleep(1000);
+  child.kill('SIGTERM');
+  await exited;
+  if (!existsSync(CLASS_ARCHIVE)) throw new Error(`java wrote no class archive to ${CLASS_ARCHIVE}`);
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 
 const installedVersion = () => (existsSync(INSTALLED_MARKER) ? readFileSync(INSTALLED_MARKER, 'utf8').trim() : null);
 
@@ -53,15 +94,17 @@ const installedVersion = () => (existsSync(INSTALLED_MARKER) ? readFileSync(INST
  */
 export async function temporalTestServer(): Promise<string> {
   if (process.env.TEMPORAL_TEST_SERVER) return process.env.TEMPORAL_TEST_SERVER;
-  if (installedVersion() !== TEMPORAL_TEST_SERVER_VERSION || !existsSync(LAUNCHER)) {
+  if (installedVersion() !== INSTALL_ID || !existsSync(LAUNCHER)) {
     console.log(`installing the Temporal test server ${TEMPORAL_TEST_SERVER_VERSION} into ${LOCAL_DIR} (Maven Central) ...`);
     mkdirSync(LOCAL_DIR, { recursive: true });
     writeFileSync(path.join(LOCAL_DIR, 'pom.xml'), pom(TEMPORAL_TEST_SERVER_VERSION));
     await run('mvn', ['-B', '-q', '-f', path.join(LOCAL_DIR, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(LOCAL_DIR, 'lib')}`]);
+    rmSync(CLASS_ARCHIVE, { force: true });
+    await writeClassArchive();
     writeFileSync(LAUNCHER, launcher);
     chmodSync(LAUNCHER, 0o755);
     // written last: an interrupted install is redone on the next run
-    writeFileSync(INSTALLED_MARKER, `${TEMPORAL_TEST_SERVER_VERSION}\n`);
+    writeFileSync(INSTALLED_MARKER, `${INSTALL_ID}\n`);
   }
   const jar = path.join(LOCAL_DIR, 'lib', `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`);
   if (!existsSync(jar)) throw new Error(`${LOCAL_DIR} lacks ${path.basename(jar)}: remove the folder to install it again`);

@@ -14,7 +14,9 @@
 // queries by them (no visibility store); there are no Schedules
 // (client.schedule answers UNIMPLEMENTED) — those are tested against the dev
 // server; and time only skips while nothing holds it (an activity running, a
-// client not awaiting a result), so tests skip explicitly with env.sleep.
+// client not awaiting a result), so tests skip explicitly with env.sleep; and
+// after a worker restart it may hand the next task to the stopped worker's
+// abandoned poll, so restarts are tested on the dev server, not here.
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -30,9 +32,21 @@ export interface TimeSkippingSystem extends Omit<TestSystem, 'restartWorker' | '
   env: TestWorkflowEnvironment;
   /** the task queue the worker polls (the app's TEMPORAL_TASK_QUEUE) */
   taskQueue: string;
-  /** stops the worker and starts another on the same server, as a deploy would: workflows continue from their history */
-  restartWorker(): Promise<void>;
   close(): Promise<void>;
+}
+
+// The SDK waits 5 seconds for the server to listen; a JVM on a machine busy
+// with the rest of the suite can take longer even with its class archive.
+const SERVER_START_ATTEMPTS = 3;
+
+async function startTestServer(launcher: string): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
+    } catch (err) {
+      if (attempt >= SERVER_START_ATTEMPTS || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 // bundled once per test file: webpack over every workflow is the slow part of starting a worker
@@ -50,9 +64,7 @@ export async function createTimeSkippingEnv(
   // the SDK's own runtime logs every worker state change at INFO; warnings and errors still show
   if (Runtime._instance === undefined) Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   try {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: await temporalTestServer() } },
-    });
+    env = await startTestServer(await temporalTestServer());
     // the relay's starts carry LIO's search attributes, which the server rejects unless registered; it
     // implements AddSearchAttributes but not ListSearchAttributes (so not ensureSearchAttributes)
     await env.connection.operatorService.addSearchAttributes({
@@ -63,27 +75,17 @@ export async function createTimeSkippingEnv(
     const workflowBundle = await bundle;
     const activities = workerActivities({ config: t.deps.config, database: t.database, services: t.deps.services, logger });
     const temporal = env;
-    const startWorker = async () => {
-      const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle, activities });
-      return { worker, done: worker.run() };
-    };
-    let running = await startWorker();
-    const stopWorker = async () => {
-      if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
-      await running.done;
-    };
+    const worker = await Worker.create({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle, activities });
+    const running = worker.run();
     const relay = startOutboxRelay({ database: t.database, client: env.client, taskQueue, logger, idleMs: 50 });
     return {
       ...system,
       env,
       taskQueue,
-      async restartWorker() {
-        await stopWorker();
-        running = await startWorker();
-      },
       async close() {
         await relay.stop();
-        await stopWorker().catch(() => undefined);
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
         await temporal.teardown();
         await system.close();
       },
