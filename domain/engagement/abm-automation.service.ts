@@ -8,7 +8,7 @@
 // stored then (worker/schedules.ts), so the latest save wins whatever order
 // events are delivered in. Each run (workflows/abm-automation.workflow.ts)
 // asks for every active target account's health to be recomputed and wakes
-// every open outreach sequence to read its stop conditions again.
+// every running outreach sequence to read its stop conditions again.
 import { isTimeZone } from '../communications/availability.js';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
@@ -194,7 +194,7 @@ export async function abmScheduleState(db: Database, orgId: number): Promise<Abm
 export interface AbmRunOutcome {
   /** active target accounts whose health recomputation was requested */
   accountsRefreshed: number;
-  /** open outreach sequences woken to read their steps and stop conditions again */
+  /** running outreach sequences woken to read their steps and stop conditions again */
   sequencesWoken: number;
 }
 
@@ -202,7 +202,7 @@ export interface AbmRunOutcome {
  * One automation run, as one transaction of outbox events (their deliveries
  * are idempotent, so a retried run only asks again): an account_health.refresh
  * per active target account (the account-health workflow recomputes it) and
- * an outreach.changed per open outreach sequence (its workflow reads its
+ * an outreach.changed per running outreach sequence (its workflow reads its
  * next step and its contact's stop conditions — a reply, a meeting, an
  * unsubscribe — at once instead of at its next timer).
  */
@@ -222,7 +222,8 @@ export async function runAbmAutomation(db: Database, orgId: number): Promise<Abm
         kind: 'outreach.changed',
         orgId: 'j.org_id',
         payload: { jobId: 'j.id' },
-        from: `jobs j WHERE j.org_id = $1 AND j.type = $2 AND j.status IN ('queued', 'running')`,
+        // running only: a queued sequence reads its steps when it starts, a paused one must not act until resumed
+        from: `jobs j WHERE j.org_id = $1 AND j.type = $2 AND j.status = 'running'`,
       }),
       [orgId, OUTREACH_JOB_TYPE],
     );
