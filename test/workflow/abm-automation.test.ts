@@ -4,13 +4,15 @@
 // Temporal Schedule abm-automation:<org public id> with the stored cron,
 // zone and paused state (the same next run times the API answered); pausing
 // and disabling follow; a triggered run refreshes the health of the active
-// target accounts through their account-health workflows.
+// target accounts through their account-health workflows and wakes the
+// running outreach sequences.
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LIO_SEARCH_ATTRIBUTES, connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
 import type { TestApp } from '../helpers/app.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
+import { seedTargetAccount } from '../helpers/outreach-seed.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
 let system: TestSystem;
@@ -84,19 +86,42 @@ describe('the organization\'s Temporal Schedule follows its ABM automation setti
     const companies = await Promise.all(['Active', 'Paused'].map((name) => prisma.company.create({ data: { org_id: tenant.orgId, company_name: `${name} Co` } })));
     const active = await prisma.targetAccount.create({ data: { org_id: tenant.orgId, company_id: companies[0]!.id } });
     const inactive = await prisma.targetAccount.create({ data: { org_id: tenant.orgId, company_id: companies[1]!.id, status: 'paused' } });
+    // and wakes a running outreach sequence (a task step a day away, on an account of its own)
+    const planned = await seedTargetAccount(t, tenant);
+    const step = await t.call('POST', `/api/target-accounts/${planned.accountId}/outreach-plans`, {
+      token: tenant.token,
+      body: { contact_id: planned.contacts[0]!.id, channel: 'task', scheduled_at: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(step.status, JSON.stringify(step.body)).toBe(201);
+    const sequenceJob = await vi.waitFor(
+      async () => {
+        const job = await prisma.job.findUniqueOrThrow({ where: { id: step.body.data.job_id } });
+        expect(job.status).toBe('running');
+        return job;
+      },
+      { timeout: 20_000, interval: 200 },
+    );
     await put(tenant, { enabled: true, days: ['sat'], time: '18:45', timezone: 'America/New_York', paused: false });
     await scheduleWhen(scheduleId, (d) => expect(d.state.paused).toBe(false));
+    // the sequence's wake-ups so far (planning wakes it too), once the relay delivered everything written until now
+    await vi.waitFor(async () => expect(await prisma.outboxEvent.count({ where: { org_id: tenant.orgId } })).toBe(0), { timeout: 20_000, interval: 200 });
+    const wakeUps = async () =>
+      (await temporal.client.workflow.getHandle(sequenceJob.workflow_id).fetchHistory()).events!.filter(
+        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'outreachChanged',
+      ).length;
+    const wokenBefore = await wakeUps();
     const handle = temporal.client.schedule.getHandle(scheduleId);
     await handle.trigger();
     const started = await scheduleWhen(scheduleId, (d) => expect(d.info.recentActions).toHaveLength(1));
     const run = temporal.client.workflow.getHandle(started.info.recentActions[0]!.action.workflow.workflowId);
     expect(run.workflowId.startsWith(`${scheduleId}-`)).toBe(true);
-    expect(await run.result()).toEqual({ accountsRefreshed: 1, sequencesWoken: 0 });
+    expect(await run.result()).toEqual({ accountsRefreshed: 2, sequencesWoken: 1 });
     await vi.waitFor(
       async () => expect((await prisma.targetAccount.findUniqueOrThrow({ where: { id: active.id } })).health_computed_at).not.toBeNull(),
       { timeout: 20_000, interval: 200 },
     );
     expect((await prisma.targetAccount.findUniqueOrThrow({ where: { id: inactive.id } })).health_computed_at).toBeNull();
+    await vi.waitFor(async () => expect(await wakeUps()).toBe(wokenBefore + 1), { timeout: 20_000, interval: 200 });
 
     const disabled = await put(tenant, { enabled: false });
     expect(disabled.status).toBe(200);
