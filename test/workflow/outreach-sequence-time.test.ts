@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../scripts/infra/process.js';
 import { startTemporalDevServer, type DevServer } from '../../scripts/infra/temporal.js';
@@ -63,12 +64,13 @@ const stepReaching = (t: TestApp, stepId: number, status: string) =>
 describe('outreach sequences in workflow time (time-skipping test server)', () => {
   let system: TimeSkippingSystem | undefined;
   let t: TestApp;
+  let env: TestWorkflowEnvironment;
 
   // an environment per test: awaiting one sequence's result skips time for every workflow on the server (account
   // health's timers among them), so a later test would start far in the future, past what the API lets one plan
   beforeEach(async () => {
     system = await createTimeSkippingEnv('outreachtime', { config: { SANDBOX_CONNECTORS: 'true' } });
-    t = system.t;
+    ({ t, env } = system);
   }, 120_000);
 
   afterEach(async () => {
@@ -79,7 +81,7 @@ describe('outreach sequences in workflow time (time-skipping test server)', () =
   /** The sequence's workflow, through the time-skipping client (awaiting its result skips time), once the relay started it. */
   async function sequenceOf(jobId: number) {
     const job = await t.database.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
-    const handle = system!.env.client.workflow.getHandle(job.workflow_id);
+    const handle = env.client.workflow.getHandle(job.workflow_id);
     await vi.waitFor(() => handle.describe(), { timeout: 20_000, interval: 100 });
     return handle;
   }
@@ -87,7 +89,7 @@ describe('outreach sequences in workflow time (time-skipping test server)', () =
   it('runs a three-step plan over two weeks (+1, +7, +14 days) each step at its time, in order, in well under a minute', async () => {
     const wallStart = Date.now();
     const { tenant, account, contact } = await outreachTenant(t);
-    const start = await system!.env.currentTimeMs();
+    const start = await env.currentTimeMs();
     const first = await plan(t, tenant, account, start + DAY_MS, { channel: 'email', subject: 'Intro', body: '<p>Hello</p>' });
     const second = await plan(t, tenant, account, start + 7 * DAY_MS, { channel: 'task', notes: 'Connect on LinkedIn' });
     const third = await plan(t, tenant, account, start + 14 * DAY_MS, { channel: 'email', subject: 'Checking in', body: '<p>Any thoughts?</p>' });
@@ -95,10 +97,10 @@ describe('outreach sequences in workflow time (time-skipping test server)', () =
     const sequence = await sequenceOf(first.job_id);
 
     // a day less an hour: nothing has run yet
-    await system!.env.sleep(DAY_MS - 3600_000);
+    await env.sleep(DAY_MS - 3600_000);
     expect((await stepsOf(t, account.accountId)).map((s) => s.status)).toEqual(['scheduled', 'scheduled', 'scheduled']);
     // past step one, short of step two
-    await system!.env.sleep(2 * DAY_MS);
+    await env.sleep(2 * DAY_MS);
     await stepReaching(t, first.id, 'done');
     expect((await stepsOf(t, account.accountId)).map((s) => s.status)).toEqual(['done', 'scheduled', 'scheduled']);
 
@@ -120,12 +122,12 @@ describe('outreach sequences in workflow time (time-skipping test server)', () =
 
   it('stops steps two and three for a reply that comes days after step one, when their times pass', async () => {
     const { tenant, account, contact } = await outreachTenant(t);
-    const start = await system!.env.currentTimeMs();
+    const start = await env.currentTimeMs();
     const first = await plan(t, tenant, account, start + DAY_MS, { channel: 'email', subject: 'Intro', body: '<p>Hello</p>' });
     await plan(t, tenant, account, start + 7 * DAY_MS, { channel: 'email', subject: 'Bump', body: '<p>Bump</p>' });
     await plan(t, tenant, account, start + 14 * DAY_MS, { channel: 'task' });
     const sequence = await sequenceOf(first.job_id);
-    await system!.env.sleep(3 * DAY_MS);
+    await env.sleep(3 * DAY_MS);
     await stepReaching(t, first.id, 'done');
     // the contact answers on day three (as the inbox detection or the intent-signal API would record it)
     await t.database.prisma.intentSignal.create({ data: { org_id: tenant.orgId, lead_id: contact.leadId, signal_type: 'reply_received', source: 'api' } });
@@ -144,20 +146,20 @@ describe('outreach sequences in workflow time (time-skipping test server)', () =
   // restarts mid-sequence are proven on the real dev server (outreach-sequence.test.ts: a SIGKILLed worker).
   it('runs nothing while paused, though days pass, then the overdue step once resumed', async () => {
     const { tenant, account } = await outreachTenant(t);
-    const start = await system!.env.currentTimeMs();
+    const start = await env.currentTimeMs();
     const first = await plan(t, tenant, account, start + DAY_MS, { channel: 'task', notes: 'Research the account' });
     const second = await plan(t, tenant, account, start + 7 * DAY_MS, { channel: 'task', notes: 'Call the champion' });
     const sequence = await sequenceOf(first.job_id);
-    await system!.env.sleep(2 * DAY_MS);
+    await env.sleep(2 * DAY_MS);
     await stepReaching(t, first.id, 'done');
 
     expect((await control(t, tenant, first.job_id, 'pause')).status).toBe(202);
     await vi.waitFor(async () => expect((await t.database.prisma.job.findUniqueOrThrow({ where: { id: first.job_id } })).status).toBe('paused'), { timeout: 20_000 });
     // step two's time passes while paused
-    await system!.env.sleep(7 * DAY_MS);
+    await env.sleep(7 * DAY_MS);
     expect(await t.database.prisma.outreachStep.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({ status: 'scheduled', executed_at: null });
 
-    const resumedAt = await system!.env.currentTimeMs();
+    const resumedAt = await env.currentTimeMs();
     expect((await control(t, tenant, first.job_id, 'resume')).status).toBe(202);
     // the overdue step needs no skipping; awaiting the result before the resume reached the workflow would let the server
     // skip a waiting workflow's time to its run timeout
