@@ -18,7 +18,6 @@
 //   BENCH_HITS         tracking hits per target (default 100000)
 //   BENCH_EMAILS       tracked emails (default 10000)
 //   BENCH_CONNECTIONS  concurrent connections (default 32)
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -35,6 +34,7 @@ import { createLogger } from '../domain/platform/logger.js';
 import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js';
 import { createServices, tokenSignerOf } from '../services/services.js';
 import { createScratchDatabase } from '../test/helpers/scratch-database.js';
+import { startServerProcess } from './server-process.js';
 
 type Target = 'lio' | 'bare';
 
@@ -79,23 +79,6 @@ async function serveTarget(target: Target, databaseUrl: string) {
   process.once('SIGTERM', () => server.close(() => void database.close().then(() => process.exit(0))));
 }
 
-function startServerProcess(target: Target, databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', target, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise<{ port: number; stop(): Promise<void> }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${target} server exited with ${code}`)));
-    child.stdout!.once('data', (line) => {
-      const { port } = JSON.parse(String(line)) as { port: number };
-      const stop = () =>
-        new Promise<void>((done) => {
-          child.removeAllListeners('exit');
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        });
-      resolve({ port, stop });
-    });
-  });
-}
-
 interface Figures {
   requestsPerSecond: number;
   p50: number;
@@ -127,7 +110,7 @@ async function load(port: number, links: { open: string[]; click: string[] }, am
 }
 
 async function measure(target: Target, databaseUrl: string, links: { open: string[]; click: string[] }): Promise<Figures> {
-  const server = await startServerProcess(target, databaseUrl);
+  const server = await startServerProcess(fileURLToPath(import.meta.url), [target, databaseUrl]);
   try {
     await load(server.port, links, WARMUP_HITS);
     return await load(server.port, links, HITS);
@@ -215,7 +198,7 @@ async function main() {
       `INSERT INTO users (org_id, role_id, email, first_name, password_hash, updated_at) SELECT $1, role_id, 'rep-' || $2 || '@bench.example', 'Rep', 'unused', now() FROM users WHERE id = $3 RETURNING id`,
       [org.id, randomBytes(3).toString('hex'), admin.id],
     );
-    const server = await startServerProcess('lio', scratch.url);
+    const server = await startServerProcess(fileURLToPath(import.meta.url), ['lio', scratch.url]);
     try {
       const samples = await hotLeadLatency(server.port, org.id, key, bearer, rep.rows[0]!.id, database);
       console.log(

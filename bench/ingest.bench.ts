@@ -9,7 +9,6 @@
 //   DATABASE_URL    superuser URL of a running PostgreSQL; else the private test cluster
 //   BENCH_SECONDS   measured seconds per target (default 10)
 //   BENCH_CONNECTIONS  concurrent connections (default 32)
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -25,6 +24,7 @@ import { createLogger } from '../domain/platform/logger.js';
 import { createOrganization } from '../domain/identity/organization.service.js';
 import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js';
 import { createScratchDatabase } from '../test/helpers/scratch-database.js';
+import { startServerProcess } from './server-process.js';
 
 type Target = 'lio' | 'baseline';
 
@@ -62,25 +62,6 @@ async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
 }
 
 /** Starts this file as a server child process; resolves with its port and a stop function. */
-function startServerProcess(target: Target, databaseUrl: string, orgId: number) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', target, databaseUrl, String(orgId)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise<{ port: number; stop(): Promise<void> }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${target} server exited with ${code}`)));
-    child.stdout!.once('data', (line) => {
-      const { port } = JSON.parse(String(line)) as { port: number };
-      const stop = () =>
-        new Promise<void>((done) => {
-          child.removeAllListeners('exit');
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        });
-      resolve({ port, stop });
-    });
-  });
-}
-
 interface Figures {
   requestsPerSecond: number;
   p50: number;
@@ -112,7 +93,8 @@ async function load(port: number, apiKey: string, seconds: number): Promise<Figu
 }
 
 async function measure(target: Target, databaseUrl: string, orgId: number, apiKey: string): Promise<Figures> {
-  const server = await startServerProcess(target, databaseUrl, orgId);
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const server = await startServerProcess(fileURLToPath(import.meta.url), [target, databaseUrl, String(orgId)], profile);
   try {
     await load(server.port, apiKey, WARMUP_SECONDS);
     return await load(server.port, apiKey, SECONDS);
