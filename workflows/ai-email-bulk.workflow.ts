@@ -1,8 +1,8 @@
 // An AI email bulk job (§6.9 bulk-generate): up to 500 leads in numbered
 // batches, a sliding window of WINDOW_SIZE batch activities in flight —
 // each drafts its leads one after another, so at most WINDOW_SIZE model
-// calls of this job run at once. Pause takes effect between batches
-// (running ones finish and commit). Whatever way the job ends — completed,
+// calls of this job run at once. Pause takes effect between batches:
+// running ones finish and commit, then the job reads paused. Whatever way the job ends — completed,
 // cancelled, failed — the unused part of the credits reserved for it goes
 // back in one ledger credit (settleAiEmailBulk, idempotent per job), run
 // even while the workflow is being cancelled. 500 leads are 50 batches:
@@ -44,7 +44,8 @@ export async function aiEmailBulkWorkflow(input: JobWorkflowInput): Promise<void
       for (let batch = 0; batch < batchCount; batch++) {
         if (done.has(batch)) continue;
         while (inFlight.size >= WINDOW_SIZE) await Promise.race(inFlight);
-        // pause point: batches already running finish and commit; no new one starts
+        // pause point: no new batch starts, and the running ones finish and commit before the job reads paused
+        if (control.pauseRequested()) await Promise.all(inFlight);
         await control.checkpoint();
         const running: Promise<unknown> = draftAiEmailBatch({ ...ref, batch }).then(() => inFlight.delete(running));
         inFlight.add(running);

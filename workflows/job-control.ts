@@ -44,6 +44,8 @@ export interface JobWorkflowInput extends JobRef, CarriedControl {}
 export interface JobControl {
   /** Between batches: waits while the job is paused, recording paused/running as it goes. */
   checkpoint(): Promise<void>;
+  /** whether a pause is asked for (or in effect): a job with work in flight lets it finish before its checkpoint reads paused */
+  pauseRequested(): boolean;
   /** the control state to hand on through continue-as-new (a pause pending or in effect stays) */
   carried(): CarriedControl;
 }
@@ -88,6 +90,7 @@ export async function runJob<T>(input: JobWorkflowInput, body: (job: StartedJob,
   setHandler(jobControlQuery, carried);
   const control: JobControl = {
     carried,
+    pauseRequested: () => paused,
     async checkpoint() {
       if (!paused) return;
       await setJobStatus({ ...ref, status: 'paused' });
