@@ -488,17 +488,22 @@ export async function sendDraft(
   const recipient = leads[0].email?.trim();
   if (!recipient) throw new ApiError('validation_error', 'The lead has no email address to send the draft to', { code: 'lead_has_no_email' });
 
-  const { rows: claimed } = await db.pool.query<{ sent_by: number | null; config_id: number | null; status: DraftStatus }>(
-    `WITH claim AS (
-       UPDATE ai_email_drafts SET sent_by = $3, config_id = $4, updated_at = now()
-        WHERE id = $1 AND org_id = $2 AND status = 'approved' AND config_id IS NULL
-        RETURNING sent_by, config_id, status)
-     SELECT * FROM claim UNION ALL SELECT sent_by, config_id, status FROM ai_email_drafts WHERE id = $1 AND org_id = $2 AND NOT EXISTS (SELECT 1 FROM claim)`,
+  type Claim = { sent_by: number | null; config_id: number | null; status: DraftStatus };
+  const { rows: won } = await db.pool.query<Claim>(
+    `UPDATE ai_email_drafts SET sent_by = $3, config_id = $4, updated_at = now()
+      WHERE id = $1 AND org_id = $2 AND status = 'approved' AND config_id IS NULL
+      RETURNING sent_by, config_id, status`,
     [id, scope.orgId, scope.userId, configId],
   );
-  const claim = claimed[0];
+  // someone else claimed it first: read their claim in a statement of its own (a subquery of the
+  // UPDATE's statement would see the row as it was before their claim committed)
+  const claim =
+    won[0] ??
+    (await db.pool.query<Claim>('SELECT sent_by, config_id, status FROM ai_email_drafts WHERE id = $1 AND org_id = $2', [id, scope.orgId])).rows[0];
   if (!claim) throw notFound('Draft');
   if (claim.status === 'sent') throw alreadySent();
+  // the other claim was released meanwhile (its send was refused): the caller may try again
+  if (claim.config_id === null) throw new ApiError('conflict', 'The draft is being sent by another request: try again', { code: 'draft_send_in_progress' });
   const sender = { orgId: scope.orgId, userId: claim.sent_by };
   const account = await openMailAccount(db, deps.secrets, scope.orgId, claim.config_id!);
   let queued: Awaited<ReturnType<typeof queueTrackedMail>>;

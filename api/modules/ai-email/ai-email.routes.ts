@@ -81,6 +81,6 @@ export const sendDraftRoute = defineRoute('bearer', {
   request: { params: draftIdParam, body: { required: true, content: jsonContent(sendDraftBody) } },
   responses: {
     200: { description: 'The sent draft and its queued message', content: jsonContent(okEnvelope(sentDraftSchema)) },
-    409: error('The draft is not approved (error.code draft_not_approved) or was sent already (already_sent)'),
+    409: error('The draft is not approved (error.code draft_not_approved) or was sent already (already_sent), or another request is sending it (draft_send_in_progress)'),
   },
 });
