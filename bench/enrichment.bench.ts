@@ -36,6 +36,7 @@ const config = loadConfig({
   TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? temporalServer!.address,
   TEMPORAL_TASK_QUEUE: `bench-enrichment-${randomBytes(4).toString('hex')}`,
   JWT_SECRET: randomBytes(32).toString('hex'),
+  CREDENTIALS_KEY: randomBytes(32).toString('base64'),
   LOG_LEVEL: 'silent',
   ENRICHMENT_HTTP_BASE_URL: fake.url,
   ENRICHMENT_HTTP_API_KEY: fake.apiKey,

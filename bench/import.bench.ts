@@ -101,6 +101,7 @@ async function main() {
       TEMPORAL_TASK_QUEUE: `bench-import-${randomBytes(4).toString('hex')}`,
       STORAGE_DIR: path.join(dir, 'storage'),
       JWT_SECRET: randomBytes(32).toString('hex'),
+      CREDENTIALS_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'error',
     };
     const database = createDatabase(scratch.url, { max: 2 });

@@ -53,7 +53,7 @@ function baselineApp(pool: pg.Pool, orgId: number) {
 }
 
 async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
+  const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), CREDENTIALS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
   const database = createDatabase(databaseUrl, { max: POOL_SIZE });
   const fetch =
     target === 'lio' ? createApp({ config, database, logger: createLogger(config.LOG_LEVEL), services: createServices(config) }).fetch : baselineApp(database.pool, orgId).fetch;

@@ -282,7 +282,7 @@ async function main() {
     scratch = await createScratchDatabase(adminUrl, 'scale');
   }
   const url = reuseUrl ?? scratch!.url;
-  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', JWT_SECRET });
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', JWT_SECRET, CREDENTIALS_KEY: randomBytes(32).toString('base64') });
   const database = createDatabase(url, { max: 10 });
   try {
     if (!reuseUrl) await timed('seeding', () => seed(database));

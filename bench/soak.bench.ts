@@ -199,6 +199,7 @@ async function main() {
       TEMPORAL_TASK_QUEUE: `bench-soak-${randomBytes(4).toString('hex')}`,
       STORAGE_DIR: path.join(dir, 'storage'),
       JWT_SECRET: `soak-bench-${randomBytes(16).toString('hex')}`,
+      CREDENTIALS_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
       HUBSPOT_BASE_PATH: hubspot.url,
       // the fakes listen on loopback, which the egress check refuses unless the operator allows it
