@@ -398,7 +398,15 @@ export async function executeOutreachStep(db: Database, ref: JobRef, stepId: num
     [ref.orgId, ref.jobId, stepId],
   );
   const claim = claimed[0];
-  if (!claim) return { kind: 'settled', status: 'cancelled' };
+  if (!claim) {
+    // settled meanwhile by a concurrent execution (or cancelled, or gone): answer what it is now
+    const { rows: now } = await db.pool.query<{ status: OutreachStepStatus }>('SELECT status FROM outreach_steps WHERE org_id = $1 AND job_id = $2 AND id = $3', [
+      ref.orgId,
+      ref.jobId,
+      stepId,
+    ]);
+    return { kind: 'settled', status: now[0]?.status ?? 'cancelled' };
+  }
 
   let settled: { status: OutreachStepStatus; outcome: Record<string, unknown> };
   try {
