@@ -67,6 +67,10 @@ const DOMAIN_LAYERS: Record<string, number> = {
   jobs: 5,
   voice: 5,
   engagement: 6,
+  forecasting: 7,
+  scoring: 7,
+  webforms: 7,
+  booking: 7,
 };
 
 /** `crm` for domain/crm/company.service.ts; null outside domain/ (or for a file directly in it). */
