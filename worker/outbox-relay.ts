@@ -25,7 +25,7 @@ import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../wo
 import { accountHealthWorkflow, accountHealthWorkflowId, refreshAccountHealthSignal } from '../workflows/account-health.workflow.js';
 import { outreachChangedSignal } from '../workflows/outreach-sequence.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
-import { syncAbmSchedule } from './schedules.js';
+import { syncOrgSchedule } from './schedules.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface OutboxRelayDeps {
@@ -92,7 +92,7 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
   },
   // The organization's ABM automation schedule, created, updated, paused or deleted to match what is stored now
   'abm_schedule.sync': async (_payload, { orgId }, deps) => {
-    await syncAbmSchedule(deps, orgId);
+    await syncOrgSchedule(deps, 'abm', orgId);
   },
   // One reminder per follow-up, ever: a redelivered event finds it running
   // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.
