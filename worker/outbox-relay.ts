@@ -94,6 +94,10 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
   'abm_schedule.sync': async (_payload, { orgId }, deps) => {
     await syncOrgSchedule(deps, 'abm', orgId);
   },
+  // The organization's daily forecast schedule, created, updated, paused or unpaused to match its forecast_settings row
+  'forecast_schedule.sync': async (_payload, { orgId }, deps) => {
+    await syncOrgSchedule(deps, 'forecast', orgId);
+  },
   // One reminder per follow-up, ever: a redelivered event finds it running
   // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.
   'follow_up.due': async ({ followUpId }, { orgId, orgPublicId }, { client, taskQueue }) => {

@@ -12,8 +12,10 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { abmScheduleId, abmScheduleState } from '../domain/engagement/abm-automation.service.js';
+import { forecastScheduleId, forecastScheduleState } from '../domain/forecasting/forecast-settings.js';
 import type { Database } from '../domain/platform/db.js';
 import { abmAutomationWorkflow } from '../workflows/abm-automation.workflow.js';
+import { forecastScheduleWorkflow } from '../workflows/forecast-run.workflow.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface ScheduleSyncDeps {
@@ -45,6 +47,7 @@ const kind = <W extends Workflow>(k: OrgScheduleKind<W>) => k as unknown as OrgS
 /** Every per-organization schedule kind, by name (an outbox event `<name>_schedule.sync` or the like syncs it). */
 export const ORG_SCHEDULE_KINDS = {
   abm: kind({ scheduleId: abmScheduleId, state: abmScheduleState, workflow: abmAutomationWorkflow, args: (orgId) => [{ orgId }] as const }),
+  forecast: kind({ scheduleId: forecastScheduleId, state: forecastScheduleState, workflow: forecastScheduleWorkflow, args: (orgId) => [{ orgId }] as const }),
 } satisfies Record<string, OrgScheduleKind>;
 
 export type OrgScheduleKindName = keyof typeof ORG_SCHEDULE_KINDS;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../domain/platform/config.js';
 import { createDatabase, workerDatabaseOptions, type Database } from '../domain/platform/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/platform/idempotency.service.js';
+import { ensureForecastSchedules } from '../domain/forecasting/forecast-settings.js';
 import { createLogger } from '../domain/platform/logger.js';
 import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js';
 import { describeEnrichmentProviders } from '../services/enrichment.js';
@@ -21,6 +22,7 @@ import { createCalendarActivities } from '../activities/calendar.activities.js';
 import { createEnrichmentActivities } from '../activities/enrichment.activities.js';
 import { createExportActivities } from '../activities/export.activities.js';
 import { createFollowUpActivities } from '../activities/follow-up.activities.js';
+import { createForecastActivities } from '../activities/forecast.activities.js';
 import { createHubspotImportActivities } from '../activities/hubspot-import.activities.js';
 import { createJobActivities } from '../activities/job.activities.js';
 import { createLeadImportActivities } from '../activities/lead-import.activities.js';
@@ -58,6 +60,18 @@ async function pruneExpiredRecords({ database, logger }: WorkerDeps): Promise<vo
     if (idempotency + windows > 0) logger.debug({ idempotency, windows }, 'pruned expired records');
   } catch (err) {
     logger.warn({ err }, 'pruning expired records failed; next round retries');
+  }
+}
+
+// Every organization with deals gets its daily forecast schedule without anyone
+// calling the API: its default settings row and sync event are written here,
+// at start and with each maintenance round (new organizations within a minute).
+async function ensureOrgSchedules({ database, logger }: WorkerDeps): Promise<void> {
+  try {
+    const made = await ensureForecastSchedules(database);
+    if (made > 0) logger.info({ organizations: made }, 'forecast schedules requested');
+  } catch (err) {
+    logger.warn({ err }, 'requesting forecast schedules failed; next round retries');
   }
 }
 
@@ -99,6 +113,7 @@ export function workerActivities(activityDeps: ActivityDeps) {
     ...createCalendarActivities(activityDeps),
     ...createOutreachActivities(activityDeps),
     ...createAiEmailActivities(activityDeps),
+    ...createForecastActivities(activityDeps),
   };
 }
 
@@ -125,7 +140,11 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
     done.catch((err) => logger.error({ err }, 'Temporal worker failed'));
     const relay = startOutboxRelay({ database: deps.database, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
     void pruneExpiredRecords(deps);
-    const maintenance = setInterval(() => void pruneExpiredRecords(deps), MAINTENANCE_INTERVAL_MS);
+    void ensureOrgSchedules(deps);
+    const maintenance = setInterval(() => {
+      void pruneExpiredRecords(deps);
+      void ensureOrgSchedules(deps);
+    }, MAINTENANCE_INTERVAL_MS);
     const workerConnection = connection;
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
     return {

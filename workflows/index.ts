@@ -6,6 +6,7 @@ export { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';
 export { enrichmentWorkflow } from './enrichment.workflow.js';
 export { exportWorkflow } from './export.workflow.js';
 export { followUpDueWorkflow } from './follow-up-due.workflow.js';
+export { forecastRunWorkflow, forecastScheduleWorkflow } from './forecast-run.workflow.js';
 export { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 export { leadImportWorkflow } from './lead-import.workflow.js';
 export { mailDeliveryWorkflow } from './mail-delivery.workflow.js';

@@ -3,6 +3,7 @@ import type { JobType } from '../domain/jobs/job.service.js';
 import { aiEmailBulkWorkflow } from './ai-email-bulk.workflow.js';
 import { enrichmentWorkflow } from './enrichment.workflow.js';
 import { exportWorkflow } from './export.workflow.js';
+import { forecastRunWorkflow } from './forecast-run.workflow.js';
 import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 import type { JobWorkflowInput } from './job-control.js';
 import { leadImportWorkflow } from './lead-import.workflow.js';
@@ -12,6 +13,7 @@ export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise
   ai_email_bulk: aiEmailBulkWorkflow,
   enrichment: enrichmentWorkflow,
   export: exportWorkflow,
+  forecast_run: forecastRunWorkflow,
   hubspot_import: hubspotImportWorkflow,
   lead_import: leadImportWorkflow,
   outreach_sequence: outreachSequenceWorkflow,

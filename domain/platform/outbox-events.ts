@@ -42,6 +42,8 @@ export interface OutboxPayloads {
   'account_health.refresh': { targetAccountId: number };
   /** bring the organization's ABM automation Temporal Schedule in line with its stored settings (worker/schedules.ts) */
   'abm_schedule.sync': Record<string, never>;
+  /** bring the organization's daily forecast Temporal Schedule in line with its forecast_settings row (worker/schedules.ts) */
+  'forecast_schedule.sync': Record<string, never>;
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -63,6 +65,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   }),
   'account_health.refresh': z.object({ targetAccountId: id }),
   'abm_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
+  'forecast_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
