@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import { mountAbmAutomation } from './abm-automation/index.js';
+import { mountAiDashboards } from './ai-dashboards/index.js';
 import { mountAiEmail } from './ai-email/index.js';
 import { mountAiTools } from './ai-tools/index.js';
 import { mountAuth } from './auth/index.js';
@@ -13,11 +14,13 @@ import { mountCustomFields } from './custom-fields/index.js';
 import { mountCustomLookups } from './custom-lookups/index.js';
 import { mountCustomViews } from './custom-views/index.js';
 import { mountDashboard } from './dashboard/index.js';
+import { mountDashboards } from './dashboards/index.js';
 import { mountDeals } from './deals/index.js';
 import { mountExports } from './exports/index.js';
 import { mountFiles } from './files/index.js';
 import { mountImports } from './imports/index.js';
 import { mountPipelines } from './pipelines/index.js';
+import { mountQueries } from './queries/index.js';
 import { mountIngestion } from './ingestion/index.js';
 import { mountIntent } from './intent/index.js';
 import { mountJobs } from './jobs/index.js';
@@ -52,6 +55,10 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountCompanies(app);
   mountLeadEnrichment(app);
   mountDashboard(app);
+  // dashboards, saved queries and AI dashboards (issue 12)
+  mountDashboards(app);
+  mountQueries(app);
+  mountAiDashboards(app);
   mountFiles(app);
   mountNotifications(app);
   mountJobs(app);

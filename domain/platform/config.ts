@@ -133,6 +133,8 @@ const configSchema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   /** milliseconds one completion may take (the egress's EGRESS_TIMEOUT_MS bounds it too); the activity retries a timeout */
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** milliseconds one saved-query statement may run (SET LOCAL statement_timeout; the request's budget lowers it): over it, 422 query_timeout */
+  SAVED_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(5_000),
   /** trust X-Forwarded-For for the client IP (only behind a proxy you control) */
   TRUST_PROXY: flag,
 });
