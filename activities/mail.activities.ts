@@ -58,6 +58,7 @@ function outgoingOf(payload: MailPayload, attachments: MailAttachment[]) {
     references: payload.references,
     threadId: payload.thread_id,
     ...(payload.reply_to_provider_id ? { replyToProviderId: payload.reply_to_provider_id } : {}),
+    ...(payload.invitation ? { invitation: { method: payload.invitation.method, content: payload.invitation.ics } } : {}),
   };
 }
 

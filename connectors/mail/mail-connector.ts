@@ -67,7 +67,12 @@ export interface OutgoingMail {
   replyToProviderId?: string;
   threadId?: string | null;
   attachments?: MailAttachment[];
+  /** a calendar invitation (iCalendar text whose METHOD is `method`): a text/calendar part mail clients offer to accept, and invite.ics */
+  invitation?: { method: 'REQUEST' | 'CANCEL'; content: string };
 }
+
+/** The name an invitation is attached under. */
+export const INVITATION_FILENAME = 'invite.ics';
 
 export interface SentMail {
   /** the provider's id for the sent message; null where the provider does not say (Outlook's sendMail answers 202 without one) */

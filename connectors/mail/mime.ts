@@ -2,7 +2,7 @@
 // Message-ID, In-Reply-To/References for a reply, both bodies, attachments.
 // Gmail takes it as `raw`; SMTP streams it after DATA.
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { OutgoingMail } from './mail-connector.js';
+import { INVITATION_FILENAME, type OutgoingMail } from './mail-connector.js';
 
 /**
  * `keepBcc`: Gmail delivers to Bcc only if the raw message names them (it
@@ -22,6 +22,8 @@ export function composeMime(mail: OutgoingMail, { keepBcc }: { keepBcc: boolean 
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     attachments: mail.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    // nodemailer puts it both as a text/calendar alternative (what Gmail and Outlook show as an invitation) and as the attachment
+    ...(mail.invitation && { icalEvent: { method: mail.invitation.method, filename: INVITATION_FILENAME, content: mail.invitation.content } }),
   });
   const node = composer.compile();
   node.keepBcc = keepBcc;

@@ -14,7 +14,9 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Egress } from '../egress.js';
 import { createGraphClient, graphConnectorError, refreshMicrosoftToken } from '../microsoft/graph.js';
 import {
+  INVITATION_FILENAME,
   OUTLOOK_FOLDERS,
+  type MailAttachment,
   type MailConnector,
   type MailConnectorHooks,
   type MailDetail,
@@ -92,6 +94,14 @@ export function outlookFilter(query: Pick<MailListQuery, 'unreadOnly' | 'after' 
   return terms.length > 0 ? terms.join(' and ') : undefined;
 }
 
+/** Graph's sendMail takes no raw MIME part: an invitation goes as a text/calendar file attachment (Outlook offers to add it to the calendar). */
+const attachmentsOf = (mail: OutgoingMail): MailAttachment[] => [
+  ...(mail.attachments ?? []),
+  ...(mail.invitation
+    ? [{ filename: INVITATION_FILENAME, contentType: `text/calendar; charset=utf-8; method=${mail.invitation.method}`, content: Buffer.from(mail.invitation.content, 'utf8') }]
+    : []),
+];
+
 function graphMessageOf(mail: OutgoingMail) {
   return {
     subject: mail.subject,
@@ -100,9 +110,9 @@ function graphMessageOf(mail: OutgoingMail) {
     ccRecipients: recipients(mail.cc),
     bccRecipients: recipients(mail.bcc),
     internetMessageId: mail.messageId,
-    ...(mail.attachments?.length
+    ...(attachmentsOf(mail).length
       ? {
-          attachments: mail.attachments.map((a) => ({
+          attachments: attachmentsOf(mail).map((a) => ({
             '@odata.type': '#microsoft.graph.fileAttachment',
             name: a.filename,
             contentType: a.contentType,

@@ -377,18 +377,9 @@ export async function calendarAvailability(db: Database, deps: Pick<CalendarDeps
     select: { start_time: true, end_time: true },
   });
   const busy: Interval[] = meetings.map((m) => ({ start: m.start_time, end: m.end_time }));
-  const sources: string[] = ['lio'];
-  for (const provider of ['google', 'outlook'] as const) {
-    const opened = await openProviderCalendar(db, deps, { orgId: scope.orgId, userId }, provider);
-    if (!opened) continue;
-    try {
-      busy.push(...(await withProviderCalendar(db, opened, (calendar) => calendar.freeBusy(new Date(range.start.getTime() - buffer), new Date(range.end.getTime() + buffer)))));
-    } catch (err) {
-      const failure = connectorFailureOf(err);
-      throw failure ? apiErrorOf(provider, failure) : err;
-    }
-    sources.push(provider);
-  }
+  const provided = await providerBusyTimes(db, deps, { orgId: scope.orgId, userId }, { start: new Date(range.start.getTime() - buffer), end: new Date(range.end.getTime() + buffer) }, 'throw');
+  busy.push(...provided.busy);
+  const sources: string[] = ['lio', ...provided.sources];
   const slots = availableSlots({
     from: range.start,
     to: range.end,
@@ -412,6 +403,38 @@ export async function calendarAvailability(db: Database, deps: Pick<CalendarDeps
     busy_sources: sources,
     slots,
   };
+}
+
+/**
+ * The busy times of a user's connected provider calendars (Google, Outlook)
+ * in `range`, and which answered. `onFailure` 'throw': a provider that fails
+ * is the caller's error (as the API answers it); 'skip': it is left out and
+ * named in `failed`, for callers that answer from LIO's own data then (public
+ * booking, which must not fail because a rep's calendar does).
+ */
+export async function providerBusyTimes(
+  db: Database,
+  deps: Pick<CalendarDeps, 'secrets' | 'calendars'>,
+  scope: { orgId: number; userId: number },
+  range: Interval,
+  onFailure: 'throw' | 'skip',
+): Promise<{ busy: Interval[]; sources: ProviderCalendarKind[]; failed: ProviderCalendarKind[] }> {
+  const result = { busy: [] as Interval[], sources: [] as ProviderCalendarKind[], failed: [] as ProviderCalendarKind[] };
+  for (const provider of ['google', 'outlook'] as const) {
+    const opened = await openProviderCalendar(db, deps, scope, provider);
+    if (!opened) continue;
+    try {
+      result.busy.push(...(await withProviderCalendar(db, opened, (calendar) => calendar.freeBusy(range.start, range.end))));
+    } catch (err) {
+      const failure = connectorFailureOf(err);
+      if (!failure) throw err;
+      if (onFailure === 'throw') throw apiErrorOf(provider, failure);
+      result.failed.push(provider);
+      continue;
+    }
+    result.sources.push(provider);
+  }
+  return result;
 }
 
 // ---- a meeting's provider event (the calendar workflow's steps) ----

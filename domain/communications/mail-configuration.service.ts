@@ -264,6 +264,28 @@ export async function findUserMailAccount(
   return rows[0] ? accountOf(rows[0], secrets) : null;
 }
 
+/**
+ * The mailbox mail sent on a user's behalf goes out from when no
+ * configuration is named (a public booking's confirmation): their newest
+ * active one that is not waiting for re-authorisation, a real provider's
+ * before the sandbox's (a sandbox configuration is only used where
+ * `sandbox` is allowed, SANDBOX_CONNECTORS); null when there is none.
+ */
+export async function findUserSendingAccount(
+  db: Database,
+  secrets: SecretBox,
+  scope: { orgId: number; userId: number },
+  options: { sandbox: boolean },
+): Promise<MailAccountRecord | null> {
+  const { rows } = await db.pool.query<MailConfigurationRow>(
+    `SELECT * FROM mail_configurations
+      WHERE org_id = $1 AND user_id = $2 AND state_id = 1 AND NOT needs_reauth AND (mailer <> 'sandbox' OR $3)
+      ORDER BY mailer = 'sandbox', id DESC LIMIT 1`,
+    [scope.orgId, scope.userId, options.sandbox],
+  );
+  return rows[0] ? accountOf(rows[0], secrets) : null;
+}
+
 /** Seals and stores tokens the provider refreshed, so the next call starts from them (the hint keeps naming what the user gave). */
 export async function storeRefreshedTokens(db: Database | SqlClient, secrets: SecretBox, orgId: number, configId: number, tokens: OAuthTokens): Promise<void> {
   const client = 'pool' in db ? db.pool : db;

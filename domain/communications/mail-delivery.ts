@@ -11,6 +11,7 @@
 // before they are stored (nothing scripted goes out under the user's name),
 // and the plain-text part is derived from them.
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import sanitizeHtml from 'sanitize-html';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
@@ -37,6 +38,13 @@ export interface MailPayload {
   reply_to_provider_id: string | null;
   /** stored files (POST /api/storage-file/add) attached, read from storage when the mail is sent */
   attachments?: MailAttachmentRef[];
+  /** a calendar invitation (iCalendar text, e.g. a booking's), sent as a text/calendar part and as invite.ics */
+  invitation?: MailInvitation;
+}
+
+export interface MailInvitation {
+  method: 'REQUEST' | 'CANCEL';
+  ics: string;
 }
 
 export interface MailAttachmentRef {
@@ -116,6 +124,7 @@ export interface MailToQueue {
   replyTo?: { messageId: string | null; references: string[]; threadId: string | null; providerId: string };
   /** ids of the organization's stored files to attach */
   attachmentIds?: number[];
+  invitation?: MailInvitation;
 }
 
 export function presentOutboundMessage(row: OutboundMessageRow) {
@@ -159,12 +168,48 @@ export async function queueMail(
   mail: MailToQueue,
   idempotencyKey?: string,
 ): Promise<OutboundMessageView> {
+  assertMayQueueThrough(account);
+  const attachments = await attachmentRefs(db, scope.orgId, mail.attachmentIds ?? []);
+  const message = await transaction(db.pool, { actorId: scope.userId }, (client) =>
+    recordQueuedMail(client, scope, account, mail, attachments, idempotencyKey ? `mail:client:${scope.userId ?? 0}:${idempotencyKey}` : undefined),
+  );
+  return presentOutboundMessage(message);
+}
+
+function assertMayQueueThrough(account: Pick<MailAccountRecord, 'needsReauth'>) {
   if (account.needsReauth) {
     throw new ApiError('validation_error', 'The mail provider refused this configuration\'s credentials: add it again to authorise it', {
       code: 'mail_reauth_required',
     });
   }
-  const attachments = await attachmentRefs(db, scope.orgId, mail.attachmentIds ?? []);
+}
+
+/**
+ * queueMail inside the caller's transaction (`client`), for a mail that must
+ * be queued together with the change it tells about (a booking and its
+ * confirmation). `recordKey` is the send-once key: the same key answers the
+ * message recorded under it. Stored-file attachments are not taken here.
+ */
+export async function queueMailIn(
+  client: pg.PoolClient,
+  scope: Pick<Scope, 'orgId' | 'userId'>,
+  account: Pick<MailAccountRecord, 'configId' | 'mailer' | 'address' | 'fromName' | 'needsReauth'>,
+  mail: Omit<MailToQueue, 'attachmentIds'>,
+  recordKey: string,
+): Promise<OutboundMessageView> {
+  assertMayQueueThrough(account);
+  return presentOutboundMessage(await recordQueuedMail(client, scope, account, mail, [], recordKey));
+}
+
+/** The message's payload and send-once record, and the event that starts its delivery (when the record is new). */
+async function recordQueuedMail(
+  client: pg.PoolClient,
+  scope: Pick<Scope, 'orgId' | 'userId'>,
+  account: Pick<MailAccountRecord, 'configId' | 'mailer' | 'address' | 'fromName'>,
+  mail: MailToQueue,
+  attachments: MailAttachmentRef[],
+  recordKey: string | undefined,
+): Promise<OutboundMessageRow> {
   const html = sanitizeMailHtml(mail.body);
   const messageId = newMessageId(account.address);
   const references = mail.replyTo ? [...mail.replyTo.references, ...(mail.replyTo.messageId ? [mail.replyTo.messageId] : [])] : [];
@@ -182,26 +227,24 @@ export async function queueMail(
     thread_id: mail.replyTo?.threadId ?? null,
     reply_to_provider_id: mail.replyTo?.providerId ?? null,
     ...(attachments.length > 0 ? { attachments } : {}),
+    ...(mail.invitation ? { invitation: mail.invitation } : {}),
   };
-  const message = await transaction(db.pool, { actorId: scope.userId }, async (client) => {
-    const recorded = await recordOutboundMessage(client, {
-      orgId: scope.orgId,
-      channel: 'mail',
-      connector: account.mailer,
-      configId: account.configId,
-      idempotencyKey: idempotencyKey ? `mail:client:${scope.userId ?? 0}:${idempotencyKey}` : `mail:${messageId}`,
-      payload: payload as unknown as Record<string, unknown>,
-      createdBy: scope.userId,
-    });
-    if (recorded.created) {
-      await client.query(`INSERT INTO outbox_events (org_id, kind, payload) VALUES ($1, 'mail.send', jsonb_build_object('messageId', $2::text))`, [
-        scope.orgId,
-        String(recorded.message.id),
-      ]);
-    }
-    return recorded.message;
+  const recorded = await recordOutboundMessage(client, {
+    orgId: scope.orgId,
+    channel: 'mail',
+    connector: account.mailer,
+    configId: account.configId,
+    idempotencyKey: recordKey ?? `mail:${messageId}`,
+    payload: payload as unknown as Record<string, unknown>,
+    createdBy: scope.userId,
   });
-  return presentOutboundMessage(message);
+  if (recorded.created) {
+    await client.query(`INSERT INTO outbox_events (org_id, kind, payload) VALUES ($1, 'mail.send', jsonb_build_object('messageId', $2::text))`, [
+      scope.orgId,
+      String(recorded.message.id),
+    ]);
+  }
+  return recorded.message;
 }
 
 /** A message the caller sent (an admin: anyone of the organization); 404 otherwise. */

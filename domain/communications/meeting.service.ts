@@ -6,6 +6,7 @@
 // provider outage delays the booking instead of losing it. The sandbox
 // calendar keeps its events in LIO only: the meeting is its event.
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertCredits, debitCredits, type AiFeatureName } from '../billing/credits.service.js';
 import type { Database } from '../platform/db.js';
@@ -241,6 +242,81 @@ export async function updateMeeting(db: Database, scope: { orgId: number; userId
     return updated;
   });
   return presentMeeting(meeting);
+}
+
+// ---- meetings written inside a caller's raw-SQL transaction ----
+// A public booking commits its meeting together with the booking, the lead's
+// signal and the confirmation mail (domain/booking): these write the meeting
+// and its calendar event on the caller's connection, under the same rules as
+// createMeeting and updateMeeting (a provider calendar queues the calendar
+// workflow in the same transaction; the sandbox calendar is the event).
+
+/** The meeting.calendar event of the `meeting` CTE's row ({ meetingId } only: `removed` is for a deleted meeting, and optional, not null). */
+const CALENDAR_OUTBOX_OF_MEETING = `INSERT INTO outbox_events (org_id, kind, payload) SELECT org_id, 'meeting.calendar', jsonb_build_object('meetingId', id) FROM meeting`;
+
+/** A new meeting of `userId`, on the caller's transaction; the links (lead) must already be known to be the organization's. */
+export async function insertMeetingIn(client: pg.PoolClient, scope: { orgId: number; userId: number }, input: MeetingInput): Promise<MeetingView> {
+  if (input.end_time <= input.start_time) throw invalid('end_time', 'must be after start_time');
+  const provider = input.calendar_provider ?? null;
+  const withOutbox = provider === 'google' || provider === 'outlook';
+  const { rows } = await client.query<MeetingRow>(
+    `WITH meeting AS (
+       INSERT INTO meetings (org_id, user_id, lead_id, contact_id, company_id, title, description, location, start_time, end_time, timezone,
+                             attendees, meeting_url, meeting_tool, calendar_provider, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, now())
+       RETURNING *
+     )${withOutbox ? `, outbox AS (${CALENDAR_OUTBOX_OF_MEETING})` : ''}
+     SELECT * FROM meeting`,
+    [
+      scope.orgId,
+      scope.userId,
+      input.lead_id ?? null,
+      input.contact_id ?? null,
+      input.company_id ?? null,
+      input.title,
+      input.description ?? null,
+      input.location ?? null,
+      input.start_time,
+      input.end_time,
+      input.timezone ?? 'UTC',
+      JSON.stringify(input.attendees ?? []),
+      input.meeting_url ?? null,
+      input.meeting_tool ?? 'none',
+      provider,
+    ],
+  );
+  let meeting = rows[0]!;
+  if (provider === 'sandbox') {
+    const booked = await client.query<MeetingRow>(`UPDATE meetings SET calendar_event_id = 'sandbox-' || id WHERE id = $1 RETURNING *`, [meeting.id]);
+    meeting = booked.rows[0]!;
+  }
+  return presentMeeting(meeting);
+}
+
+/**
+ * Moves or cancels a meeting on the caller's transaction: a new time makes it
+ * Rescheduled unless `status` is given; its provider event follows through
+ * the calendar workflow. Null when the organization has no such meeting.
+ */
+export async function changeMeetingIn(
+  client: pg.PoolClient,
+  orgId: number,
+  id: number,
+  change: { start_time?: Date; end_time?: Date; status?: MeetingStatus },
+): Promise<MeetingView | null> {
+  const status = change.status ?? (change.start_time || change.end_time ? MEETING_RESCHEDULED : null);
+  const { rows } = await client.query<MeetingRow>(
+    `WITH meeting AS (
+       UPDATE meetings SET start_time = coalesce($3, start_time), end_time = coalesce($4, end_time), status = coalesce($5, status), updated_at = now()
+        WHERE id = $2 AND org_id = $1
+        RETURNING *
+     ), outbox AS (
+       ${CALENDAR_OUTBOX_OF_MEETING} WHERE calendar_provider IN ('google', 'outlook')
+     )
+     SELECT * FROM meeting`,
+    [orgId, id, change.start_time ?? null, change.end_time ?? null, status],
+  );
+  return rows[0] ? presentMeeting(rows[0]) : null;
 }
 
 /** Deletes the meeting; its provider event (when booked) is removed by the calendar workflow, told the event's id since the row is gone. */
