@@ -31,6 +31,7 @@ import { createMailActivities } from '../activities/mail.activities.js';
 import { createOutreachActivities } from '../activities/outreach.activities.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createScoringActivities } from '../activities/scoring.activities.js';
+import { createScoringModelActivities } from '../activities/scoring-model.activities.js';
 import { createVoiceActivities } from '../activities/voice.activities.js';
 import { connectTemporalClient, ensureSearchAttributes } from './temporal-connection.js';
 
@@ -99,6 +100,7 @@ function installTemporalRuntime(logger: Logger) {
 export function workerActivities(activityDeps: ActivityDeps) {
   return {
     ...createScoringActivities(activityDeps),
+    ...createScoringModelActivities(activityDeps),
     ...createAbmAutomationActivities(activityDeps),
     ...createAccountHealthActivities(activityDeps),
     ...createFollowUpActivities(activityDeps),

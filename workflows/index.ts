@@ -14,3 +14,5 @@ export { meetingCalendarWorkflow, meetingEventRemovalWorkflow } from './meeting-
 export { notificationDeliveryWorkflow } from './notification-delivery.workflow.js';
 export { outreachSequenceWorkflow } from './outreach-sequence.workflow.js';
 export { scoreLeadWorkflow } from './score-lead.workflow.js';
+export { leadRescoreWorkflow } from './lead-rescore.workflow.js';
+export { scheduledScoringTrainWorkflow, scoringTrainWorkflow } from './scoring-train.workflow.js';

@@ -8,6 +8,8 @@ import { hubspotImportWorkflow } from './hubspot-import.workflow.js';
 import type { JobWorkflowInput } from './job-control.js';
 import { leadImportWorkflow } from './lead-import.workflow.js';
 import { outreachSequenceWorkflow } from './outreach-sequence.workflow.js';
+import { leadRescoreWorkflow } from './lead-rescore.workflow.js';
+import { scoringTrainWorkflow } from './scoring-train.workflow.js';
 
 export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise<unknown>> = {
   ai_email_bulk: aiEmailBulkWorkflow,
@@ -17,4 +19,6 @@ export const JOB_WORKFLOWS: Record<JobType, (input: JobWorkflowInput) => Promise
   hubspot_import: hubspotImportWorkflow,
   lead_import: leadImportWorkflow,
   outreach_sequence: outreachSequenceWorkflow,
+  scoring_train: scoringTrainWorkflow,
+  lead_rescore: leadRescoreWorkflow,
 };

@@ -32,6 +32,7 @@ import { mountMessaging } from './messaging/index.js';
 import { mountNotifications } from './notifications/index.js';
 import { mountOutreach } from './outreach/index.js';
 import { mountRoles } from './roles/index.js';
+import { mountScoring } from './scoring/index.js';
 import { mountTargetAccounts } from './target-accounts/index.js';
 import { mountSearch } from './search/index.js';
 import { mountTracking } from './tracking/index.js';
@@ -62,6 +63,7 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountFiles(app);
   mountNotifications(app);
   mountJobs(app);
+  mountScoring(app);
   mountConnectedApps(app);
   mountMessaging(app);
   mountExports(app);

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { announcementRouted, outboxInsert } from '../platform/outbox-events.js';
 import { insertHotLeadNotification } from '../notifications/notification.service.js';
 import type { SqlClient } from '../platform/transaction.js';
+import { decayed, HEAT_HALF_LIFE_MS } from '../leads/heat-decay.js';
 
 export const SIGNAL_TYPES = [
   'pricing_page_visit',
@@ -39,9 +40,6 @@ export const SIGNAL_WEIGHTS: Record<SignalType, number> = {
   email_opened: 1,
 };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** A signal counts half after a week, a quarter after two. */
-export const HEAT_HALF_LIFE_MS = 7 * DAY_MS;
 /** The threshold of an organization without engagement_settings. */
 export const DEFAULT_HOT_LEAD_THRESHOLD = 10;
 /** The episode ends below threshold × this (hysteresis). */
@@ -50,8 +48,8 @@ export const EPISODE_END_RATIO = 0.5;
 const REASON_HORIZON_MS = 4 * HEAT_HALF_LIFE_MS;
 const MAX_REASONS = 20;
 
-/** `value` measured at `from`, decayed to `to` (never grown: a `to` before `from` leaves it as it is). */
-export const decayed = (value: number, from: Date, to: Date): number => value * 2 ** (-Math.max(0, to.getTime() - from.getTime()) / HEAT_HALF_LIFE_MS);
+// the decay itself is defined with the lead score's engagement part, a lower layer that uses it too
+export { decayed, HEAT_HALF_LIFE_MS };
 
 /** What a signal of `type` that happened at `occurredAt` contributes at `at` (a future occurred_at counts fully). */
 export const contributionOf = (type: SignalType, occurredAt: Date, at: Date): number => decayed(SIGNAL_WEIGHTS[type], occurredAt, at);

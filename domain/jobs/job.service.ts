@@ -14,7 +14,7 @@ import { ApiError, notFound } from '../platform/errors.js';
 import { announcementRouted, outboxInsert, type JobControlAction } from '../platform/outbox-events.js';
 import { dateRangeFilter, orderArgs, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 
-export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import', 'ai_email_bulk', 'outreach_sequence', 'forecast_run'] as const;
+export const JOB_TYPES = ['lead_import', 'export', 'enrichment', 'hubspot_import', 'ai_email_bulk', 'outreach_sequence', 'forecast_run', 'scoring_train', 'lead_rescore'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;

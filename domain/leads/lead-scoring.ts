@@ -67,6 +67,13 @@ const SENIORITY_BANDS: { points: number; label: string; pattern: RegExp }[] = [
   { points: 6, label: 'senior individual contributor', pattern: /\b(senior|sr\.?|staff)\b/i },
 ];
 
+/** Seniority read from a job title: rank 4 (executive) down to 1 (senior), 0 for a title without a keyword; null without a title. */
+export function seniorityOf(jobTitle: string | null): { rank: number; label: string } | null {
+  if (jobTitle === null || !present(jobTitle)) return null;
+  const index = SENIORITY_BANDS.findIndex((b) => b.pattern.test(jobTitle.trim()));
+  return index < 0 ? { rank: 0, label: 'no seniority keyword' } : { rank: SENIORITY_BANDS.length - index, label: SENIORITY_BANDS[index]!.label };
+}
+
 function jobSeniority(lead: ScoringInput): ScoreFactor {
   if (!present(lead.job_title)) return { factor: 'job_seniority', points: 0, reason: 'no job title' };
   const title = lead.job_title!.trim();
@@ -88,8 +95,13 @@ const FREE_MAIL_DOMAINS = new Set([
   'gmx.net', 'web.de', 'mail.com', 'mail.ru', 'yandex.com', 'yandex.ru', 'zoho.com', 'qq.com', '163.com', 'fastmail.com',
 ]);
 
+/** The domain of an email address, lower-cased; undefined without one. */
+export const emailDomainOf = (email: string | null) => email?.trim().toLowerCase().split('@')[1] || undefined;
+
+export const isFreeMailDomain = (domain: string) => FREE_MAIL_DOMAINS.has(domain);
+
 function emailDomain(lead: ScoringInput): ScoreFactor {
-  const domain = lead.email?.trim().toLowerCase().split('@')[1];
+  const domain = emailDomainOf(lead.email);
   if (!domain) return { factor: 'email_domain', points: 0, reason: 'no email address' };
   return FREE_MAIL_DOMAINS.has(domain)
     ? { factor: 'email_domain', points: 3, reason: `${domain} is a free-mail provider` }
@@ -136,8 +148,21 @@ export function scoreLead(lead: ScoringInput): LeadScore {
   return { score: breakdown.reduce((sum, f) => sum + f.points, 0), breakdown };
 }
 
-/** A lead's score and the ai_information.scoring entry that explains it, as of `at` (ISO 8601). */
+/**
+ * A lead's rules score and the ai_information.scoring entry that explains it,
+ * as of `at` (ISO 8601), for paths that score a lead as they write it (a new
+ * lead has no engagement yet): the same shape as lead-fit-model.ts's record,
+ * which the stored-lead and rescoring paths write with engagement and the
+ * organization's learned model.
+ */
 export function scoringRecord(lead: ScoringInput, at: string) {
   const { score, breakdown } = scoreLead(lead);
-  return { score, scoring: { score, model: SCORING_MODEL, breakdown, scored_at: at } };
+  return {
+    score,
+    scoring: {
+      score, model: SCORING_MODEL, breakdown, scored_at: at, computed_at: at,
+      fit: { model: SCORING_MODEL, points: score },
+      engagement: { points: 0, heat: 0, reason: 'no engagement recorded' },
+    },
+  };
 }
