@@ -190,6 +190,7 @@ export function checkQuery(query: QueryDocument, declarations: readonly Paramete
 
   (query.filters ?? []).forEach((filter, i) => {
     const path = `filters.${i}`;
+    const problemsBefore = problems.length;
     const field = knownField(`${path}.field`, filter.field);
     if (!field) return;
     if (!OPERATORS_BY_TYPE[field.type].includes(filter.op)) {
@@ -212,6 +213,15 @@ export function checkQuery(query: QueryDocument, declarations: readonly Paramete
       problems.push({ path: `${path}.value`, message: `${filter.op} needs one value` });
     } else if (isParamRef(value)) {
       checkParam(`${path}.value`, value, shape === 'days' ? ['number'] : SCALAR_PARAMETER_TYPES[field.type]);
+    }
+    // literal values are checked now too, so a stored document holds none that compiling would refuse
+    if (shape !== 'none' && value !== undefined && !isParamRef(value) && problems.length === problemsBefore) {
+      try {
+        compileQuery(0, { entity: query.entity, filters: [filter], aggregates: [{ fn: 'count', alias: 'n' }] });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        problems.push(...(err.options.details ?? []).map((d) => ({ path: `${path}.${d.path.replace(/^filters\.0\./, '')}`, message: d.message })));
+      }
     }
   });
 
