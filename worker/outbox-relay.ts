@@ -98,6 +98,10 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
   'forecast_schedule.sync': async (_payload, { orgId }, deps) => {
     await syncOrgSchedule(deps, 'forecast', orgId);
   },
+  // The organization's weekly scoring-model training schedule (domain/scoring/scoring-schedule.ts)
+  'scoring_schedule.sync': async (_payload, { orgId }, deps) => {
+    await syncOrgSchedule(deps, 'scoring_train', orgId);
+  },
   // One reminder per follow-up, ever: a redelivered event finds it running
   // (USE_EXISTING) or finished (REJECT_DUPLICATE), and is then delivered.
   'follow_up.due': async ({ followUpId }, { orgId, orgPublicId }, { client, taskQueue }) => {

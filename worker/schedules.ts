@@ -16,6 +16,8 @@ import { forecastScheduleId, forecastScheduleState } from '../domain/forecasting
 import type { Database } from '../domain/platform/db.js';
 import { abmAutomationWorkflow } from '../workflows/abm-automation.workflow.js';
 import { forecastScheduleWorkflow } from '../workflows/forecast-run.workflow.js';
+import { scoringScheduleId, scoringScheduleState } from '../domain/scoring/scoring-schedule.js';
+import { scheduledScoringTrainWorkflow } from '../workflows/scoring-train.workflow.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
 export interface ScheduleSyncDeps {
@@ -48,6 +50,7 @@ const kind = <W extends Workflow>(k: OrgScheduleKind<W>) => k as unknown as OrgS
 export const ORG_SCHEDULE_KINDS = {
   abm: kind({ scheduleId: abmScheduleId, state: abmScheduleState, workflow: abmAutomationWorkflow, args: (orgId) => [{ orgId }] as const }),
   forecast: kind({ scheduleId: forecastScheduleId, state: forecastScheduleState, workflow: forecastScheduleWorkflow, args: (orgId) => [{ orgId }] as const }),
+  scoring_train: kind({ scheduleId: scoringScheduleId, state: scoringScheduleState, workflow: scheduledScoringTrainWorkflow, args: (orgId) => [{ orgId }] as const }),
 } satisfies Record<string, OrgScheduleKind>;
 
 export type OrgScheduleKindName = keyof typeof ORG_SCHEDULE_KINDS;

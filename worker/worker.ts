@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../domain/platform/config.js';
 import { createDatabase, workerDatabaseOptions, type Database } from '../domain/platform/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/platform/idempotency.service.js';
 import { ensureForecastSchedules } from '../domain/forecasting/forecast-settings.js';
+import { ensureScoringSchedules } from '../domain/scoring/scoring-model.service.js';
 import { createLogger } from '../domain/platform/logger.js';
 import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js';
 import { describeEnrichmentProviders } from '../services/enrichment.js';
@@ -73,6 +74,13 @@ async function ensureOrgSchedules({ database, logger }: WorkerDeps): Promise<voi
     if (made > 0) logger.info({ organizations: made }, 'forecast schedules requested');
   } catch (err) {
     logger.warn({ err }, 'requesting forecast schedules failed; next round retries');
+  }
+  // and every organization with a closed deal its weekly scoring-model training (with a first training now)
+  try {
+    const made = await ensureScoringSchedules(database);
+    if (made > 0) logger.info({ organizations: made }, 'scoring schedules requested');
+  } catch (err) {
+    logger.warn({ err }, 'requesting scoring schedules failed; next round retries');
   }
 }
 

@@ -66,6 +66,10 @@ const configSchema = z.object({
   INGEST_RATE_LIMIT: z.coerce.number().int().positive().default(6000),
   /** requests per minute per client IP on the public tracking endpoints (open pixel, click, unsubscribe) */
   TRACKING_RATE_LIMIT: z.coerce.number().int().positive().default(1200),
+  /** requests per minute per client IP on the public booking pages and endpoints (docs/booking.md) */
+  BOOKING_RATE_LIMIT: z.coerce.number().int().positive().default(300),
+  /** booking confirmations (and cancellations) per minute per client IP */
+  BOOKING_CONFIRM_RATE_LIMIT: z.coerce.number().int().positive().default(20),
   /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
   /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */

@@ -44,6 +44,8 @@ export interface OutboxPayloads {
   'abm_schedule.sync': Record<string, never>;
   /** bring the organization's daily forecast Temporal Schedule in line with its forecast_settings row (worker/schedules.ts) */
   'forecast_schedule.sync': Record<string, never>;
+  /** create the organization's weekly scoring-train Temporal Schedule (worker/schedules.ts), asked with its first scoring_train job */
+  'scoring_schedule.sync': Record<string, never>;
 }
 
 export type OutboxKind = keyof OutboxPayloads;
@@ -66,6 +68,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
   'account_health.refresh': z.object({ targetAccountId: id }),
   'abm_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
   'forecast_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
+  'scoring_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
 };
 
 export const isOutboxKind = (kind: string): kind is OutboxKind => Object.hasOwn(PAYLOAD_SCHEMAS, kind);
