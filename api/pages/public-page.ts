@@ -140,7 +140,7 @@ export function renderPublicPage({ title, body, lang = 'en' }: PublicPageContent
 }
 
 /** The status codes public pages answer with. */
-export type PublicPageStatus = 200 | 404 | 413 | 422 | 429;
+export type PublicPageStatus = 200 | 404 | 409 | 413 | 422 | 429;
 
 /** Sends a public page with its security headers (and any extra ones, e.g. Retry-After). */
 export function sendPublicPage<S extends PublicPageStatus>(
