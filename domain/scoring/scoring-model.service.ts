@@ -11,6 +11,7 @@ import { createJob, UNFINISHED_JOB_STATUSES, type JobType } from '../jobs/job.se
 import { HEAT_HALF_LIFE_MS } from '../leads/heat-decay.js';
 import { ENGAGEMENT_FULL_HEAT, ENGAGEMENT_POINTS_CAP, type FeatureSpec } from '../leads/lead-fit-model.js';
 import { SCORING_MODEL } from '../leads/lead-scoring.js';
+import { requestScheduleIfFirstTraining } from './scoring-schedule.js';
 import { GUARD_AUC_MARGIN, GUARD_MIN_AUC, MIN_CLOSED_LEADS, MIN_LOST_LEADS, MIN_WON_LEADS, type IdealProfile } from './scoring-training.js';
 
 /** Values of each profile dimension the model view shows (the stored profile keeps them all). */
@@ -81,8 +82,32 @@ export async function startExclusiveJob(
       scope.orgId, type, UNFINISHED_JOB_STATUSES,
     ]);
     if (rows[0]) return { job: rows[0], started: false as const };
+    if (type === 'scoring_train') await requestScheduleIfFirstTraining(client, scope.orgId);
     return { job: await createJob(client, scope, { type, params }), started: true as const };
   });
+}
+
+/** Organizations handled per maintenance round (the rest in the next ones). */
+const ORGANIZATIONS_PER_ROUND = 100;
+
+/**
+ * The worker's maintenance round: organizations with a closed deal and no
+ * training yet get their first scoring_train job, and with it their weekly
+ * schedule; answers how many.
+ */
+export async function ensureScoringSchedules(db: Database): Promise<number> {
+  const { rows } = await db.pool.query<{ id: number }>(
+    `SELECT o.id FROM organizations o
+      WHERE EXISTS (SELECT 1 FROM deals d WHERE d.org_id = o.id AND d.closed_at IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.org_id = o.id AND j.type = 'scoring_train')
+      ORDER BY o.id LIMIT $1`,
+    [ORGANIZATIONS_PER_ROUND],
+  );
+  let made = 0;
+  for (const { id } of rows) {
+    if ((await startExclusiveJob(db, { orgId: id, userId: null }, 'scoring_train', { trigger: 'first_outcome' })).started) made++;
+  }
+  return made;
 }
 
 const RUNNING_CODES = { scoring_train: 'scoring_training_running', lead_rescore: 'lead_rescore_running' } as const;
