@@ -226,7 +226,15 @@ async function seedFixtures(a: Tenant, marker: string) {
   const aiDraft = await prisma.aiEmailDraft.create({
     data: { org_id, lead_id: lead.id, subject: marker, body: `<p>${marker}</p>`, generator: 'offline', prompt_version: 'ai_email_draft@1', status: 'approved' },
   });
+  // dashboards and saved queries (issue 12 §6.10): A's team dashboard and saved query, both named by the marker
+  const dashboard = await prisma.dashboard.create({
+    data: { org_id, owner_id: a.adminId, name: marker, scope: 'team', definition: { version: 1, widgets: [{ id: 'n', title: marker, type: 'kpi', query: { entity: 'leads', aggregates: [{ fn: 'count', alias: 'n' }] } }] } },
+  });
+  const savedQuery = await prisma.savedQuery.create({
+    data: { org_id, owner_id: a.adminId, name: marker, definition: { entity: 'leads', filters: [{ field: 'company', op: 'eq', value: marker }], aggregates: [{ fn: 'count', alias: 'n' }] } },
+  });
   return {
+    dashboard: dashboard.id, savedQuery: savedQuery.id,
     aiDraft: aiDraft.id,
     intentAlert,
     meeting: meeting.id,
@@ -392,6 +400,19 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/dashboard/stats': { expect: list, query: { start_date: '2020-01-01', end_date: '2029-12-31' } },
   'GET /api/dashboard/lead-aging': { expect: list, clockFields: ['as_of'] },
   'GET /api/dashboard/top-accounts': { expect: list, query: { limit: 50 } },
+  // dashboards, saved queries and AI dashboards (issue 12 §6.10): B copying, reading, changing or running A's is 404
+  'GET /api/dashboards': { expect: list },
+  'POST /api/dashboards': { expect: hidden, body: { dashboard_id: f.dashboard } },
+  'GET /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard } },
+  'PUT /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, body: { name: 'Changed' } },
+  'DELETE /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, usesUp: true },
+  'POST /api/ai-dashboards/generate': { expect: own, body: { prompt: 'Leads by source', save: true } },
+  'GET /api/queries': { expect: list },
+  'POST /api/queries': { expect: own, body: { name: 'Own query', definition: { entity: 'leads', aggregates: [{ fn: 'count', alias: 'n' }] } } },
+  'GET /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery } },
+  'PUT /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, body: { name: 'Changed' } },
+  'DELETE /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, usesUp: true },
+  'POST /api/queries/{queryId}/execute': { expect: hidden, params: { queryId: f.savedQuery }, body: {} },
   'GET /api/notification/list': { expect: list },
   // another user's ids are ignored (updated: 0); the snapshot proves A's notification stays unread
   'POST /api/notification/read': { expect: own, body: { ids: [f.notification] } },
