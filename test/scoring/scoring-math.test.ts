@@ -16,6 +16,7 @@ import {
 } from '../../domain/leads/lead-fit-model.js';
 import { scoreLead } from '../../domain/leads/lead-scoring.js';
 import { auc, brierScore, calibrationBins, fitLogistic, logLossGradient, solveLinear } from '../../domain/scoring/logistic.js';
+import { coin } from '../helpers/scoring-seed.js';
 import { guardDecision, insufficiency, isHeldOut, trainFitModel, type Outcome } from '../../domain/scoring/scoring-training.js';
 
 const blank: FitInput = {
@@ -150,12 +151,7 @@ describe('training and the guard', () => {
       const won = software ? i % 20 !== 0 : i % 20 === 1;
       return { id: i + 1, won, input: { ...blank, email: `p${i}@x${i % 3}.example`, industry: software ? 'Software' : 'Retail', job_title: i % 5 === 0 ? 'CEO' : 'Analyst' } };
     });
-  // noise: the outcome is a coin toss (MurmurHash3's finaliser of the index), unrelated to anything the lead carries
-  const coin = (i: number) => {
-    let h = Math.imul(i ^ (i >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return ((h ^ (h >>> 16)) >>> 0) % 2 === 0;
-  };
+  // noise: the outcome is a coin toss, unrelated to anything the lead carries
   const noise = (n: number): Outcome[] =>
     Array.from({ length: n }, (_, i) => ({
       id: i + 1,
