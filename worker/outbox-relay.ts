@@ -25,6 +25,7 @@ import { rescoreLeadSignal, scoreLeadWorkflow, scoreLeadWorkflowId } from '../wo
 import { accountHealthWorkflow, accountHealthWorkflowId, refreshAccountHealthSignal } from '../workflows/account-health.workflow.js';
 import { outreachChangedSignal } from '../workflows/outreach-sequence.workflow.js';
 import { isOutboxKind, parseOutboxPayload, type OutboxKind, type OutboxPayloads } from '../domain/platform/outbox-events.js';
+import { processSubmission } from '../domain/webforms/submission.service.js';
 import { syncOrgSchedule } from './schedules.js';
 import { LIO_SEARCH_ATTRIBUTES } from './temporal-connection.js';
 
@@ -89,6 +90,11 @@ const deliveries: { [K in OutboxKind]: Delivery<K> } = {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [{ key: LIO_SEARCH_ATTRIBUTES.orgId, value: orgPublicId }],
     });
+  },
+  // Runs in the relay itself, no workflow: making the lead is one idempotent call, a failure throws and the
+  // relay's backoff tries again; a settled or permanently failed submission ends here
+  'web_form.submission': async ({ submissionId }, _event, { database }) => {
+    await processSubmission(database, submissionId);
   },
   // The organization's ABM automation schedule, created, updated, paused or deleted to match what is stored now
   'abm_schedule.sync': async (_payload, { orgId }, deps) => {

@@ -70,6 +70,14 @@ const configSchema = z.object({
   BOOKING_RATE_LIMIT: z.coerce.number().int().positive().default(300),
   /** booking confirmations (and cancellations) per minute per client IP */
   BOOKING_CONFIRM_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  /** submissions per minute per client IP on a hosted web form's POST (docs/web-forms.md) */
+  WEB_FORM_IP_RATE_LIMIT: z.coerce.number().int().positive().default(20),
+  /** submissions per minute per hosted web form, whoever sends them */
+  WEB_FORM_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+  /** a hosted web form sent back sooner than this after it was served is treated as a bot's (ms) */
+  WEB_FORM_MIN_FILL_MS: z.coerce.number().int().nonnegative().default(3000),
+  /** the largest body a hosted web form's POST takes (bytes) */
+  WEB_FORM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   /** HubSpot's API (tests point it at a local fake); a connection's own base_path is used only with HUBSPOT_ALLOW_TENANT_BASE_PATH */
   HUBSPOT_BASE_PATH: z.string().url().default('https://api.hubapi.com'),
   /** let an organization's admin point its HubSpot connection at another base URL (still subject to the egress check) */

@@ -40,6 +40,8 @@ export interface OutboxPayloads {
   'meeting.calendar': { meetingId: number; removed?: { userId: number; provider: string; calendarEventId: string | null } };
   /** recompute the target account's health (written by the engagement triggers, prisma/migrations/20261206110000_account_health_triggers) */
   'account_health.refresh': { targetAccountId: number };
+  /** make the hosted web form submission's lead (domain/webforms/submission.service.ts): the retry of a submission whose lead was not made yet */
+  'web_form.submission': { submissionId: number };
   /** bring the organization's ABM automation Temporal Schedule in line with its stored settings (worker/schedules.ts) */
   'abm_schedule.sync': Record<string, never>;
   /** bring the organization's daily forecast Temporal Schedule in line with its forecast_settings row (worker/schedules.ts) */
@@ -66,6 +68,7 @@ const PAYLOAD_SCHEMAS: { [K in OutboxKind]: z.ZodType<OutboxPayloads[K]> } = {
     removed: z.object({ userId: id, provider: z.string(), calendarEventId: z.string().nullable() }).optional(),
   }),
   'account_health.refresh': z.object({ targetAccountId: id }),
+  'web_form.submission': z.object({ submissionId: id }),
   'abm_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
   'forecast_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
   'scoring_schedule.sync': z.object({}).strict() as z.ZodType<Record<string, never>>,
