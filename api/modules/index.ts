@@ -18,6 +18,7 @@ import { mountDashboards } from './dashboards/index.js';
 import { mountDeals } from './deals/index.js';
 import { mountExports } from './exports/index.js';
 import { mountFiles } from './files/index.js';
+import { mountForecast } from './forecast/index.js';
 import { mountImports } from './imports/index.js';
 import { mountPipelines } from './pipelines/index.js';
 import { mountQueries } from './queries/index.js';
@@ -47,6 +48,8 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountCustomViews(app);
   mountPipelines(app);
   mountDeals(app);
+  // forecasting (issue 12)
+  mountForecast(app);
   mountIngestion(app);
   mountLeads(app);
   mountUsers(app);

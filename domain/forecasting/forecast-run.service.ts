@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import type { Job } from '../../generated/prisma/client.js';
 import { advanceJob, createJob, lockJobForStep, readJobState, recordJobProgress, type JobRef } from '../jobs/job.service.js';
+import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { transaction } from '../platform/transaction.js';
@@ -70,6 +71,12 @@ export async function startForecastRun(db: Database, scope: { orgId: number; use
     const params: ForecastRunParams = { trigger, batch_size: FORECAST_BATCH_SIZE };
     return createJob(client, scope, { type: FORECAST_RUN_JOB, params: params as unknown as Record<string, unknown> });
   });
+}
+
+/** POST /api/forecast/runs: an admin starts a run now. */
+export async function requestForecastRun(db: Database, scope: Scope): Promise<Job> {
+  if (!isAdmin(scope)) throw new ApiError('forbidden', 'Only Admin users may start a forecast run');
+  return (await startForecastRun(db, scope, 'api'))!;
 }
 
 /**

@@ -10,8 +10,9 @@
 // organization that has deals and no row the default one (02:00, running),
 // together with its sync event, so every organization with deals has its
 // daily run.
-import type { Scope } from '../platform/auth-context.js';
+import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
+import { ApiError } from '../platform/errors.js';
 import { outboxInsert } from '../platform/outbox-events.js';
 
 export const DEFAULT_FORECAST_RUN_AT = '02:00';
@@ -63,7 +64,8 @@ export async function getForecastSettings(db: Database, scope: Pick<Scope, 'orgI
 }
 
 /** Saves the settings (what is not given keeps its stored or default value) and asks for the schedule's sync in the same statement. */
-export async function saveForecastSettings(db: Database, scope: Pick<Scope, 'orgId'>, input: { run_at?: string; paused?: boolean }): Promise<ForecastSettingsView> {
+export async function saveForecastSettings(db: Database, scope: Scope, input: { run_at?: string; paused?: boolean }): Promise<ForecastSettingsView> {
+  if (!isAdmin(scope)) throw new ApiError('forbidden', 'Only Admin users may change the forecast schedule');
   await db.pool.query(
     `WITH saved AS (
        INSERT INTO forecast_settings (org_id, run_at, paused, updated_at)
