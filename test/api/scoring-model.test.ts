@@ -168,6 +168,23 @@ describe('training on synthetic organizations', () => {
 });
 
 describe('bulk rescoring and hot leads', () => {
+  it('two attempts of the rescoring step racing each other (a worker thought dead and its replacement) score each batch once', async () => {
+    const tenant = await seedTenant(t);
+    await t.database.pool.query(`INSERT INTO leads (org_id, first_name) SELECT $1, 'Lead ' || n FROM generate_series(1, 500) AS n`, [tenant.orgId]);
+    const job = await createJob(t.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { type: 'lead_rescore', params: {} });
+    const counted: number[] = [];
+    const attempt = async () => {
+      for (;;) {
+        const step = await rescoreNextBatch(t.database, { orgId: tenant.orgId, jobId: job.id }, 40);
+        counted.push(step.scored);
+        if (step.done) return;
+      }
+    };
+    await Promise.all([attempt(), attempt()]);
+    expect(counted.reduce((s, n) => s + n, 0)).toBe(500);
+    expect(await t.database.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ processed: 500, total: 500, checkpoint: { after_id: expect.any(Number) } });
+  });
+
   it('announces a lead crossing the hot score once, however often it is rescored, and adds its engagement', async () => {
     const tenant = await seedTenant(t);
     await t.database.pool.query(`INSERT INTO notification_routes (org_id, event_type, provider, channel) VALUES ($1, 'hot_lead', 'slack', 'C1')`, [tenant.orgId]);
