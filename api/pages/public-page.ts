@@ -104,7 +104,7 @@ input[type=text],input[type=email],input[type=tel],input[type=url],input[type=nu
 textarea{min-height:6rem}
 input[type=checkbox]{width:1.25rem;height:1.25rem;margin:0 .5rem 0 0;vertical-align:middle}
 .checkbox label{display:inline;font-weight:400}
-[aria-invalid=true]{border-color:#b91c1c}
+input[aria-invalid=true],select[aria-invalid=true],textarea[aria-invalid=true]{border-color:#b91c1c}
 :focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}
 button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:4px;background:#1d4ed8;color:#fff;cursor:pointer}
 button:hover{background:#1e40af}
