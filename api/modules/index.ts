@@ -39,6 +39,8 @@ import { mountSearch } from './search/index.js';
 import { mountTracking } from './tracking/index.js';
 import { mountUsers } from './users/index.js';
 import { mountVoice } from './voice/index.js';
+import { mountWebForms } from './web-forms/index.js';
+import { mountPublicForms } from './public-forms/index.js';
 
 /** Every resource module, mounted in one place. */
 export function mountModules(app: OpenAPIHono<AppEnv>) {
@@ -83,4 +85,6 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountIntent(app);
   mountAiTools(app);
   mountAiEmail(app);
+  mountWebForms(app);
+  mountPublicForms(app);
 }
