@@ -233,6 +233,12 @@ async function seedFixtures(a: Tenant, marker: string) {
   const savedQuery = await prisma.savedQuery.create({
     data: { org_id, owner_id: a.adminId, name: marker, definition: { entity: 'leads', filters: [{ field: 'company', op: 'eq', value: marker }], aggregates: [{ fn: 'count', alias: 'n' }] } },
   });
+  // learning scores (issue 12): a trained scoring model of A's (the next version each time A is seeded), its decision naming the marker
+  await t.database.pool.query(
+    `INSERT INTO scoring_models (org_id, kind, version, status, decision)
+     SELECT $1, 'logistic-v1', coalesce(max(version), 0) + 1, 'rejected', $2 FROM scoring_models WHERE org_id = $1`,
+    [org_id, marker],
+  );
   return {
     dashboard: dashboard.id, savedQuery: savedQuery.id,
     aiDraft: aiDraft.id,
@@ -413,6 +419,11 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'PUT /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, body: { name: 'Changed' } },
   'DELETE /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, usesUp: true },
   'POST /api/queries/{queryId}/execute': { expect: hidden, params: { queryId: f.savedQuery }, body: {} },
+  // learning scores (issue 12): B sees the rules and no versions; B's training and rescoring jobs are its own
+  'GET /api/scoring/model': { expect: list },
+  'GET /api/scoring/models': { expect: list },
+  'POST /api/scoring/model/train': { expect: own },
+  'POST /api/scoring/rescore': { expect: own },
   'GET /api/notification/list': { expect: list },
   // another user's ids are ignored (updated: 0); the snapshot proves A's notification stays unread
   'POST /api/notification/read': { expect: own, body: { ids: [f.notification] } },
