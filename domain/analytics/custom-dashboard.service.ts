@@ -23,8 +23,8 @@ import {
   type DashboardDefinition,
   type StoredQuery,
 } from './dashboard-definition.js';
-import type { ParameterDeclaration, QueryDocument } from './query-language.js';
-import type { MemberScope } from './saved-query.service.js';
+import { parseQuery, type ParameterDeclaration, type QueryDocument } from './query-language.js';
+import { loadSavedQuery, runForWidget, storedQuery, type ExecuteAnswer, type MemberScope } from './saved-query.service.js';
 
 export const DASHBOARD_SCOPES = ['personal', 'team', 'workspace'] as const;
 export type DashboardScope = (typeof DASHBOARD_SCOPES)[number];
@@ -166,4 +166,29 @@ export async function deleteDashboard(db: Database, scope: MemberScope, id: numb
   const current = await findVisible(db, scope, id);
   assertMayChange(scope, current);
   await db.prisma.dashboard.deleteMany({ where: { id, org_id: scope.orgId } });
+}
+
+export interface WidgetAnswer extends Omit<ExecuteAnswer, 'query_id'> {
+  widget_id: string;
+  /** the saved query it ran, or null for an inline query */
+  query_id: number | null;
+}
+
+/**
+ * The data of one widget of a dashboard the caller can see (404 otherwise, and
+ * for a widget id it does not have): its inline query, or its saved query with
+ * the widget's parameters, shaped for the widget's type. A saved query changed
+ * since the dashboard was saved is checked again (422 when it no longer suits).
+ */
+export async function dashboardWidgetData(db: Database, scope: MemberScope, id: number, widgetId: string, timeoutMs: number): Promise<WidgetAnswer> {
+  const row = await findVisible(db, scope, id);
+  const widget = (row.definition as unknown as DashboardDefinition).widgets.find((w) => w.id === widgetId);
+  if (!widget) throw notFound('Widget');
+  if ('saved_query_id' in widget.query) {
+    const saved = await loadSavedQuery(db, scope.orgId, widget.query.saved_query_id);
+    const answer = await runForWidget(db, scope.orgId, storedQuery(saved), widget.parameters, widget.type, timeoutMs);
+    return { widget_id: widget.id, query_id: saved.id, ...answer };
+  }
+  const query = parseQuery(widget.query, null, `widgets.${widget.id}.query`);
+  return { widget_id: widget.id, query_id: null, ...(await runForWidget(db, scope.orgId, { query, declarations: [] }, undefined, widget.type, timeoutMs)) };
 }

@@ -128,15 +128,36 @@ export interface ExecuteAnswer {
  */
 export async function executeSavedQuery(db: Database, scope: Pick<Scope, 'orgId'>, id: number, input: ExecuteInput, timeoutMs: number): Promise<ExecuteAnswer> {
   const row = await findSavedQuery(db, scope.orgId, id);
-  const declarations = row.parameters as unknown as ParameterDeclaration[];
-  // stored definitions were checked when saved; parsed again so a stored row is never trusted as code
-  const query = parseQuery(row.definition, declarations);
   const widgetType = input.widgetType ?? 'table';
+  return { query_id: row.id, ...(await runForWidget(db, scope.orgId, storedQuery(row), input.parameters, widgetType, timeoutMs)) };
+}
+
+/** A stored query's document and declarations; the document parsed again, so a stored row is never trusted as code. */
+export function storedQuery(row: Pick<SavedQuery, 'definition' | 'parameters'>): { query: QueryDocument; declarations: ParameterDeclaration[] } {
+  const declarations = row.parameters as unknown as ParameterDeclaration[];
+  return { query: parseQuery(row.definition, declarations), declarations };
+}
+
+/** Loads the organization's saved query (404 for any other). */
+export const loadSavedQuery = (db: Database, orgId: number, id: number) => findSavedQuery(db, orgId, id);
+
+/**
+ * Runs a checked document for the organization, shaped for the widget: the
+ * shape checked first (422), parameters resolved against the declarations
+ * (422), then compiled and run within its bounds.
+ */
+export async function runForWidget(
+  db: Database,
+  orgId: number,
+  { query, declarations }: { query: QueryDocument; declarations: ParameterDeclaration[] },
+  parameters: Record<string, unknown> | undefined,
+  widgetType: WidgetType,
+  timeoutMs: number,
+): Promise<Omit<ExecuteAnswer, 'query_id'>> {
   assertWidgetShape(query, widgetType);
-  const values = resolveParameters(declarations, input.parameters);
-  const result = await runQuery(db, compileQuery(scope.orgId, query, values), timeoutMs);
+  const values = resolveParameters(declarations, parameters);
+  const result = await runQuery(db, compileQuery(orgId, query, values), timeoutMs);
   return {
-    query_id: row.id,
     widget_type: widgetType,
     data: shapeForWidget(query, result, widgetType),
     meta: { row_count: result.rows.length, truncated: result.truncated, duration_ms: result.duration_ms },

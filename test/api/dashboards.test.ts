@@ -123,4 +123,27 @@ describe('copying and definitions', () => {
     expect(kpiOfGroups.status).toBe(422);
     expect((await create(rep.token, { definition: widget({ saved_query_id: bySource }, { parameters: { max: 1 } }) })).status).toBe(422);
   });
+
+  it("draws each widget: an inline query and a saved query with the widget's parameters, shaped for the widget's type", async () => {
+    const tenant = await seedTenant(t, 'Widgets');
+    for (const [first_name, score] of [['A', 10], ['B', 20], ['C', 30]] as const) {
+      await t.database.prisma.lead.create({ data: { org_id: tenant.orgId, first_name, score, city: score > 10 ? 'Porto' : 'Lisbon' } });
+    }
+    const scored = (await t.call('POST', '/api/queries', {
+      token: tenant.token,
+      body: { name: 'by city', definition: { entity: 'leads', filters: [{ field: 'score', op: 'gte', value: { param: 'min' } }], group_by: ['city'], aggregates: [{ fn: 'count', alias: 'n' }] }, parameters: [{ name: 'min', type: 'number', default: 0 }] },
+    })).body.data.id;
+    const board = await t.call('POST', '/api/dashboards', {
+      token: tenant.token,
+      body: { name: 'Draw me', definition: { version: 1, widgets: [kpi, { id: 'cities', title: 'Cities', type: 'pie', query: { saved_query_id: scored }, parameters: { min: 15 } }] } },
+    });
+    const data = (widget: string) => t.call('GET', `/api/dashboards/${board.body.data.id}/widgets/${widget}/data`, { token: tenant.token });
+    const total = await data('total');
+    expect(total.status).toBe(200);
+    expect(total.body.data).toMatchObject({ widget_id: 'total', query_id: null, widget_type: 'kpi', data: { value: 3, label: 'leads' }, meta: { row_count: 1, truncated: false } });
+    expect((await data('cities')).body.data).toMatchObject({ query_id: scored, widget_type: 'pie', data: { slices: [{ label: 'Porto', value: 2 }] } });
+    expect((await data('missing')).status).toBe(404);
+    // another member's personal dashboard draws nothing for them
+    expect((await t.call('GET', `/api/dashboards/${board.body.data.id}/widgets/total/data`, { token: (await tenant.addUser()).token })).status).toBe(404);
+  });
 });

@@ -1,6 +1,8 @@
 import { errorResponse, jsonContent, listEnvelope, messageEnvelope, okEnvelope } from '../../openapi/envelopes.js';
+import { z } from '@hono/zod-openapi';
 import { idParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
+import { widgetAnswerSchema } from '../queries/queries.schemas.js';
 import { createDashboardBody, dashboardSchema, listDashboardsQuery, updateDashboardBody } from './dashboards.schemas.js';
 
 const tags = ['Dashboards'];
@@ -53,4 +55,20 @@ export const deleteDashboardRoute = defineRoute('bearer', {
   summary: 'Delete a dashboard',
   request: { params: idParam },
   responses: { 200: { description: 'Deleted', content: jsonContent(messageEnvelope) }, 403: forbidden, 404: notFound },
+});
+
+export const widgetDataRoute = defineRoute('bearer', {
+  method: 'get',
+  path: '/api/dashboards/{id}/widgets/{widgetId}/data',
+  tags,
+  summary: "One widget's data, shaped for its type",
+  description:
+    "Runs the widget's query (inline, or its saved query with the widget's parameters) over the organization's own data, bounded in time and rows like " +
+    'POST /api/queries/:queryId/execute. Beyond the spec: what draws a dashboard.',
+  request: {
+    params: idParam.extend({
+      widgetId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/).openapi({ param: { name: 'widgetId', in: 'path' }, example: 'leads-by-source' }),
+    }),
+  },
+  responses: { 200: { description: "The widget's data", content: jsonContent(okEnvelope(widgetAnswerSchema)) }, 404: notFound },
 });

@@ -5,5 +5,5 @@ import * as handlers from './dashboards.handlers.js';
 import * as routes from './dashboards.routes.js';
 
 export function mountDashboards(app: OpenAPIHono<AppEnv>) {
-  mountRoutes(app, routes, handlers, ['listDashboards', 'createDashboard', 'getDashboard', 'updateDashboard', 'deleteDashboard']);
+  mountRoutes(app, routes, handlers, ['listDashboards', 'createDashboard', 'getDashboard', 'updateDashboard', 'deleteDashboard', 'widgetData']);
 }

@@ -46,18 +46,21 @@ export const savedQuerySchema = z
   .openapi('SavedQuery');
 
 const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const widgetData = z.union([
+export const widgetData = z.union([
   z.object({ value: cell, label: z.string() }).openapi({ description: 'kpi' }),
   z.object({ labels: z.array(z.string()), series: z.array(z.object({ name: z.string(), data: z.array(z.number().nullable()) })) }).openapi({ description: 'line, bar' }),
   z.object({ slices: z.array(z.object({ label: z.string(), value: z.number().nullable() })) }).openapi({ description: 'pie, funnel' }),
   z.object({ columns: z.array(z.object({ name: z.string(), type: z.string() })), rows: z.array(z.array(cell)) }).openapi({ description: 'table' }),
 ]);
 
-export const executeAnswerSchema = z
-  .object({
-    query_id: z.number().int(),
-    widget_type: z.enum(WIDGET_TYPES),
-    data: widgetData,
-    meta: z.object({ row_count: z.number().int(), truncated: z.boolean(), duration_ms: z.number() }),
-  })
-  .openapi('QueryResult');
+const resultFields = {
+  widget_type: z.enum(WIDGET_TYPES),
+  data: widgetData,
+  meta: z.object({ row_count: z.number().int(), truncated: z.boolean(), duration_ms: z.number() }),
+};
+
+export const executeAnswerSchema = z.object({ query_id: z.number().int(), ...resultFields }).openapi('QueryResult');
+
+export const widgetAnswerSchema = z
+  .object({ widget_id: z.string(), query_id: z.number().int().nullable().openapi({ description: 'The saved query it ran; null for an inline query' }), ...resultFields })
+  .openapi('WidgetResult');
