@@ -411,6 +411,7 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'POST /api/dashboards': { expect: hidden, body: { dashboard_id: f.dashboard } },
   'GET /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard } },
   'PUT /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, body: { name: 'Changed' } },
+  'GET /api/dashboards/{id}/widgets/{widgetId}/data': { expect: hidden, params: { id: f.dashboard, widgetId: 'n' } },
   'DELETE /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, usesUp: true },
   'POST /api/ai-dashboards/generate': { expect: own, body: { prompt: 'Leads by source', save: true } },
   'GET /api/queries': { expect: list },
