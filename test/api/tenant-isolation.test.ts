@@ -239,8 +239,13 @@ async function seedFixtures(a: Tenant, marker: string) {
      SELECT $1, 'logistic-v1', coalesce(max(version), 0) + 1, 'rejected', $2 FROM scoring_models WHERE org_id = $1`,
     [org_id, marker],
   );
+  // hosted web forms (issue 13): A's form, reachable by its public link (its page shows its name to anyone: not the marker)
+  const webForm = await prisma.webForm.create({
+    data: { org_id, name: 'Isolation form', form_link: `iso${randomBytes(12).toString('hex')}`, fields: [{ key: 'email', label: 'Email', type: 'email', required: true, maps_to: 'email', options: null, max_length: null, placeholder: null, help: null }] },
+  });
   return {
     dashboard: dashboard.id, savedQuery: savedQuery.id,
+    webForm: webForm.id, webFormLink: webForm.form_link,
     aiDraft: aiDraft.id,
     intentAlert,
     meeting: meeting.id,
@@ -553,6 +558,18 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/track/click/{token}': { expect: own, status: 302, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.click, { e: ABSENT_ID, u: 'https://example.com/' }) } },
   'GET /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
   'POST /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
+  // Hosted web forms (issue 13): managing forms is the organization's own (A's owner is refused as B's assigned_to). The public
+  // form routes take no caller's organization, only the form's link: B sees A's form as anyone does, reading changes nothing;
+  // a post to a link that names no form changes nothing either (posts to real links: test/api/web-forms.test.ts)
+  'GET /api/web-forms': { expect: list },
+  'POST /api/web-forms': { expect: refused(422, 'validation_error'), body: { name: 'Own form', fields: [{ key: 'email', label: 'Email', type: 'email', maps_to: 'email' }], assigned_to: f.member } },
+  'GET /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm } },
+  'PUT /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm }, body: { name: 'Changed', fields: [{ key: 'email', label: 'Email', type: 'email', maps_to: 'email' }] } },
+  'GET /api/web-forms/{id}/submissions': { expect: hidden, params: { id: f.webForm } },
+  'DELETE /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm }, usesUp: true },
+  'GET /api/web-form/{form_link}': { expect: own, params: { form_link: f.webFormLink } },
+  'GET /api/web-form/{form_link}/thanks': { expect: own, params: { form_link: f.webFormLink } },
+  'POST /api/web-form/{form_link}': { expect: own, status: 404, params: { form_link: 'isoNoSuchForm0000000000' }, body: { email: 'x@example.com' } },
   // A's leads take no signal from B, A's alerts are a 404 for B; settings are each organization's own
   'POST /api/intent-signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
   'POST /api/intent-alert/signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
