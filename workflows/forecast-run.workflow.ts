@@ -14,11 +14,13 @@ import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workfl
 import type { ForecastActivities, ScheduledForecastInput } from '../activities/forecast.activities.js';
 import { runJob, type JobWorkflowInput } from './job-control.js';
 
-const { beginForecastRun, snapshotForecastBatch, finishForecastRun } = proxyActivities<ForecastActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
-});
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 };
+
+// a batch heartbeats once it is stored: a worker lost mid-batch is noticed within the minute and the batch retried from the checkpoint
+const { snapshotForecastBatch } = proxyActivities<ForecastActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry });
+
+// two or three statements each, no heartbeat
+const { beginForecastRun, finishForecastRun } = proxyActivities<ForecastActivities>({ startToCloseTimeout: '5 minutes', retry });
 
 const { startScheduledForecastRun } = proxyActivities<ForecastActivities>({
   startToCloseTimeout: '30 seconds',
