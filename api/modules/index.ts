@@ -5,6 +5,7 @@ import { mountAiDashboards } from './ai-dashboards/index.js';
 import { mountAiEmail } from './ai-email/index.js';
 import { mountAiTools } from './ai-tools/index.js';
 import { mountAuth } from './auth/index.js';
+import { mountBookingProfiles } from './booking-profiles/index.js';
 import { mountCalendar } from './calendar/index.js';
 import { mountCompanies } from './companies/index.js';
 import { mountConnectedApps } from './connected-apps/index.js';
@@ -21,6 +22,7 @@ import { mountFiles } from './files/index.js';
 import { mountForecast } from './forecast/index.js';
 import { mountImports } from './imports/index.js';
 import { mountPipelines } from './pipelines/index.js';
+import { mountPublicBooking } from './public-booking/index.js';
 import { mountQueries } from './queries/index.js';
 import { mountIngestion } from './ingestion/index.js';
 import { mountIntent } from './intent/index.js';
@@ -85,6 +87,8 @@ export function mountModules(app: OpenAPIHono<AppEnv>) {
   mountIntent(app);
   mountAiTools(app);
   mountAiEmail(app);
+  mountBookingProfiles(app);
+  mountPublicBooking(app);
   mountWebForms(app);
   mountPublicForms(app);
 }

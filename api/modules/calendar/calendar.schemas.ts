@@ -11,7 +11,7 @@ const hhmm = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH
 const workingRange = z.tuple([hhmm, hhmm]).openapi({ description: '[start, end] local times; an end of 24:00 is midnight', example: ['09:00', '17:00'] });
 const dayRanges = z.array(workingRange).max(12);
 
-const workingHoursShape = z.object(Object.fromEntries(WEEKDAYS.map((day) => [day, dayRanges])) as Record<(typeof WEEKDAYS)[number], typeof dayRanges>);
+export const workingHoursShape = z.object(Object.fromEntries(WEEKDAYS.map((day) => [day, dayRanges])) as Record<(typeof WEEKDAYS)[number], typeof dayRanges>);
 
 export const workingHoursSchema = z
   .object({
@@ -36,8 +36,8 @@ export const saveWorkingHoursBody = z
   })
   .openapi('SaveWorkingHoursRequest');
 
-const dateOnly = z.iso.date().openapi({ example: '2026-06-16' });
-const dateOrInstant = z
+export const dateOnly = z.iso.date().openapi({ example: '2026-06-16' });
+export const dateOrInstant = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO date (YYYY-MM-DD) or date-time' })
   .openapi({ type: 'string', description: 'A date (a whole day in tz) or an RFC 3339 date-time' });
 
