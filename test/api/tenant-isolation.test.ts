@@ -234,6 +234,16 @@ async function seedFixtures(a: Tenant, marker: string) {
   const savedQuery = await prisma.savedQuery.create({
     data: { org_id, owner_id: a.adminId, name: marker, definition: { entity: 'leads', filters: [{ field: 'company', op: 'eq', value: marker }], aggregates: [{ fn: 'count', alias: 'n' }] } },
   });
+  // learning scores (issue 12): a trained scoring model of A's (the next version each time A is seeded), its decision naming the marker
+  await t.database.pool.query(
+    `INSERT INTO scoring_models (org_id, kind, version, status, decision)
+     SELECT $1, 'logistic-v1', coalesce(max(version), 0) + 1, 'rejected', $2 FROM scoring_models WHERE org_id = $1`,
+    [org_id, marker],
+  );
+  // hosted web forms (issue 13): A's form, reachable by its public link (its page shows its name to anyone: not the marker)
+  const webForm = await prisma.webForm.create({
+    data: { org_id, name: 'Isolation form', form_link: `iso${randomBytes(12).toString('hex')}`, fields: [{ key: 'email', label: 'Email', type: 'email', required: true, maps_to: 'email', options: null, max_length: null, placeholder: null, help: null }] },
+  });
   // public booking (issue 13): A's booking profile (its slug public) and a booking on it, with its manage token
   const bookingProfile = await prisma.bookingProfile.create({
     data: { org_id, user_id: a.adminId, slug: `iso-${randomBytes(8).toString('hex')}`, title: 'Public intro', durations: [30], working_hours: { mon: [['09:00', '17:00']] }, timezone: 'UTC' },
@@ -244,6 +254,7 @@ async function seedFixtures(a: Tenant, marker: string) {
   return {
     bookingProfile: bookingProfile.id, bookingSlug: bookingProfile.slug, bookingToken: signManageToken(t.deps.services.tokens, booking.id),
     dashboard: dashboard.id, savedQuery: savedQuery.id,
+    webForm: webForm.id, webFormLink: webForm.form_link,
     aiDraft: aiDraft.id,
     intentAlert,
     meeting: meeting.id,
@@ -414,6 +425,7 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'POST /api/dashboards': { expect: hidden, body: { dashboard_id: f.dashboard } },
   'GET /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard } },
   'PUT /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, body: { name: 'Changed' } },
+  'GET /api/dashboards/{id}/widgets/{widgetId}/data': { expect: hidden, params: { id: f.dashboard, widgetId: 'n' } },
   'DELETE /api/dashboards/{id}': { expect: hidden, params: { id: f.dashboard }, usesUp: true },
   'POST /api/ai-dashboards/generate': { expect: own, body: { prompt: 'Leads by source', save: true } },
   'GET /api/queries': { expect: list },
@@ -422,6 +434,11 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'PUT /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, body: { name: 'Changed' } },
   'DELETE /api/queries/{queryId}': { expect: hidden, params: { queryId: f.savedQuery }, usesUp: true },
   'POST /api/queries/{queryId}/execute': { expect: hidden, params: { queryId: f.savedQuery }, body: {} },
+  // learning scores (issue 12): B sees the rules and no versions; B's training and rescoring jobs are its own
+  'GET /api/scoring/model': { expect: list },
+  'GET /api/scoring/models': { expect: list },
+  'POST /api/scoring/model/train': { expect: own },
+  'POST /api/scoring/rescore': { expect: own },
   'GET /api/notification/list': { expect: list },
   // another user's ids are ignored (updated: 0); the snapshot proves A's notification stays unread
   'POST /api/notification/read': { expect: own, body: { ids: [f.notification] } },
@@ -550,6 +567,18 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'GET /api/track/click/{token}': { expect: own, status: 302, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.click, { e: ABSENT_ID, u: 'https://example.com/' }) } },
   'GET /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
   'POST /api/track/unsubscribe/{token}': { expect: own, params: { token: t.deps.services.tokens.sign(TRACKING_PURPOSE.unsubscribe, { o: ABSENT_ID, a: 'x@example.com' }) } },
+  // Hosted web forms (issue 13): managing forms is the organization's own (A's owner is refused as B's assigned_to). The public
+  // form routes take no caller's organization, only the form's link: B sees A's form as anyone does, reading changes nothing;
+  // a post to a link that names no form changes nothing either (posts to real links: test/api/web-forms.test.ts)
+  'GET /api/web-forms': { expect: list },
+  'POST /api/web-forms': { expect: refused(422, 'validation_error'), body: { name: 'Own form', fields: [{ key: 'email', label: 'Email', type: 'email', maps_to: 'email' }], assigned_to: f.member } },
+  'GET /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm } },
+  'PUT /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm }, body: { name: 'Changed', fields: [{ key: 'email', label: 'Email', type: 'email', maps_to: 'email' }] } },
+  'GET /api/web-forms/{id}/submissions': { expect: hidden, params: { id: f.webForm } },
+  'DELETE /api/web-forms/{id}': { expect: hidden, params: { id: f.webForm }, usesUp: true },
+  'GET /api/web-form/{form_link}': { expect: own, params: { form_link: f.webFormLink } },
+  'GET /api/web-form/{form_link}/thanks': { expect: own, params: { form_link: f.webFormLink } },
+  'POST /api/web-form/{form_link}': { expect: own, status: 404, params: { form_link: 'isoNoSuchForm0000000000' }, body: { email: 'x@example.com' } },
   // Public booking (issue 13): managing profiles is the organization's own (B's admin naming A's user is refused); the
   // public routes take no caller's organization, only the slug or the signed manage token: B reads A's page as anyone does,
   // reading changes nothing; writes go to a slug or token that names nothing (confirm, cancel: test/api/booking.test.ts)
