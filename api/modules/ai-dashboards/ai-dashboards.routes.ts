@@ -19,7 +19,8 @@ export const generatedDashboardSchema = z
     model: z.string(),
     prompt_version: z.string(),
     repaired: z.boolean().openapi({ description: "The model's first answer was invalid; its repaired answer was used" }),
-    dashboard: dashboardSchema.nullable().openapi({ description: 'The saved dashboard when save was true' }),
+    /** the saved dashboard when save was true; a union, not .nullable(): the document renders a nullable $ref as allOf, which null fails */
+    dashboard: z.union([dashboardSchema, z.null()]),
     credits_charged: z.number().int(),
     credits_remaining: z.number().int(),
   })
