@@ -234,6 +234,17 @@ async function seedFixtures(a: Tenant, marker: string) {
   const savedQuery = await prisma.savedQuery.create({
     data: { org_id, owner_id: a.adminId, name: marker, definition: { entity: 'leads', filters: [{ field: 'company', op: 'eq', value: marker }], aggregates: [{ fn: 'count', alias: 'n' }] } },
   });
+  // forecasting (issue 12 §6.7): snapshots of A's deal — last month's (for the accuracy report), a week ago's and today's
+  // (closing this month, 40 points lower: a contributor of the current month and at risk)
+  await t.database.pool.query(
+    `INSERT INTO deal_forecasts (org_id, deal_id, pipeline_id, stage_id, snapshot_date, win_probability, expected_close_date, value, weighted_value, category)
+     SELECT $1, $2, $3, $4, s.day, s.p, s.close, 1000, 1000 * s.p, 'pipeline'
+       FROM (VALUES (date_trunc('month', current_date - interval '1 month')::date, 0.9, date_trunc('month', current_date - interval '1 month')::date + 14),
+                    (current_date - 7, 0.9, date_trunc('month', current_date - interval '1 month')::date + 14),
+                    (current_date, 0.5, current_date)) AS s(day, p, close)
+     ON CONFLICT DO NOTHING`,
+    [org_id, deal.id, pipeline.id, stage.id],
+  );
   // learning scores (issue 12): a trained scoring model of A's (the next version each time A is seeded), its decision naming the marker
   await t.database.pool.query(
     `INSERT INTO scoring_models (org_id, kind, version, status, decision)
@@ -595,6 +606,17 @@ const cases = (f: Fixtures, marker: string): Record<string, IsolationCase> => ({
   'POST /api/booking/{slug}/page': { expect: own, status: 404, params: { slug: 'iso-no-such-page' } },
   'GET /api/booking/manage/{token}': { expect: own, params: { token: f.bookingToken } },
   'POST /api/booking/manage/{token}/cancel': { expect: own, status: 404, params: { token: 'not-a-token-of-ours' } },
+  // forecasting (issue 12 §6.7): A's deal's forecast is a 404 for B; B's pipeline forecast, contributors, at-risk deals and
+  // accuracy never change when A's deals and snapshots appear; runs and schedule settings are each organization's own
+  'GET /api/forecast/deal/{id}': { expect: hidden, params: { id: f.deal } },
+  'GET /api/forecast/deal/{id}/history': { expect: hidden, params: { id: f.deal } },
+  'GET /api/forecast/pipeline': { expect: list, query: { months: 3 } },
+  'GET /api/forecast/pipeline/contributors': { expect: list },
+  'GET /api/forecast/at-risk': { expect: list },
+  'GET /api/forecast/accuracy': { expect: list, query: { months: 3 } },
+  'POST /api/forecast/runs': { expect: own, status: 202 },
+  'GET /api/forecast/settings': { expect: own },
+  'PUT /api/forecast/settings': { expect: own, body: { run_at: '05:30', paused: true } },
   // A's leads take no signal from B, A's alerts are a 404 for B; settings are each organization's own
   'POST /api/intent-signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
   'POST /api/intent-alert/signal': { expect: hidden, body: { lead_id: f.lead, signal_type: 'manual' } },
