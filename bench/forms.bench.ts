@@ -111,8 +111,8 @@ async function main() {
         { key: 'email', label: 'Email', type: 'email', required: true, maps_to: 'email', options: null, max_length: null, placeholder: null, help: null },
         { key: 'company', label: 'Company', type: 'text', required: false, maps_to: 'company', options: null, max_length: null, placeholder: null, help: null },
       ],
+      // the same lead as the ingestion requests carry (email, first name, company, source): the difference is the path's own work
       lead_source: 1,
-      lead_tags: ['bench'],
     });
     await database.close();
 

@@ -109,9 +109,11 @@ const errorText = (err: unknown) => {
  * marks the submission accepted or merged. Safe to run again: a settled
  * submission is left alone. A failure other than the answers not fitting the
  * organization any more is thrown after marking the submission failed, for
- * the caller to retry.
+ * the caller to retry. `retryEventId`: the submission's outbox event, removed
+ * in the same transaction once the lead is made (never by the relay, which
+ * holds that row locked while it delivers it and removes it itself).
  */
-export async function processSubmission(db: Database, submissionId: number): Promise<ProcessOutcome> {
+export async function processSubmission(db: Database, submissionId: number, retryEventId?: string): Promise<ProcessOutcome> {
   const { rows } = await db.pool.query<SubmissionRow>(
     `SELECT s.id, s.org_id, s.form_id, s.status, s.answers, f.fields, f.lead_source, f.lead_tags, f.assigned_to
        FROM web_form_submissions s LEFT JOIN web_forms f ON f.id = s.form_id AND f.org_id = s.org_id
@@ -143,6 +145,8 @@ export async function processSubmission(db: Database, submissionId: number): Pro
           WHERE id = $1 AND org_id = $2`,
         [submission.id, orgId, status, lead.id],
       );
+      // the request's own attempt settles its retry event with the submission (the relay removes the events it delivers)
+      if (retryEventId !== undefined) await tx.query('DELETE FROM outbox_events WHERE id = $1', [retryEventId]);
     });
     return { status, leadId: lead.id };
   } catch (err) {
@@ -165,8 +169,9 @@ export async function processSubmission(db: Database, submissionId: number): Pro
  */
 export async function processStoredSubmission(db: Database, { submissionId, eventId }: StoredSubmission): Promise<ProcessOutcome | { status: 'retrying' }> {
   try {
-    const outcome = await processSubmission(db, submissionId);
-    await db.pool.query('DELETE FROM outbox_events WHERE id = $1', [eventId]);
+    const outcome = await processSubmission(db, submissionId, eventId);
+    // a submission settled otherwise (already made, or failing for good) leaves its event to remove here
+    if (outcome.status === 'settled' || outcome.status === 'failed') await db.pool.query('DELETE FROM outbox_events WHERE id = $1', [eventId]);
     return outcome;
   } catch {
     await db.pool
