@@ -36,7 +36,8 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { leadOrder, type LeadSortField } from '../leads/lead-query.service.js';
 import { containsPattern, dateRangeConditions, pageArgs, paged, type ListParams } from '../platform/list-query.js';
 import { dedupeEmail, dedupeLinkedin, createLead } from '../leads/lead.service.js';
-import { scoreStoredLead } from '../leads/lead-score.service.js';
+import { activeFitModel, scoreStoredLead } from '../leads/lead-score.service.js';
+import type { LogisticFitModel } from '../leads/lead-fit-model.js';
 
 /** lead_source code 3 (§7.1): leads captured from a LinkedIn URL. */
 export const LINKEDIN_LEAD_SOURCE = 3;
@@ -210,6 +211,8 @@ export async function commitLeadEnrichments(
   context: { jobId?: number; groupId?: string | number } = {},
 ): Promise<Map<number, { outcome: EnrichmentOutcome; record?: EnrichmentRecord }>> {
   const outcomes = new Map<number, { outcome: EnrichmentOutcome; record?: EnrichmentRecord }>();
+  // the organization's learned scoring model, read once for the batch's leads (undefined: not needed yet)
+  let fitModel: LogisticFitModel | null | undefined;
   for (const { leadId, result } of plans) {
     const found = Object.entries(result.found) as [PersonField, string][];
     if (found.length === 0) {
@@ -243,7 +246,10 @@ export async function commitLeadEnrichments(
     await client.query(update, params);
     // filled columns change what the score is computed from: the lead is re-scored here, in the same
     // transaction, rather than by one scoring workflow per lead (a bulk job enriches thousands)
-    if (record.filled.length > 0) await scoreStoredLead(client, orgId, leadId);
+    if (record.filled.length > 0) {
+      if (fitModel === undefined) fitModel = await activeFitModel(client, orgId);
+      await scoreStoredLead(client, orgId, leadId, fitModel);
+    }
     outcomes.set(leadId, { outcome: 'enriched', record });
   }
   return outcomes;

@@ -14,7 +14,8 @@ import type { Job } from '../../generated/prisma/client.js';
 import { findOrCreateCompanyByName, lockCompanyName, type CompanyInput } from '../crm/company.service.js';
 import { normaliseWebsite } from '../platform/web-address.js';
 import { advanceJob, createJob, loadJobForStep, lockJobForStep, recordRowErrors, type JobCounts, type JobRef, type JobRowError } from './job.service.js';
-import { scoreStoredLead } from '../leads/lead-score.service.js';
+import { activeFitModel, scoreStoredLead } from '../leads/lead-score.service.js';
+import type { LogisticFitModel } from '../leads/lead-fit-model.js';
 import { dedupeEmail, dedupeLinkedin, type LeadWritableField } from '../leads/lead.service.js';
 
 /** Companies first, so that the contacts' company names find them. */
@@ -209,6 +210,7 @@ async function upsertLead(
   record: ImportedRecord,
   mapping: HubspotMapping['lead'],
   keylessMatches: Map<string, number>,
+  fitModel: LogisticFitModel | null,
 ): Promise<RowOutcome> {
   const values: Record<string, string | number> = mappedValues(record, mapping);
   const email = dedupeEmail(values.email as string | undefined);
@@ -259,7 +261,7 @@ async function upsertLead(
     );
   }
   // scored in this transaction: one scoring workflow per imported contact would swamp Temporal
-  await scoreStoredLead(client, orgId, leadId);
+  await scoreStoredLead(client, orgId, leadId, fitModel);
   return outcome;
 }
 
@@ -313,13 +315,15 @@ export async function commitHubspotPage(db: Database, page: PageCommit): Promise
     const rowErrors: JobRowError[] = [];
     const keylessMatches =
       page.from.object === 'contacts' ? await keylessLeadsByHubspotId(client, page.orgId, page.records, page.params.mapping.lead) : new Map<string, number>();
+    // the organization's learned scoring model, read once for the page's leads
+    const fitModel = page.from.object === 'contacts' ? await activeFitModel(client, page.orgId) : null;
     for (const [index, record] of page.records.entries()) {
       await client.query('SAVEPOINT hubspot_record');
       try {
         const result =
           page.from.object === 'companies'
             ? await upsertCompany(client, page.orgId, page.actorId, record, page.params.mapping.company)
-            : await upsertLead(client, page.orgId, page.actorId, record, page.params.mapping.lead, keylessMatches);
+            : await upsertLead(client, page.orgId, page.actorId, record, page.params.mapping.lead, keylessMatches, fitModel);
         await client.query('RELEASE SAVEPOINT hubspot_record');
         outcome[result]++;
       } catch (err) {

@@ -31,6 +31,7 @@ import {
 import type { ImportDuplicatePolicy, ImportedLead, LeadImportParams, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from '../crm/lead-lookups.js';
 import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../leads/lead-scoring.js';
+import { activeFitModel, scoreLeadsById } from '../leads/lead-score.service.js';
 import type { ResumePoint } from './lead-import-file.js';
 import type { ListParams } from '../platform/list-query.js';
 import { spreadsheetCell } from './spreadsheet-cell.js';
@@ -175,7 +176,7 @@ async function insertLeads(client: pg.PoolClient, orgId: number, actorId: number
   ];
   const textCount = LEAD_TEXT_COLUMNS.length;
   const p = (i: number) => `$${i + 3 + textCount}`;
-  const { rows: inserted } = await client.query<{ dedupe_email: string | null; dedupe_linkedin: string | null }>(
+  const { rows: inserted } = await client.query<{ id: number; dedupe_email: string | null; dedupe_linkedin: string | null }>(
     `INSERT INTO leads (org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value,
                         assigned_to, tags, custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of, updated_at)
      SELECT $1, $2, ${LEAD_TEXT_COLUMNS.map((name) => `v.${name}`).join(', ')}, v.company_id, v.status, v.priority, v.lead_source,
@@ -187,7 +188,7 @@ async function insertLeads(client: pg.PoolClient, orgId: number, actorId: number
             AS v(${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value, assigned_to, tags,
                  custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of)
      ON CONFLICT DO NOTHING
-     RETURNING dedupe_email, dedupe_linkedin`,
+     RETURNING id, dedupe_email, dedupe_linkedin`,
     params,
   );
   return inserted;
@@ -341,6 +342,8 @@ export async function commitImportBatch(db: Database, batch: ImportBatch): Promi
       for (const k of keys) seen.add(k);
     }
     const inserted = first.length > 0 ? await insertLeads(client, orgId, actorId, first) : [];
+    /** the leads this batch created or merged into */
+    const written = inserted.map((r) => r.id);
     const insertedKeys = new Set(inserted.flatMap((r) => [r.dedupe_email && `e:${r.dedupe_email}`, r.dedupe_linkedin && `l:${r.dedupe_linkedin}`]));
     const isInserted = (v: LeadValues) => {
       const keys = keysOf(v.lead);
@@ -363,15 +366,21 @@ export async function commitImportBatch(db: Database, batch: ImportBatch): Promi
       if (policy === 'merge') {
         await mergeIntoOwners(client, orgId, owned, at);
         counts.merged = owned.length;
+        written.push(...owned.map((o) => o.owner.id));
       } else {
-        await insertLeads(client, orgId, actorId, owned.map((o) => o.values), owned.map((o) => o.owner.id));
+        const accepted = await insertLeads(client, orgId, actorId, owned.map((o) => o.values), owned.map((o) => o.owner.id));
         counts.created += owned.length;
+        written.push(...accepted.map((r) => r.id));
       }
     } else {
       counts.skipped = duplicates.length;
     }
     // rows, not problems: a row may have several (one per column)
     counts.failed = new Set(errors.map((e) => e.row)).size;
+    // the rows were scored by the rules as they were written; an organization with a learned model scores them by it,
+    // set-based, the model read once for the batch
+    const fitModel = written.length > 0 ? await activeFitModel(client, orgId) : null;
+    if (fitModel) await scoreLeadsById(client, orgId, written, fitModel);
 
     await recordRowErrors(client, { orgId, jobId }, errors);
     const processed = counts.created + counts.merged + counts.skipped + counts.failed;

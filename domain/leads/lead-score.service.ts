@@ -88,6 +88,13 @@ export async function scoreStoredLead(db: SqlClient, orgId: number, leadId: numb
   });
 }
 
+/** In the caller's transaction: scores these leads of the organization with `model` (a bulk path that wrote them); how many. */
+export async function scoreLeadsById(client: pg.PoolClient, orgId: number, leadIds: readonly number[], model: LogisticFitModel | null) {
+  const rows = await readLocked(client, 'l.org_id = $1 AND l.id = ANY($2::int[]) ORDER BY l.id', [orgId, [...new Set(leadIds)]]);
+  if (rows.length > 0) await storeScores(client, orgId, rows, model, new Date());
+  return rows.length;
+}
+
 /**
  * In the caller's transaction: scores the organization's next `limit` leads
  * after id `afterId` (id order) with `model`; answers how many and the last

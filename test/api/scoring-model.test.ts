@@ -126,6 +126,17 @@ describe('training on synthetic organizations', () => {
       expect(scoring.breakdown.reduce((s, f) => s + f.points, 0)).toBe(lead.score);
     }
 
+    // a lead scored on its own (the scoring workflow's activity, HubSpot import, enrichment) is scored by the active model too
+    const { rows: fresh } = await t.database.pool.query<{ id: number }>(
+      `INSERT INTO leads (org_id, first_name, last_name, email, company, job_title, industry)
+       VALUES ($1, 'New', 'Software', 'new@acme-new.example', 'Acme', 'Analyst', 'Software'), ($1, 'New', 'Retail', 'new@shop-new.example', 'Acme', 'Analyst', 'Retail')
+       RETURNING id`,
+      [tenant.orgId],
+    );
+    const [softwareScore, retailScore] = [await scoreStoredLead(t.database.pool, tenant.orgId, fresh[0]!.id), await scoreStoredLead(t.database.pool, tenant.orgId, fresh[1]!.id)];
+    expect(softwareScore!).toBeGreaterThan(retailScore! + 50);
+    expect((await leadsOf(tenant)).find((l) => l.id === fresh[0]!.id)!.ai_information.scoring).toMatchObject({ model: 'logistic-v1', score: softwareScore });
+
     const view = await t.call('GET', '/api/scoring/model', { token: tenant.token });
     expect(view.body.data).toMatchObject({ fit_model: 'logistic-v1 v1', active: { version: 1, status: 'active', training_rows: expect.any(Number), holdout_rows: expect.any(Number) } });
     const active = view.body.data.active;
