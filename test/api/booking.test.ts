@@ -10,10 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLead } from '../../domain/leads/lead.service.js';
-import { sealingContext } from '../../domain/platform/sealed-credentials.js';
 import { readInvitation } from '../../domain/booking/ics.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { connectMailbox } from '../helpers/mailboxes.js';
+import { connectMailbox, connectSandboxMailbox } from '../helpers/mailboxes.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/google-calendar-fake.js';
@@ -33,20 +32,6 @@ const profileBody = (overrides: Record<string, unknown> = {}) => ({
   horizon_days: 365,
   ...overrides,
 });
-
-/** A sandbox mail configuration of the user: the confirmation mails are recorded in outbound_messages (SANDBOX_CONNECTORS). */
-async function connectSandboxMailbox(t: TestApp, owner: { orgId: number; userId: number }) {
-  return t.database.prisma.mailConfiguration.create({
-    data: {
-      org_id: owner.orgId,
-      user_id: owner.userId,
-      mailer: 'sandbox',
-      from_address: `rep-${owner.userId}@sales.example.test`,
-      from_name: 'Ada Admin',
-      secret_sealed: t.deps.services.secrets.seal(JSON.stringify({ password: 'sandbox' }), sealingContext.mailConfiguration(owner.orgId)),
-    },
-  });
-}
 
 /** The mails queued for a booking (its send-once records), oldest first. */
 async function bookingMails(t: TestApp, orgId: number, bookingId: number) {

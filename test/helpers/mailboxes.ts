@@ -35,3 +35,17 @@ export async function connectMailbox(
   });
   return { configId: row.id, accessToken, refreshToken };
 }
+
+/** A sandbox mail configuration of the user (SANDBOX_CONNECTORS): what is sent through it is recorded in outbound_messages. */
+export function connectSandboxMailbox(t: TestApp, owner: { orgId: number; userId: number }) {
+  return t.database.prisma.mailConfiguration.create({
+    data: {
+      org_id: owner.orgId,
+      user_id: owner.userId,
+      mailer: 'sandbox',
+      from_address: `rep-${owner.userId}@sales.example.test`,
+      from_name: 'Ada Admin',
+      secret_sealed: t.deps.services.secrets.seal(JSON.stringify({ password: 'sandbox' }), sealingContext.mailConfiguration(owner.orgId)),
+    },
+  });
+}
