@@ -12,7 +12,7 @@
 // snapshots (upsert on org, deal, day).
 import type pg from 'pg';
 import type { Job } from '../../generated/prisma/client.js';
-import { advanceJob, createJob, lockJobForStep, readJobState, recordJobProgress, type JobRef } from '../jobs/job.service.js';
+import { advanceJob, createJob, lockJobForStep, lockOpenJobWith, readJobState, recordJobProgress, setJobResult, type JobRef } from '../jobs/job.service.js';
 import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
@@ -46,14 +46,6 @@ export interface ForecastRunParams {
 const lockRuns = (client: pg.PoolClient, orgId: number) =>
   client.query(`SELECT pg_advisory_xact_lock(hashtextextended('forecast_run:' || $1::int, 0))`, [orgId]);
 
-async function openRun(client: pg.PoolClient, orgId: number): Promise<Job | undefined> {
-  const { rows } = await client.query<Job>(
-    `SELECT * FROM jobs WHERE org_id = $1 AND type = $2 AND status IN ('queued', 'running', 'paused') ORDER BY id DESC LIMIT 1`,
-    [orgId, FORECAST_RUN_JOB],
-  );
-  return rows[0];
-}
-
 /**
  * Records a forecast_run job for the organization (its workflow is started
  * by the outbox relay). When one is already queued, running or paused, the
@@ -63,10 +55,10 @@ async function openRun(client: pg.PoolClient, orgId: number): Promise<Job | unde
 export async function startForecastRun(db: Database, scope: { orgId: number; userId: number | null }, trigger: ForecastRunParams['trigger']): Promise<Job | null> {
   return transaction(db.pool, { actorId: scope.userId }, async (client) => {
     await lockRuns(client, scope.orgId);
-    const running = await openRun(client, scope.orgId);
-    if (running) {
+    const open = await lockOpenJobWith(client, scope.orgId, FORECAST_RUN_JOB, {});
+    if (open) {
       if (trigger === 'schedule') return null;
-      throw new ApiError('conflict', `forecast run ${running.id} is already ${running.status} for this organization`, { code: 'forecast_run_in_progress' });
+      throw new ApiError('conflict', `forecast run ${open.id} is still in progress for this organization`, { code: 'forecast_run_in_progress' });
     }
     const params: ForecastRunParams = { trigger, batch_size: FORECAST_BATCH_SIZE };
     return createJob(client, scope, { type: FORECAST_RUN_JOB, params: params as unknown as Record<string, unknown> });
@@ -136,9 +128,10 @@ export async function snapshotForecastBatch(db: Database, ref: JobRef, options: 
 
 /** The run's result once all batches are stored: the day and how many deals it snapshot. */
 export async function finishForecastRun(db: Database, ref: JobRef): Promise<void> {
-  await db.pool.query(
-    `UPDATE jobs SET total = processed, result = jsonb_build_object('snapshot_date', checkpoint->>'snapshotDate', 'deals', processed), updated_at = now()
-      WHERE id = $1 AND org_id = $2 AND status NOT IN ('completed', 'failed', 'cancelled')`,
-    [ref.jobId, ref.orgId],
-  );
+  await transaction(db.pool, { actorId: null }, async (client) => {
+    const job = await lockJobForStep(client, ref);
+    if (!job || ['completed', 'failed', 'cancelled'].includes(job.status)) return;
+    const { snapshotDate } = job.checkpoint as unknown as ForecastRunCheckpoint;
+    await setJobResult(client, ref, { snapshot_date: snapshotDate, deals: job.processed });
+  });
 }
