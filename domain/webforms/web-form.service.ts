@@ -8,6 +8,7 @@ import { assertKnownCodes, loadLeadLabels } from '../crm/lead-lookups.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
+import { transaction } from '../platform/transaction.js';
 import { containsText, dateRangeFilter, orderArgs, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 import {
   CUSTOM_FIELD_PREFIX,
@@ -170,10 +171,10 @@ export async function updateWebForm(db: Database, scope: FormScope, id: number, 
  */
 export async function deleteWebForm(db: Database, scope: FormScope, id: number): Promise<WebFormView> {
   const form = await formRow(db, scope.orgId, id);
-  await db.prisma.$transaction([
-    db.prisma.webFormSubmission.deleteMany({ where: { org_id: scope.orgId, form_id: id } }),
-    db.prisma.webForm.deleteMany({ where: { id, org_id: scope.orgId } }),
-  ]);
+  await transaction(db.prisma, { actorId: scope.userId }, async (tx) => {
+    await tx.webFormSubmission.deleteMany({ where: { org_id: scope.orgId, form_id: id } });
+    await tx.webForm.deleteMany({ where: { id, org_id: scope.orgId } });
+  });
   return presentWebForm(form);
 }
 
