@@ -23,8 +23,8 @@ export function createScoringModelActivities({ database }: ActivityDeps) {
 
     /** The schedule's run: a scoring_train job, unless one is still unfinished (then that one stands). */
     async startScheduledScoringTraining({ orgId }: { orgId: number }): Promise<{ jobId: number; started: boolean }> {
-      const { job, started } = await startExclusiveJob(database, { orgId, userId: null }, 'scoring_train', { trigger: 'schedule' });
-      return { jobId: job.id, started };
+      const outcome = await startExclusiveJob(database, { orgId, userId: null }, 'scoring_train', { trigger: 'schedule' });
+      return outcome.started ? { jobId: outcome.job.id, started: true } : { jobId: outcome.jobId, started: false };
     },
   };
 }

@@ -378,6 +378,14 @@ export async function lockOpenJobWith(client: pg.PoolClient, orgId: number, type
   return rows[0];
 }
 
+/** SQL: whether the organization (an SQL expression) has ever had a job of `type`, whatever its state. */
+export const jobOfTypeExists = (orgId: string, type: JobType) => `EXISTS (SELECT 1 FROM jobs j WHERE j.org_id = ${orgId} AND j.type = '${type}')`;
+
+/** In the caller's transaction (after lockJobForStep): the job's units of work, once they are counted. */
+export async function setJobTotal(client: pg.PoolClient, { orgId, jobId }: JobRef, total: number): Promise<void> {
+  await client.query('UPDATE jobs SET total = $3 WHERE id = $1 AND org_id = $2', [jobId, orgId, total]);
+}
+
 /** In the caller's transaction (after lockOpenJobWith): the job has `more` items of work to do. */
 export async function growJobTotal(client: pg.PoolClient, { orgId, jobId }: JobRef, more: number): Promise<void> {
   await client.query('UPDATE jobs SET total = coalesce(total, 0) + $3, updated_at = now() WHERE id = $1 AND org_id = $2', [jobId, orgId, more]);

@@ -88,6 +88,12 @@ export async function scoreStoredLead(db: SqlClient, orgId: number, leadId: numb
   });
 }
 
+/** How many leads the organization has. */
+export async function countLeads(client: SqlClient, orgId: number): Promise<number> {
+  const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE org_id = $1', [orgId]);
+  return rows[0]!.n;
+}
+
 /** In the caller's transaction: scores these leads of the organization with `model` (a bulk path that wrote them); how many. */
 export async function scoreLeadsById(client: pg.PoolClient, orgId: number, leadIds: readonly number[], model: LogisticFitModel | null) {
   const rows = await readLocked(client, 'l.org_id = $1 AND l.id = ANY($2::int[]) ORDER BY l.id', [orgId, [...new Set(leadIds)]]);

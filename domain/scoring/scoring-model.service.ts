@@ -7,7 +7,7 @@ import { isAdmin, type Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
 import { transaction } from '../platform/transaction.js';
-import { createJob, UNFINISHED_JOB_STATUSES, type JobType } from '../jobs/job.service.js';
+import { createJob, jobOfTypeExists, lockOpenJobWith, type JobType } from '../jobs/job.service.js';
 import { HEAT_HALF_LIFE_MS } from '../leads/heat-decay.js';
 import { ENGAGEMENT_FULL_HEAT, ENGAGEMENT_POINTS_CAP, type FeatureSpec } from '../leads/lead-fit-model.js';
 import { SCORING_MODEL } from '../leads/lead-scoring.js';
@@ -75,13 +75,11 @@ export async function startExclusiveJob(
   scope: Pick<Scope, 'orgId' | 'userId'>,
   type: Extract<JobType, 'scoring_train' | 'lead_rescore'>,
   params: Record<string, unknown>,
-): Promise<{ job: Job; started: true } | { job: Job; started: false }> {
+): Promise<{ job: Job; started: true } | { jobId: number; started: false }> {
   return transaction(db.pool, { actorId: scope.userId }, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), $2)`, [type, scope.orgId]);
-    const { rows } = await client.query<Job>('SELECT * FROM jobs WHERE org_id = $1 AND type = $2 AND status = ANY($3::text[]) ORDER BY id LIMIT 1', [
-      scope.orgId, type, UNFINISHED_JOB_STATUSES,
-    ]);
-    if (rows[0]) return { job: rows[0], started: false as const };
+    const open = await lockOpenJobWith(client, scope.orgId, type, {});
+    if (open) return { jobId: open.id, started: false as const };
     if (type === 'scoring_train') await requestScheduleIfFirstTraining(client, scope.orgId);
     return { job: await createJob(client, scope, { type, params }), started: true as const };
   });
@@ -99,7 +97,7 @@ export async function ensureScoringSchedules(db: Database): Promise<number> {
   const { rows } = await db.pool.query<{ id: number }>(
     `SELECT o.id FROM organizations o
       WHERE EXISTS (SELECT 1 FROM deals d WHERE d.org_id = o.id AND d.closed_at IS NOT NULL)
-        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.org_id = o.id AND j.type = 'scoring_train')
+        AND NOT ${jobOfTypeExists('o.id', 'scoring_train')}
       ORDER BY o.id LIMIT $1`,
     [ORGANIZATIONS_PER_ROUND],
   );
@@ -117,7 +115,7 @@ export async function requestScoringJob(db: Database, scope: Scope, type: 'scori
   if (!isAdmin(scope)) throw new ApiError('forbidden', 'Only Admin users may train the scoring model or rescore leads');
   const outcome = await startExclusiveJob(db, scope, type, { trigger: 'manual' });
   if (!outcome.started) {
-    throw new ApiError('conflict', `Job ${outcome.job.id} (${type}) has not finished yet; wait for it or cancel it first`, { code: RUNNING_CODES[type] });
+    throw new ApiError('conflict', `Job ${outcome.jobId} (${type}) has not finished yet; wait for it or cancel it first`, { code: RUNNING_CODES[type] });
   }
   return outcome.job;
 }

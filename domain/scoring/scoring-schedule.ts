@@ -7,6 +7,7 @@
 // (ensureScoringSchedules) — the job is what marks the organization as done,
 // so the schedule is asked for once.
 import type pg from 'pg';
+import { jobOfTypeExists } from '../jobs/job.service.js';
 import type { Database } from '../platform/db.js';
 import { outboxInsert } from '../platform/outbox-events.js';
 
@@ -30,7 +31,7 @@ export async function scoringScheduleState(db: Database, orgId: number) {
  */
 export async function requestScheduleIfFirstTraining(client: pg.PoolClient, orgId: number): Promise<void> {
   await client.query(
-    `${outboxInsert({ kind: 'scoring_schedule.sync', orgId: '$1::int', payload: {}, from: `(SELECT 1) AS one WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE org_id = $1 AND type = 'scoring_train')` })}`,
+    `${outboxInsert({ kind: 'scoring_schedule.sync', orgId: '$1::int', payload: {}, from: `(SELECT 1) AS one WHERE NOT ${jobOfTypeExists('$1::int', 'scoring_train')}` })}`,
     [orgId],
   );
 }

@@ -10,7 +10,7 @@
 // only when it ranks clearly better and is not worse calibrated; otherwise
 // it is stored as rejected, with the reason, and the fit stays as it was.
 import type pg from 'pg';
-import { createJob, type JobRef } from '../jobs/job.service.js';
+import { createJob, readJobState, setJobResult, type JobRef } from '../jobs/job.service.js';
 import {
   FIT_DIMENSIONS,
   featureValues,
@@ -240,11 +240,9 @@ export async function trainScoringModel(db: Database, ref: JobRef, createdBy: nu
   return transaction(db.pool, { actorId: null }, async (client) => {
     // one training per organization at a time decides version numbers and the active model
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('scoring_models'), $1)`, [ref.orgId]);
-    const { rows: previous } = await client.query<{ result: TrainingResult }>(
-      `SELECT result FROM jobs WHERE id = $1 AND org_id = $2 AND (result ? 'status' OR result ? 'skipped')`,
-      [ref.jobId, ref.orgId],
-    );
-    if (previous[0]) return previous[0].result;
+    const job = await readJobState(client, ref, true);
+    if (!job) throw new Error(`scoring_train job ${ref.jobId} of organization ${ref.orgId} is gone`);
+    if ('status' in job.result || 'skipped' in job.result) return job.result as TrainingResult;
     const outcomes = await loadOutcomes(client, ref.orgId);
     const reason = insufficiency(outcomes);
     const won = outcomes.filter((o) => o.won).length;
@@ -279,7 +277,7 @@ export async function trainScoringModel(db: Database, ref: JobRef, createdBy: nu
         rescore_job_id: rescore?.id ?? null,
       };
     }
-    await client.query('UPDATE jobs SET result = $3, updated_at = now() WHERE id = $1 AND org_id = $2', [ref.jobId, ref.orgId, JSON.stringify(result)]);
+    await setJobResult(client, ref, result);
     return result;
   });
 }
