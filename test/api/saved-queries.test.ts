@@ -165,6 +165,21 @@ describe('aggregates, buckets and widget shapes', () => {
     ]);
   });
 
+  it('count of a field counts its non-null values; min and max of dates and numbers over leads', async () => {
+    expect(
+      await rows({
+        entity: 'leads',
+        aggregates: [
+          { fn: 'count', field: 'city', alias: 'with_city' },
+          { fn: 'count_distinct', field: 'city', alias: 'cities' },
+          { fn: 'min', field: 'created_at', alias: 'first' },
+          { fn: 'max', field: 'score', alias: 'best' },
+          { fn: 'avg', field: 'score', alias: 'mean' },
+        ],
+      }),
+    ).toEqual([[5, 3, '2026-01-05T10:00:00.000Z', 60, 35]]);
+  });
+
   it('month buckets in UTC and in New York (the lead of 1 February 02:00 UTC is January there)', async () => {
     const months = (tz?: string) => rows({ entity: 'leads', group_by: [{ field: 'created_at', bucket: 'month', ...(tz && { tz }) }], aggregates: [{ fn: 'count', alias: 'n' }] });
     expect(await months()).toEqual([['2026-01-01', 2], ['2026-02-01', 2], ['2026-03-01', 2]]);
