@@ -19,6 +19,15 @@ import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/googl
 
 const EVERY_DAY_MORNING = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, [['09:00', '12:00']]]));
 
+/** The app's Google settings pointed at the local fake (a private address: allowed for the test). */
+const googleCalendarConfig = (google: GoogleCalendarFake) => ({
+  EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
+  GOOGLE_API_BASE_URL: google.rootUrl,
+  GOOGLE_TOKEN_URL: google.tokenUrl,
+  GOOGLE_CLIENT_ID: 'lio-test-client',
+  GOOGLE_CLIENT_SECRET: 'lio-test-secret',
+});
+
 const uniqueSlug = (label = 'rep') => `${label}-${randomBytes(4).toString('hex')}`;
 
 const profileBody = (overrides: Record<string, unknown> = {}) => ({
@@ -135,14 +144,7 @@ describe('public booking: profile and availability', () => {
   let google: GoogleCalendarFake;
   beforeAll(async () => {
     google = await startGoogleCalendarFake({ accessToken: 'unused', refreshToken: 'unused-refresh' });
-    t = createTestApp({
-      EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
-      GOOGLE_API_BASE_URL: google.rootUrl,
-      GOOGLE_TOKEN_URL: google.tokenUrl,
-      GOOGLE_CLIENT_ID: 'lio-test-client',
-      GOOGLE_CLIENT_SECRET: 'lio-test-secret',
-      BOOKING_RATE_LIMIT: '100000',
-    });
+    t = createTestApp({ ...googleCalendarConfig(google), BOOKING_RATE_LIMIT: '100000' });
   });
   afterAll(async () => {
     await t?.close();
@@ -471,15 +473,7 @@ describe('a booked meeting in the rep’s Google calendar (real worker, fake Goo
     google = await startGoogleCalendarFake({ accessToken: 'unused', refreshToken: 'unused-refresh' });
     system = await createTestSystem('bookingcalendar', {
       worker: true,
-      config: {
-        EGRESS_ALLOW_PRIVATE_NETWORKS: 'true',
-        GOOGLE_API_BASE_URL: google.rootUrl,
-        GOOGLE_TOKEN_URL: google.tokenUrl,
-        GOOGLE_CLIENT_ID: 'lio-test-client',
-        GOOGLE_CLIENT_SECRET: 'lio-test-secret',
-        BOOKING_RATE_LIMIT: '100000',
-        BOOKING_CONFIRM_RATE_LIMIT: '100000',
-      },
+      config: { ...googleCalendarConfig(google), BOOKING_RATE_LIMIT: '100000', BOOKING_CONFIRM_RATE_LIMIT: '100000' },
     });
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ export const timeZoneName = z
   .refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Berlin or UTC')
   .openapi({ example: 'Europe/Berlin', description: 'An IANA time zone name' });
 
-const instant = z.iso
+export const instant = z.iso
   .datetime({ offset: true })
   .transform((v) => new Date(v))
   .openapi({ type: 'string', format: 'date-time', example: '2026-06-16T14:00:00+02:00' });

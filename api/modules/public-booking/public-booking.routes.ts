@@ -8,7 +8,7 @@ import { errorEnvelopeSchema, errorResponse, jsonContent, okEnvelope } from '../
 import { boundedIntParam } from '../../openapi/params.js';
 import { defineRoute } from '../../openapi/route.js';
 import { dateOnly, dateOrInstant } from '../calendar/calendar.schemas.js';
-import { timeZoneName } from '../meetings/meeting.schemas.js';
+import { instant, timeZoneName } from '../meetings/meeting.schemas.js';
 
 const tags = ['Public booking'];
 
@@ -100,11 +100,6 @@ export const bookingAvailabilityRoute = defineRoute('public', {
     404: errorResponse('No active booking profile with this slug'),
   },
 });
-
-const instant = z.iso
-  .datetime({ offset: true })
-  .transform((v) => new Date(v))
-  .openapi({ type: 'string', format: 'date-time', example: '2027-03-29T09:00:00+02:00' });
 
 export const confirmBookingBody = z
   .object({
