@@ -9,50 +9,35 @@
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LIO_SEARCH_ATTRIBUTES, connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
+import { LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../worker/temporal-connection.js';
 import type { TestApp } from '../helpers/app.js';
-import { createTestSystem, type TestSystem } from '../helpers/system.js';
+import { createScheduleTestSystem, type ScheduleTestSystem } from '../helpers/schedule-system.js';
+import type { TestSystem } from '../helpers/system.js';
 import { seedTargetAccount } from '../helpers/outreach-seed.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
+let schedules: ScheduleTestSystem;
 let system: TestSystem;
 let t: TestApp;
 let temporal: TemporalClient;
-const schedulesMade: string[] = [];
 
 beforeAll(async () => {
-  system = await createTestSystem('abmauto', { worker: true });
+  schedules = await createScheduleTestSystem('abmauto');
+  ({ system, temporal } = schedules);
   t = system.t;
-  temporal = await connectTemporalClient(t.deps.config);
 });
 
-afterAll(async () => {
-  // the dev server outlives this file: leave no schedule firing into a dropped database
-  for (const id of schedulesMade) await temporal?.client.schedule.getHandle(id).delete().catch(() => undefined);
-  await temporal?.connection.close();
-  await system?.close();
-});
+afterAll(() => schedules?.close());
 
 const put = (tenant: Tenant, body: unknown) => t.call('PUT', '/api/abm/automation', { token: tenant.token, body });
 
-/** The schedule's description once it satisfies `check` (the relay syncs it within seconds). */
-async function scheduleWhen(scheduleId: string, check: (d: ScheduleDescription) => void): Promise<ScheduleDescription> {
-  const handle = temporal.client.schedule.getHandle(scheduleId);
-  return vi.waitFor(
-    async () => {
-      const description = await handle.describe();
-      check(description);
-      return description;
-    },
-    { timeout: 20_000, interval: 200 },
-  );
-}
+const scheduleWhen = (scheduleId: string, check: (d: ScheduleDescription) => void) => schedules.scheduleWhen(scheduleId, check);
 
 describe('the organization\'s Temporal Schedule follows its ABM automation settings', () => {
   it('is created with the stored cron, zone and memo, pauses, runs on trigger, and is deleted when disabled', async () => {
     const tenant = await seedTenant(t);
     const scheduleId = `abm-automation:${tenant.orgPublicId}`;
-    schedulesMade.push(scheduleId);
+    schedules.track(scheduleId);
 
     const saved = await put(tenant, { enabled: true, days: ['mon', 'tue', 'wed', 'thu', 'fri'], time: '09:00', timezone: 'Europe/Berlin' });
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
@@ -140,7 +125,7 @@ describe('the organization\'s Temporal Schedule follows its ABM automation setti
   it('keeps one schedule per organization: another organization\'s save leaves it alone', async () => {
     const [a, b] = [await seedTenant(t), await seedTenant(t)];
     const ids = [a, b].map((tenant) => `abm-automation:${tenant.orgPublicId}`);
-    schedulesMade.push(...ids);
+    schedules.track(...ids);
     await put(a, { enabled: true, days: ['mon'], time: '08:00', timezone: 'Asia/Tokyo' });
     await put(b, { enabled: true, days: ['sun'], time: '20:15', timezone: 'UTC', paused: true });
     const ofA = await scheduleWhen(ids[0]!, () => undefined);

@@ -10,29 +10,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScheduleDescription } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LIO_SEARCH_ATTRIBUTES, connectTemporalClient, type TemporalClient } from '../../worker/temporal-connection.js';
+import { LIO_SEARCH_ATTRIBUTES, type TemporalClient } from '../../worker/temporal-connection.js';
 import type { TestApp } from '../helpers/app.js';
 import { defaultPipeline, seedDeal, seedLead, utcToday } from '../helpers/forecast-seed.js';
-import { createTestSystem, type TestSystem } from '../helpers/system.js';
+import { createScheduleTestSystem, type ScheduleTestSystem } from '../helpers/schedule-system.js';
+import type { TestSystem } from '../helpers/system.js';
 import { seedTenant, type Tenant } from '../helpers/tenants.js';
 
+let schedules: ScheduleTestSystem;
 let system: TestSystem;
 let t: TestApp;
 let temporal: TemporalClient;
-const schedulesMade: string[] = [];
 
 beforeAll(async () => {
-  system = await createTestSystem('forecastrun', { worker: true });
+  schedules = await createScheduleTestSystem('forecastrun');
+  ({ system, temporal } = schedules);
   t = system.t;
-  temporal = await connectTemporalClient(t.deps.config);
 });
 
-afterAll(async () => {
-  // the dev server outlives this file: leave no schedule firing into a dropped database
-  for (const id of schedulesMade) await temporal?.client.schedule.getHandle(id).delete().catch(() => undefined);
-  await temporal?.connection.close();
-  await system?.close();
-});
+afterAll(() => schedules?.close());
 
 /** `count` open deals in the default pipeline's stages, plus one won and one lost (not forecast). */
 async function seedOpenDeals(tenant: Tenant, count: number) {
@@ -177,18 +173,7 @@ describe('forecast_run jobs', () => {
   });
 });
 
-/** The schedule's description once it satisfies `check` (the relay syncs it within seconds). */
-async function scheduleWhen(scheduleId: string, check: (d: ScheduleDescription) => void): Promise<ScheduleDescription> {
-  const handle = temporal.client.schedule.getHandle(scheduleId);
-  return vi.waitFor(
-    async () => {
-      const description = await handle.describe();
-      check(description);
-      return description;
-    },
-    { timeout: 20_000, interval: 200 },
-  );
-}
+const scheduleWhen = (scheduleId: string, check: (d: ScheduleDescription) => void) => schedules.scheduleWhen(scheduleId, check);
 
 describe('the organization\'s daily forecast schedule', () => {
   it('is created with the OrgId attribute, runs a forecast_run job on trigger, follows pauses, wins over a pause by hand', { timeout: 120_000 }, async () => {
@@ -196,7 +181,7 @@ describe('the organization\'s daily forecast schedule', () => {
     await t.database.pool.query(`UPDATE organizations SET timezone = 'Europe/Berlin' WHERE id = $1`, [tenant.orgId]);
     await seedOpenDeals(tenant, 30);
     const scheduleId = `forecast:${tenant.orgPublicId}`;
-    schedulesMade.push(scheduleId);
+    schedules.track(scheduleId);
 
     const saved = await t.call('PUT', '/api/forecast/settings', { token: tenant.token, body: { run_at: '06:30' } });
     expect(saved.status).toBe(200);
@@ -239,7 +224,7 @@ describe('the organization\'s daily forecast schedule', () => {
     const [withDeals, without] = [await seedTenant(t), await seedTenant(t)];
     await seedOpenDeals(withDeals, 3);
     const ids = [withDeals, without].map((tenant) => `forecast:${tenant.orgPublicId}`);
-    schedulesMade.push(...ids);
+    schedules.track(...ids);
     // the worker does it at start (and every minute): restart it rather than wait
     await system.restartWorker();
     const made = await scheduleWhen(ids[0]!, () => undefined);
