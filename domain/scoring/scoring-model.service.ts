@@ -11,6 +11,7 @@ import { createJob, jobOfTypeExists, lockOpenJobWith, type JobType } from '../jo
 import { HEAT_HALF_LIFE_MS } from '../leads/heat-decay.js';
 import { ENGAGEMENT_FULL_HEAT, ENGAGEMENT_POINTS_CAP, type FeatureSpec } from '../leads/lead-fit-model.js';
 import { SCORING_MODEL } from '../leads/lead-scoring.js';
+import { countLeads } from '../leads/lead-score.service.js';
 import { requestScheduleIfFirstTraining } from './scoring-schedule.js';
 import { GUARD_AUC_MARGIN, GUARD_MIN_AUC, MIN_CLOSED_LEADS, MIN_LOST_LEADS, MIN_WON_LEADS, type IdealProfile } from './scoring-training.js';
 
@@ -81,7 +82,9 @@ export async function startExclusiveJob(
     const open = await lockOpenJobWith(client, scope.orgId, type, {});
     if (open) return { jobId: open.id, started: false as const };
     if (type === 'scoring_train') await requestScheduleIfFirstTraining(client, scope.orgId);
-    return { job: await createJob(client, scope, { type, params }), started: true as const };
+    // a rescoring's progress has its total from the start (counted again by its first batch)
+    const total = type === 'lead_rescore' ? await countLeads(client, scope.orgId) : null;
+    return { job: await createJob(client, scope, { type, params, total }), started: true as const };
   });
 }
 

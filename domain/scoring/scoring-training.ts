@@ -24,7 +24,7 @@ import {
   type LeadFeatures,
   type LogisticFitModel,
 } from '../leads/lead-fit-model.js';
-import { fitInputOf, LEAD_FIT_COLUMNS, LEAD_FIT_FROM } from '../leads/lead-score.service.js';
+import { countLeads, fitInputOf, LEAD_FIT_COLUMNS, LEAD_FIT_FROM } from '../leads/lead-score.service.js';
 import { scoreLead } from '../leads/lead-scoring.js';
 import type { Database } from '../platform/db.js';
 import { transaction } from '../platform/transaction.js';
@@ -266,7 +266,11 @@ export async function trainScoringModel(db: Database, ref: JobRef, createdBy: nu
       const version = rows[0]!.version;
       const rescore =
         trained.status === 'active'
-          ? await createJob(client, { orgId: ref.orgId, userId: createdBy }, { type: 'lead_rescore', params: { reason: `model v${version} activated` } })
+          ? await createJob(client, { orgId: ref.orgId, userId: createdBy }, {
+              type: 'lead_rescore',
+              params: { reason: `model v${version} activated` },
+              total: await countLeads(client, ref.orgId),
+            })
           : null;
       result = {
         model_version: version,
