@@ -62,6 +62,12 @@ export interface PublicPageSecurity {
   nonce: string;
   /** origins allowed to embed the page in a frame; none: the page cannot be framed */
   frameAncestors?: readonly string[];
+  /**
+   * origins a form of the page may end up at besides this one: browsers apply
+   * form-action to the redirects that follow a submission too (a form whose
+   * answer redirects to the organization's own thank-you page)
+   */
+  formTargets?: readonly string[];
 }
 
 /**
@@ -71,13 +77,14 @@ export interface PublicPageSecurity {
  * No X-Frame-Options: frame-ancestors decides framing, and an XFO header
  * would contradict it for the allowed origins.
  */
-export function publicPageHeaders({ nonce, frameAncestors = [] }: PublicPageSecurity): Record<string, string> {
+export function publicPageHeaders({ nonce, frameAncestors = [], formTargets = [] }: PublicPageSecurity): Record<string, string> {
   const ancestors = frameAncestors.filter((origin) => FRAME_ORIGIN.test(origin));
+  const targets = formTargets.filter((origin) => FRAME_ORIGIN.test(origin));
   const csp = [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
     "img-src 'self' data:",
-    "form-action 'self'",
+    ["form-action 'self'", ...targets].join(' '),
     "base-uri 'none'",
     `frame-ancestors ${ancestors.length > 0 ? ancestors.join(' ') : "'none'"}`,
   ].join('; ');
@@ -147,10 +154,10 @@ export function sendPublicPage<S extends PublicPageStatus>(
   c: Context,
   status: S,
   content: PublicPageContent,
-  options: { frameAncestors?: readonly string[]; headers?: Record<string, string> } = {},
+  options: Omit<PublicPageSecurity, 'nonce'> & { headers?: Record<string, string> } = {},
 ) {
   const nonce = createNonce();
-  const headers = { ...publicPageHeaders({ nonce, frameAncestors: options.frameAncestors }), ...options.headers };
+  const headers = { ...publicPageHeaders({ nonce, frameAncestors: options.frameAncestors, formTargets: options.formTargets }), ...options.headers };
   return c.html(renderPublicPage(content, nonce), status, headers);
 }
 

@@ -251,6 +251,9 @@ describe('submissions', () => {
     const email = uniqueEmail('known');
     const existing = await t.call('POST', '/api/lead/add', { token: a.token, body: { first_name: 'Old', last_name: 'Name', email, company: 'Before' } });
     const form = await createForm(a, { redirect_url: 'https://www.example.com/thanks' });
+    // browsers hold the redirect after a submission to form-action too: the redirect's origin is allowed
+    const pageRes = await t.app.request(`/api/v1/web-form/${form.form_link}`);
+    expect(pageRes.headers.get('content-security-policy')).toContain("form-action 'self' https://www.example.com;");
     const res = await postForm(form.form_link, { first_name: 'New', email: email.toUpperCase(), company: 'After', consent: 'on' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('https://www.example.com/thanks');

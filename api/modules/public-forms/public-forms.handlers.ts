@@ -29,9 +29,17 @@ const acceptsJsonOnly = (c: Context<AppEnv>) => {
   return accept.includes('application/json') && !accept.includes('text/html');
 };
 
-/** A public page of a form: embeddable where the form allows, nowhere for a page without a form. */
+/**
+ * A public page of a form: embeddable where the form allows, nowhere for a
+ * page without a form; its form may post here and be redirected to the
+ * form's redirect_url (whose origin form-action must then allow).
+ */
 const page = <S extends PublicPageStatus>(c: Context<AppEnv>, status: S, content: PublicPageContent, form: WebForm | null, headers?: Record<string, string>) =>
-  sendPublicPage(c, status, content, { frameAncestors: form?.allowed_domains ?? [], headers });
+  sendPublicPage(c, status, content, {
+    frameAncestors: form?.allowed_domains ?? [],
+    formTargets: form?.redirect_url ? [new URL(form.redirect_url).origin] : [],
+    headers,
+  });
 
 function notFoundAnswer(c: Context<AppEnv>, json: boolean) {
   if (json) throw new ApiError('not_found', 'Web form not found');
