@@ -208,15 +208,24 @@ export async function activeProfileBySlug(db: Database, slug: string): Promise<B
 export const publicNameOf = (user: { first_name: string; last_name: string | null }) =>
   user.last_name?.trim() ? `${user.first_name} ${user.last_name.trim()[0]!.toUpperCase()}.` : user.first_name;
 
-/** GET /api/v1/booking/:slug: what the booking page shows before any slot. */
-export async function publicBookingProfile(db: Database, slug: string) {
+/**
+ * The profile a visitor may book, by its public slug: active, of a user who
+ * is still a member of an active organization (404 otherwise, told apart from
+ * no profile at all by nothing).
+ */
+export async function bookableProfile(db: Database, slug: string) {
   const profile = await activeProfileBySlug(db, slug);
   const [user, org] = await Promise.all([
     db.prisma.user.findFirst({ where: { id: profile.user_id, org_id: profile.org_id }, select: { first_name: true, last_name: true, deleted_at: true } }),
     db.prisma.organization.findUnique({ where: { id: profile.org_id }, select: { name: true, is_active: true } }),
   ]);
-  // a profile of a user who left, or of an organization switched off, takes no bookings
   if (!user || user.deleted_at !== null || !org?.is_active) throw notFound('Booking page');
+  return { profile, host: user, organizationName: org.name };
+}
+
+/** GET /api/v1/booking/:slug: what the booking page shows before any slot. */
+export async function publicBookingProfile(db: Database, slug: string) {
+  const { profile, host, organizationName } = await bookableProfile(db, slug);
   return {
     slug: profile.slug,
     title: profile.title,
@@ -224,8 +233,8 @@ export async function publicBookingProfile(db: Database, slug: string) {
     durations: profile.durations,
     timezone: profile.timezone,
     questions: profile.questions as unknown as BookingQuestion[],
-    host_name: publicNameOf(user),
-    organization_name: org.name,
+    host_name: publicNameOf(host),
+    organization_name: organizationName,
     minimum_notice_minutes: profile.minimum_notice_minutes,
     horizon_days: profile.horizon_days,
   };

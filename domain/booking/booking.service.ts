@@ -34,7 +34,7 @@ import { changeMeetingIn, insertMeetingIn, MEETING_CANCELLED, type CalendarProvi
 import { createLead, dedupeEmail } from '../leads/lead.service.js';
 import { recordSignal } from '../engagement/intent-signals.js';
 import type { BookingProfile } from '../../generated/prisma/client.js';
-import { activeProfileBySlug, bookingPageUrl, publicBookingProfile, publicNameOf, type BookingQuestion } from './booking-profile.service.js';
+import { bookableProfile, bookingPageUrl, publicNameOf, type BookingQuestion } from './booking-profile.service.js';
 import { buildInvitation, type InvitationMethod } from './ics.js';
 import type pg from 'pg';
 
@@ -137,7 +137,7 @@ function offeredDuration(profile: BookingProfile, duration: number | undefined):
 
 /** GET /api/v1/booking/:slug/availability. */
 export async function bookingAvailability(db: Database, deps: Pick<BookingDeps, 'secrets' | 'calendars'>, slug: string, query: BookingAvailabilityQuery, now = new Date()) {
-  const profile = await activeProfileBySlug(db, slug);
+  const { profile } = await bookableProfile(db, slug);
   const duration = offeredDuration(profile, query.duration);
   const presentIn = query.tz ?? profile.timezone;
   const range = availabilityRange({ date: query.date, from: query.from, to: query.to, zone: presentIn, now });
@@ -413,8 +413,7 @@ async function bookingById(db: Database | pg.PoolClient, id: number, forUpdate =
  * moves (Rescheduled) and the attendee gets the updated invitation.
  */
 export async function confirmBooking(db: Database, deps: BookingDeps, slug: string, input: ConfirmInput, now = new Date()) {
-  const profile = await activeProfileBySlug(db, slug);
-  await publicBookingProfile(db, slug); // a rep who left or an organization switched off takes no bookings (404)
+  const { profile } = await bookableProfile(db, slug);
   const duration = Math.round((input.end.getTime() - input.start.getTime()) / MINUTE_MS);
   if (input.end.getTime() - input.start.getTime() !== duration * MINUTE_MS || !profile.durations.includes(duration)) {
     throw new ApiError('validation_error', `end: the meeting lasts one of ${profile.durations.join(', ')} minutes`, {

@@ -144,7 +144,7 @@ describe('public booking: profile and availability', () => {
   let google: GoogleCalendarFake;
   beforeAll(async () => {
     google = await startGoogleCalendarFake({ accessToken: 'unused', refreshToken: 'unused-refresh' });
-    t = createTestApp({ ...googleCalendarConfig(google), BOOKING_RATE_LIMIT: '100000' });
+    t = createTestApp({ ...googleCalendarConfig(google), BOOKING_RATE_LIMIT: '100000', BOOKING_CONFIRM_RATE_LIMIT: '100000' });
   });
   afterAll(async () => {
     await t?.close();
@@ -175,6 +175,14 @@ describe('public booking: profile and availability', () => {
     await t.call('PUT', `/api/booking-profiles/${profile.id}`, { token: tenant.token, body: { status: 'disabled' } });
     expect((await t.call('GET', `/api/v1/booking/${profile.slug}`)).status).toBe(404);
     expect((await t.call('GET', `/api/v1/booking/${profile.slug}/availability`)).status).toBe(404);
+    // a rep who left takes no bookings through a profile still marked active
+    const rep = await tenant.addUser();
+    const repProfile = await profileOf(tenant, { user_id: rep.id });
+    expect((await t.call('GET', `/api/v1/booking/${repProfile.slug}/availability`)).status).toBe(200);
+    await t.database.prisma.user.updateMany({ where: { id: rep.id, org_id: tenant.orgId }, data: { deleted_at: new Date() } });
+    for (const path of ['', '/availability']) expect((await t.call('GET', `/api/v1/booking/${repProfile.slug}${path}`)).status).toBe(404);
+    const confirm = await t.call('POST', `/api/v1/booking/${repProfile.slug}/confirm`, { body: { start: '2027-03-29T09:00:00+02:00', end: '2027-03-29T09:30:00+02:00', name: 'Late', email: 'late@visitor.example.test' } });
+    expect(confirm.status).toBe(404);
   });
 
   it('keeps 09:00 local across the DST change (Europe/Berlin, 2027-03-28) and shows slots in another zone with its offset', async () => {
