@@ -8,6 +8,8 @@
 // hot-lead announcement, once per crossing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob } from '../../domain/jobs/job.service.js';
+import type { ImportedLead } from '../../domain/jobs/lead-import.js';
+import { commitImportBatch, START_OF_FILE } from '../../domain/jobs/lead-import.service.js';
 import { scoreLeadBatch, scoreStoredLead } from '../../domain/leads/lead-score.service.js';
 import { transaction } from '../../domain/platform/transaction.js';
 import { rescoreNextBatch } from '../../domain/scoring/lead-rescore.js';
@@ -136,6 +138,21 @@ describe('training on synthetic organizations', () => {
     const [softwareScore, retailScore] = [await scoreStoredLead(t.database.pool, tenant.orgId, fresh[0]!.id), await scoreStoredLead(t.database.pool, tenant.orgId, fresh[1]!.id)];
     expect(softwareScore!).toBeGreaterThan(retailScore! + 50);
     expect((await leadsOf(tenant)).find((l) => l.id === fresh[0]!.id)!.ai_information.scoring).toMatchObject({ model: 'logistic-v1', score: softwareScore });
+
+    // a lead import batch writes its rows with the rules score, then scores them by the active model in the same transaction
+    const importJob = await createJob(t.database.pool, { orgId: tenant.orgId, userId: tenant.adminId }, { type: 'lead_import', params: {} });
+    const imported = (industry: string, email: string): ImportedLead => ({
+      first_name: 'Imported', last_name: industry, email, phone_number: null, company: 'Acme', job_title: 'Analyst', industry, website: null,
+      address: null, city: null, state: null, country: null, pin_code: null, status: null, priority: null, lead_source: null,
+      estimated_value: null, assigned_to: null, linkedin_url: null, notes: null, tags: [], custom_fields: {}, dedupe_email: email, dedupe_linkedin: null,
+    });
+    await commitImportBatch(t.database, {
+      orgId: tenant.orgId, jobId: importJob.id, actorId: tenant.adminId, policy: 'skip', errors: [], from: START_OF_FILE, to: { row: 3, resume: { row: 3, offset: 0 } },
+      rows: [{ row: 1, lead: imported('Software', 'imp-sw@acme-imp.example') }, { row: 2, lead: imported('Retail', 'imp-rt@acme-imp.example') }],
+    });
+    const importedLeads = (await leadsOf(tenant)).filter((l) => l.ai_information.scoring && ['Software', 'Retail'].includes(l.industry) && l.id > fresh[1]!.id);
+    expect(importedLeads.map((l) => [l.industry, l.ai_information.scoring!.model])).toEqual([['Software', 'logistic-v1'], ['Retail', 'logistic-v1']]);
+    expect(importedLeads[0]!.score).toBeGreaterThan(importedLeads[1]!.score + 50);
 
     const view = await t.call('GET', '/api/scoring/model', { token: tenant.token });
     expect(view.body.data).toMatchObject({ fit_model: 'logistic-v1 v1', active: { version: 1, status: 'active', training_rows: expect.any(Number), holdout_rows: expect.any(Number) } });
