@@ -9,9 +9,11 @@
 // Aggregates are SQL over "the current forecast" of each open deal: its
 // latest snapshot, or — for a deal no run has reached yet — its stage's
 // probability and its own close date (source `stage`).
+import type pg from 'pg';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
+import { transaction } from '../platform/transaction.js';
 import { BEST_CASE_PROBABILITY, COMMIT_PROBABILITY, addDays, describeChange, forecastDeal, type ForecastCategory, type ForecastFactor } from './deal-forecast.js';
 import { loadDealFeatures, loadForecastContext, orgToday } from './forecast-data.js';
 
@@ -186,26 +188,37 @@ export async function dealForecastHistory(db: Database, scope: Pick<Scope, 'orgI
 /**
  * SQL: the organization's open deals ($1; pipeline $2 or all) with their
  * current forecast — probability `p`, close `close` (a close before the
- * first period `$first` counts in it), `source` and `snapshot_date` — and
- * owner. Needs CTE `org` (timezone, today) before it.
+ * first period `first` of CTE `org` counts in it), `source` and
+ * `snapshot_date` — and, `withOwner`, their owner. The latest snapshot of
+ * almost every open deal is on the organization's latest snapshot day (each
+ * run takes them all): those are joined by that day in one hash join; only a
+ * deal missing from that day (opened since, or a run cancelled part way)
+ * looks up its own latest snapshot (the lateral's filter on the join's miss
+ * is checked before its query runs). Needs CTE `org` (timezone, first).
  */
-const CURRENT_FORECASTS = `
+const currentForecasts = (withOwner: boolean) => `
+  latest_day AS (SELECT max(snapshot_date) AS day FROM deal_forecasts WHERE org_id = $1),
   current AS (
     SELECT d.id, d.title, d.pipeline_id, d.stage_id, s.name AS stage_name, d.value::float8 AS value,
-           coalesce(f.win_probability, s.probability) AS p,
-           greatest(coalesce(f.expected_close_date, d.expected_close_date), (SELECT first FROM org)) AS close,
-           CASE WHEN f.win_probability IS NULL THEN 'stage' ELSE 'snapshot' END AS source,
-           to_char(f.snapshot_date, 'YYYY-MM-DD') AS snapshot_date,
-           coalesce(l.assigned_to, d.created_by) AS owner_id
+           coalesce(f.win_probability, older.win_probability, s.probability) AS p,
+           greatest(coalesce(f.expected_close_date, older.expected_close_date, d.expected_close_date), (SELECT first FROM org)) AS close,
+           CASE WHEN coalesce(f.win_probability, older.win_probability) IS NULL THEN 'stage' ELSE 'snapshot' END AS source,
+           to_char(coalesce(f.snapshot_date, older.snapshot_date), 'YYYY-MM-DD') AS snapshot_date
+           ${withOwner ? ', coalesce(l.assigned_to, d.created_by) AS owner_id' : ''}
       FROM deals d
       JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
-      JOIN leads l ON l.id = d.lead_id AND l.org_id = d.org_id
+      ${withOwner ? 'JOIN leads l ON l.id = d.lead_id AND l.org_id = d.org_id' : ''}
+      LEFT JOIN deal_forecasts f ON f.org_id = d.org_id AND f.deal_id = d.id AND f.snapshot_date = (SELECT day FROM latest_day)
       LEFT JOIN LATERAL (
-        SELECT f.win_probability, f.expected_close_date, f.snapshot_date FROM deal_forecasts f
-         WHERE f.org_id = d.org_id AND f.deal_id = d.id ORDER BY f.snapshot_date DESC LIMIT 1
-      ) f ON true
+        SELECT o.win_probability, o.expected_close_date, o.snapshot_date FROM deal_forecasts o
+         WHERE f.deal_id IS NULL AND o.org_id = d.org_id AND o.deal_id = d.id ORDER BY o.snapshot_date DESC LIMIT 1
+      ) older ON true
      WHERE d.org_id = $1 AND NOT s.is_won AND NOT s.is_lost AND ($2::int IS NULL OR d.pipeline_id = $2)
   )`;
+
+/** Aggregates over many deals: read-only, and without JIT, whose compile time costs more than these queries take (docs/indexes.md). */
+const aggregate = <T extends pg.QueryResultRow>(db: Database, text: string, values: unknown[]) =>
+  transaction(db.pool, { actorId: null, readOnly: true, settings: { jit: 'off' } }, async (client) => (await client.query<T>(text, values)).rows);
 
 export type ForecastPeriod = 'monthly' | 'quarterly';
 
@@ -224,7 +237,7 @@ export async function pipelineForecast(db: Database, scope: Pick<Scope, 'orgId'>
   const unit = query.period === 'monthly' ? 'month' : 'quarter';
   const count = query.period === 'monthly' ? query.months : Math.ceil(query.months / 3);
   const step = query.period === 'monthly' ? '1 month' : '3 months';
-  const { rows } = await db.pool.query<{
+  const rows = await aggregate<{
     start: string;
     next: string;
     committed: number;
@@ -234,12 +247,13 @@ export async function pipelineForecast(db: Database, scope: Pick<Scope, 'orgId'>
     closed_won: number;
     closed_won_count: number;
   }>(
+    db,
     `WITH org AS (
        SELECT timezone, date_trunc('${unit}', (now() AT TIME ZONE timezone)::date)::date AS first FROM organizations WHERE id = $1
      ), periods AS (
        SELECT gs::date AS start, (gs + $4::interval)::date AS next
          FROM org, generate_series(org.first, org.first + ($3::int - 1) * $4::interval, $4::interval) gs
-     ), ${CURRENT_FORECASTS},
+     ), ${currentForecasts(false)},
      by_period AS (
        SELECT date_trunc('${unit}', close)::date AS start,
               sum(value) FILTER (WHERE p >= $5) AS committed, sum(value) FILTER (WHERE p >= $6) AS best_case,
@@ -284,7 +298,7 @@ export async function pipelineContributors(
   scope: Pick<Scope, 'orgId'>,
   query: { period_month?: string; pipeline_id?: number; page: number; limit: number },
 ) {
-  const { rows } = await db.pool.query<{
+  const rows = await aggregate<{
     id: number;
     title: string;
     pipeline_id: number;
@@ -299,9 +313,10 @@ export async function pipelineContributors(
     owner_name: string | null;
     total: number;
   }>(
+    db,
     `WITH org AS (
        SELECT timezone, date_trunc('month', (now() AT TIME ZONE timezone)::date)::date AS first FROM organizations WHERE id = $1
-     ), ${CURRENT_FORECASTS},
+     ), ${currentForecasts(true)},
      month AS (SELECT coalesce($3::date, (SELECT first FROM org)) AS start)
      SELECT c.id, c.title, c.pipeline_id, c.stage_id, c.stage_name, c.value, c.p, to_char(c.close, 'YYYY-MM-DD') AS close, c.source, c.snapshot_date,
             c.owner_id, nullif(trim(concat_ws(' ', u.first_name, u.last_name)), '') AS owner_name, count(*) OVER ()::int AS total

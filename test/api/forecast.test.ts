@@ -128,10 +128,13 @@ async function seedPipelineFixture() {
   // D: another pipeline, 700 at 0.9 this month
   const d = await seedDeal(t, tenant, { leadId, pipelineId: partners.id, stageId: partners.stage('Open'), value: 700, expectedClose: dayOfMonth(0, 28), title: 'D' });
   await snap(d, partners.id, partners.stage('Open'), 700, 0.9, dayOfMonth(0, 28));
+  // E: another pipeline, missing from the latest snapshot day (today): its own latest snapshot, two days old, counts (400 at 0.75 next month)
+  const e = await seedDeal(t, tenant, { leadId, pipelineId: partners.id, stageId: partners.stage('Open'), value: 400, expectedClose: dayOfMonth(1, 5), title: 'E' });
+  await snap(e, partners.id, partners.stage('Open'), 400, 0.75, dayOfMonth(1, 5), daysFromToday(-2));
   // won today: 300; lost: not counted anywhere
   await seedDeal(t, tenant, { leadId, pipelineId: main.id, stageId: main.stage('Won'), value: 300, expectedClose: utcToday(), closedAt: new Date() });
   await seedDeal(t, tenant, { leadId, pipelineId: main.id, stageId: main.stage('Lost'), value: 5000, expectedClose: utcToday(), closedAt: new Date() });
-  return { tenant, main, partners, rep, ids: { a, b, c, d } };
+  return { tenant, main, partners, rep, ids: { a, b, c, d, e } };
 }
 
 describe('GET /api/forecast/pipeline', () => {
@@ -185,7 +188,10 @@ describe('GET /api/forecast/pipeline/contributors', () => {
     const second = await t.call('GET', '/api/forecast/pipeline/contributors', { token: tenant.token, query: { pipeline_id: main.id, page: 2, limit: 1 } });
     expect(second.body).toMatchObject({ total: 2, page: 2, limit: 1, data: [expect.objectContaining({ deal_id: ids.c })] });
     const next = await t.call('GET', '/api/forecast/pipeline/contributors', { token: tenant.token, query: { period_month: monthStart(1).slice(0, 7) } });
-    expect(next.body.data.map((d: { deal_id: number }) => d.deal_id)).toEqual([ids.b]);
+    expect(next.body.data).toEqual([
+      expect.objectContaining({ deal_id: ids.b, weighted_value: 1000, snapshot_date: utcToday() }),
+      expect.objectContaining({ deal_id: ids.e, win_probability: 0.75, weighted_value: 300, category: 'commit', source: 'snapshot', snapshot_date: daysFromToday(-2) }),
+    ]);
     for (const period_month of ['2026-13', '2026-1', 'December']) {
       expect((await t.call('GET', '/api/forecast/pipeline/contributors', { token: tenant.token, query: { period_month } })).status).toBe(422);
     }

@@ -78,7 +78,8 @@ export const contributorsQuery = z.object({
   pipeline_id: pipelineIdQuery,
   period_month: z
     .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period_month must be YYYY-MM')
+    // years PostgreSQL dates and a forecast can mean (0000 is no year to it)
+    .regex(/^(19|20|21)\d{2}-(0[1-9]|1[0-2])$/, 'period_month must be YYYY-MM, a month of 1900 to 2199')
     .optional()
     .openapi({ description: 'The month (YYYY-MM); default the current one', example: '2026-12' }),
   page: pageParam,
