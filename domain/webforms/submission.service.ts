@@ -85,11 +85,20 @@ export type ProcessOutcome =
   /** the lead cannot be made from these answers as the form now stands (e.g. its owner left): kept as failed, not retried */
   | { status: 'failed'; error: string };
 
-interface SubmissionRow {
+/** What is kept of an error on the submission: its kind and message, never a stack nor a provider's body. */
+const errorText = (err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  return (err instanceof ApiError ? `${err.kind}: ${message}` : message).slice(0, 500);
+};
+
+/** A stored submission, its status among its columns. */
+type SubmissionRow = PendingSubmission & { status: SubmissionStatus };
+
+/** A submission as its lead is made from it: its answers and what its form gives the lead (fields null: the form is gone). */
+interface PendingSubmission {
   id: number;
   org_id: number;
   form_id: number;
-  status: SubmissionStatus;
   answers: Answers;
   fields: FormField[] | null;
   lead_source: number | null;
@@ -97,23 +106,15 @@ interface SubmissionRow {
   assigned_to: number | null;
 }
 
-/** What is kept of an error on the submission: its kind and message, never a stack nor a provider's body. */
-const errorText = (err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  return (err instanceof ApiError ? `${err.kind}: ${message}` : message).slice(0, 500);
-};
-
 /**
  * Makes the submission's lead (duplicate email or LinkedIn URL: merged into
  * the existing lead, §8.1 policy merge), records a form_submitted signal and
  * marks the submission accepted or merged. Safe to run again: a settled
  * submission is left alone. A failure other than the answers not fitting the
  * organization any more is thrown after marking the submission failed, for
- * the caller to retry. `retryEventId`: the submission's outbox event, removed
- * in the same transaction once the lead is made (never by the relay, which
- * holds that row locked while it delivers it and removes it itself).
+ * the caller to retry.
  */
-export async function processSubmission(db: Database, submissionId: number, retryEventId?: string): Promise<ProcessOutcome> {
+export async function processSubmission(db: Database, submissionId: number): Promise<ProcessOutcome> {
   const { rows } = await db.pool.query<SubmissionRow>(
     `SELECT s.id, s.org_id, s.form_id, s.status, s.answers, f.fields, f.lead_source, f.lead_tags, f.assigned_to
        FROM web_form_submissions s LEFT JOIN web_forms f ON f.id = s.form_id AND f.org_id = s.org_id
@@ -121,7 +122,17 @@ export async function processSubmission(db: Database, submissionId: number, retr
     [submissionId],
   );
   const submission = rows[0];
-  if (!submission || !submission.fields || !['pending', 'failed'].includes(submission.status)) return { status: 'settled' };
+  if (!submission || !['pending', 'failed'].includes(submission.status)) return { status: 'settled' };
+  return makeLead(db, submission);
+}
+
+/**
+ * `retryEventId`: the submission's outbox event, removed in the same
+ * transaction once the lead is made (never by the relay, which holds that
+ * row locked while it delivers it and removes it itself).
+ */
+async function makeLead(db: Database, submission: PendingSubmission, retryEventId?: string): Promise<ProcessOutcome> {
+  if (!submission.fields) return { status: 'settled' };
   const { org_id: orgId } = submission;
   const input = leadInputOf(submission.fields, submission.answers, {
     lead_source: submission.lead_source,
@@ -162,16 +173,32 @@ export async function processSubmission(db: Database, submissionId: number, retr
 }
 
 /**
- * The request's own attempt at a submission it just stored: on success (or a
- * permanent failure) its retry event is removed; on a failure that may pass,
- * the event is made due soon and the relay takes over. Never throws: the
- * submission is kept either way, and the person is thanked.
+ * The request's own attempt at a submission it just stored, from the form
+ * and answers it has in hand: on success (or a permanent failure) its retry
+ * event is removed; on a failure that may pass, the event is made due soon
+ * and the relay takes over. Never throws: the submission is kept either way,
+ * and the person is thanked.
  */
-export async function processStoredSubmission(db: Database, { submissionId, eventId }: StoredSubmission): Promise<ProcessOutcome | { status: 'retrying' }> {
+export async function processStoredSubmission(
+  db: Database,
+  form: Pick<WebForm, 'id' | 'org_id' | 'fields' | 'lead_source' | 'lead_tags' | 'assigned_to'>,
+  answers: Answers,
+  { submissionId, eventId }: StoredSubmission,
+): Promise<ProcessOutcome | { status: 'retrying' }> {
+  const submission: PendingSubmission = {
+    id: submissionId,
+    org_id: form.org_id,
+    form_id: form.id,
+    answers,
+    fields: form.fields as unknown as FormField[],
+    lead_source: form.lead_source,
+    lead_tags: form.lead_tags,
+    assigned_to: form.assigned_to,
+  };
   try {
-    const outcome = await processSubmission(db, submissionId, eventId);
-    // a submission settled otherwise (already made, or failing for good) leaves its event to remove here
-    if (outcome.status === 'settled' || outcome.status === 'failed') await db.pool.query('DELETE FROM outbox_events WHERE id = $1', [eventId]);
+    const outcome = await makeLead(db, submission, eventId);
+    // a submission failing for good leaves its event to remove here
+    if (outcome.status === 'failed') await db.pool.query('DELETE FROM outbox_events WHERE id = $1', [eventId]);
     return outcome;
   } catch {
     await db.pool

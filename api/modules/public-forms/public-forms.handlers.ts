@@ -132,10 +132,13 @@ function invalidAnswers(c: Context<AppEnv>, form: WebForm, json: boolean, errors
   return page(c, 422, formPage(form, { values, errors, notice, stamp: stampFor(c, form) }), form);
 }
 
+/** Both limits at once (two independent counters: one round trip of waiting, not two); the first refusal is thrown. */
 const limitSubmissions = async (c: Context<AppEnv>, form: WebForm, origin: SubmissionOrigin) => {
   const { database, config } = c.var.deps;
-  await enforceRateLimit(database, { bucket: `webform:ip:${origin.clientHash ?? 'unknown'}`, limit: config.WEB_FORM_IP_RATE_LIMIT, windowSeconds: 60 });
-  await enforceRateLimit(database, { bucket: `webform:form:${form.id}`, limit: config.WEB_FORM_RATE_LIMIT, windowSeconds: 60 });
+  await Promise.all([
+    enforceRateLimit(database, { bucket: `webform:ip:${origin.clientHash ?? 'unknown'}`, limit: config.WEB_FORM_IP_RATE_LIMIT, windowSeconds: 60 }),
+    enforceRateLimit(database, { bucket: `webform:form:${form.id}`, limit: config.WEB_FORM_RATE_LIMIT, windowSeconds: 60 }),
+  ]);
 };
 
 export const submitWebFormHandler: RouteHandler<typeof submitWebFormRoute, AppEnv> = async (c) => {
@@ -177,7 +180,7 @@ export const submitWebFormHandler: RouteHandler<typeof submitWebFormRoute, AppEn
   if (Object.keys(errors).length > 0) return invalidAnswers(c, form, json, errors, checked.given);
 
   const stored = await storeSubmission(database, form, checked.answers, origin);
-  const outcome = await processStoredSubmission(database, stored);
+  const outcome = await processStoredSubmission(database, form, checked.answers, stored);
   if (outcome.status === 'retrying' || outcome.status === 'failed') {
     c.var.logger.warn({ submissionId: stored.submissionId, formId: form.id, outcome: outcome.status }, 'web form submission kept; its lead was not made yet');
   }
