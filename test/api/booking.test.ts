@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLead } from '../../domain/leads/lead.service.js';
-import { readInvitation } from '../../domain/booking/ics.js';
+import { buildInvitation, readInvitation } from '../../domain/booking/ics.js';
+import { composeMime } from '../../connectors/mail/mime.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { connectMailbox, connectSandboxMailbox } from '../helpers/mailboxes.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
@@ -52,6 +53,32 @@ async function bookingMails(t: TestApp, orgId: number, bookingId: number) {
 }
 
 const tokenOf = (manageUrl: string) => manageUrl.split('/').pop()!;
+
+describe('the invitation in the mail itself', () => {
+  it('goes out over Gmail and SMTP as a text/calendar alternative with its METHOD and as invite.ics; long lines folded, UTF-8 kept whole', async () => {
+    const ics = buildInvitation({
+      method: 'REQUEST',
+      uid: 'booking-1-2@book.example.test',
+      sequence: 0,
+      start: new Date('2027-03-28T07:00:00Z'),
+      end: new Date('2027-03-28T07:30:00Z'),
+      stamp: new Date('2026-12-06T12:00:00Z'),
+      summary: `Intro call with Zoë ${'Ä'.repeat(60)}`,
+      organizer: { email: 'rep@sales.example.test', name: 'Ada Admin' },
+      attendee: { email: 'zoe@visitor.example.test', name: 'Zoë' },
+    });
+    for (const line of ics.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    expect(readInvitation(ics).SUMMARY).toBe(`Intro call with Zoë ${'Ä'.repeat(60)}`);
+    const mime = (
+      await composeMime(
+        { from: { address: 'rep@sales.example.test' }, to: ['zoe@visitor.example.test'], subject: 'Confirmed', html: '<p>Hi</p>', text: 'Hi', messageId: '<m1@sales.example.test>', invitation: { method: 'REQUEST', content: ics } },
+        { keepBcc: false },
+      )
+    ).toString();
+    expect(mime).toContain('Content-Type: text/calendar; charset=utf-8; method=REQUEST');
+    expect(mime).toMatch(/Content-Disposition: attachment; filename=invite\.ics/);
+  });
+});
 
 describe('booking profiles (management API)', () => {
   let t: TestApp;
