@@ -215,7 +215,7 @@ export const bookingPageSubmitRoute = defineRoute('public', {
     303: { description: 'Booked: to the manage page', headers: { Location: { description: 'The manage page', schema: { type: 'string' as const } } } },
     404: pageOrError('No active booking profile with this slug'),
     409: htmlPage('The slot was just taken: the free times again'),
-    422: htmlPage('The details are not valid: the form again with the errors'),
+    422: pageOrError('The details are not valid: the form again with the errors (a body that is not a form at all: the error envelope)'),
     429: pageOrError('Too many requests from this address'),
   },
 });
