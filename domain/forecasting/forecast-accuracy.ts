@@ -14,6 +14,7 @@
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { spreadsheetCell } from '../jobs/spreadsheet-cell.js';
+import { aggregate } from './forecast-data.js';
 
 export interface MonthAccuracy {
   month: string;
@@ -75,7 +76,8 @@ function summarise(asked: number, compared: number, mape: number | null, biasPer
 
 /** The report for the last `months` complete months (oldest first). */
 export async function forecastAccuracy(db: Database, scope: Pick<Scope, 'orgId'>, query: { months: number; pipeline_id?: number }): Promise<AccuracyReport> {
-  const { rows } = await db.pool.query<{ month: string; snapshot_date: string | null; forecast: number | null; actual: number }>(
+  const rows = await aggregate<{ month: string; snapshot_date: string | null; forecast: number | null; actual: number }>(
+    db,
     `WITH org AS (
        SELECT timezone, date_trunc('month', (now() AT TIME ZONE timezone)::date)::date AS current FROM organizations WHERE id = $1
      ), months AS (

@@ -5,12 +5,18 @@
 // median won deal) in one more, and a batch of forecasts written in one
 // multi-row INSERT … ON CONFLICT. Never one query per deal.
 import type pg from 'pg';
+import type { Database } from '../platform/db.js';
+import { transaction } from '../platform/transaction.js';
 import { ENGAGEMENT_DAYS, type DealFeatures, type DealForecastResult, type OrgForecastContext } from './deal-forecast.js';
 
 type SqlClient = pg.Pool | pg.PoolClient;
 
 /** Closed deals count towards a stage's history for this long after they closed. */
 const HISTORY_DAYS = 730;
+
+/** Aggregates over many deals: read-only, and without JIT, whose compile time costs more than these queries take (docs/indexes.md). */
+export const aggregate = <T extends pg.QueryResultRow>(db: Database, text: string, values: unknown[]) =>
+  transaction(db.pool, { actorId: null, readOnly: true, settings: { jit: 'off' } }, async (client) => (await client.query<T>(text, values)).rows);
 
 /** The organization's calendar day now (its time zone), YYYY-MM-DD, and its time zone. */
 export async function orgToday(client: SqlClient, orgId: number): Promise<{ today: string; timezone: string; orgPublicId: string }> {

@@ -9,13 +9,11 @@
 // Aggregates are SQL over "the current forecast" of each open deal: its
 // latest snapshot, or — for a deal no run has reached yet — its stage's
 // probability and its own close date (source `stage`).
-import type pg from 'pg';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { notFound } from '../platform/errors.js';
-import { transaction } from '../platform/transaction.js';
 import { BEST_CASE_PROBABILITY, COMMIT_PROBABILITY, addDays, describeChange, forecastDeal, type ForecastCategory, type ForecastFactor } from './deal-forecast.js';
-import { loadDealFeatures, loadForecastContext, orgToday } from './forecast-data.js';
+import { aggregate, loadDealFeatures, loadForecastContext, orgToday } from './forecast-data.js';
 
 /** A change of at most this size (probability) reads as flat. */
 const FLAT_CHANGE = 0.01;
@@ -216,10 +214,6 @@ const currentForecasts = (withOwner: boolean) => `
      WHERE d.org_id = $1 AND NOT s.is_won AND NOT s.is_lost AND ($2::int IS NULL OR d.pipeline_id = $2)
   )`;
 
-/** Aggregates over many deals: read-only, and without JIT, whose compile time costs more than these queries take (docs/indexes.md). */
-const aggregate = <T extends pg.QueryResultRow>(db: Database, text: string, values: unknown[]) =>
-  transaction(db.pool, { actorId: null, readOnly: true, settings: { jit: 'off' } }, async (client) => (await client.query<T>(text, values)).rows);
-
 export type ForecastPeriod = 'monthly' | 'quarterly';
 
 const periodLabel = (start: string, period: ForecastPeriod) => {
@@ -366,7 +360,7 @@ export async function atRiskDeals(
   scope: Pick<Scope, 'orgId' | 'userId'>,
   query: { status: 'all' | RiskReason; owner: 'me' | 'all'; pipeline_id?: number; limit: number },
 ) {
-  const { rows } = await db.pool.query<{
+  const rows = await aggregate<{
     id: number;
     title: string;
     pipeline_id: number;
@@ -385,6 +379,7 @@ export async function atRiskDeals(
     no_engagement: boolean;
     probability_drop: boolean;
   }>(
+    db,
     `WITH org AS (SELECT timezone, (now() AT TIME ZONE timezone)::date AS today FROM organizations WHERE id = $1),
      deals_now AS (
        SELECT d.id, d.title, d.pipeline_id, s.name AS stage_name, d.value::float8 AS value, coalesce(l.assigned_to, d.created_by) AS owner_id,
