@@ -360,8 +360,8 @@ describe('submissions', () => {
     expect(json.body.error.type).toBe('payload_too_large');
   });
 
-  it('limits submissions per client address (429 page with Retry-After), other addresses unaffected', async () => {
-    const limited = createTestApp({ WEB_FORM_IP_RATE_LIMIT: '3', TRUST_PROXY: 'true' });
+  it('limits submissions per client address (429 page with Retry-After) and per form, whatever the address', async () => {
+    const limited = createTestApp({ WEB_FORM_IP_RATE_LIMIT: '3', WEB_FORM_RATE_LIMIT: '5', TRUST_PROXY: 'true' });
     try {
       const tenant = await seedTenant(limited);
       const res = await limited.call('POST', '/api/web-forms', { token: tenant.token, body: contactForm() });
@@ -373,7 +373,16 @@ describe('submissions', () => {
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await refused.text()).toContain('Too many attempts');
+      // another address is not limited by the first one's count ...
       expect((await from('203.0.113.7')).status).toBe(303);
+      // ... but the form's own limit counts every submission (5 a minute here; the refused one counted too)
+      const formLimited = await from('203.0.113.8');
+      expect(formLimited.status).toBe(429);
+      expect(formLimited.headers.get('retry-after')).not.toBeNull();
+      // a JSON client gets the error envelope
+      const json = await limited.call('POST', `/api/v1/web-form/${link}`, { body: { email: uniqueEmail('json') }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(json.status).toBe(429);
+      expect(json.body.error.type).toBe('rate_limited');
     } finally {
       await limited.close();
     }
