@@ -13,6 +13,8 @@
 // factor says by how much when that moved it), so the effects always add up
 // to the answer: probability = stage probability + Σ effects.
 
+import { SIGNAL_WEIGHTS } from '../engagement/hot-leads.js';
+
 /** An open deal is never certain either way. */
 export const MIN_OPEN_PROBABILITY = 0.01;
 export const MAX_OPEN_PROBABILITY = 0.99;
@@ -30,28 +32,19 @@ export const MAX_OVERDUE_LOSS = 0.5;
 /** The engagement window. */
 export const ENGAGEMENT_DAYS = 30;
 /** Probability points per engagement point, and the most engagement can add. */
-export const POINTS_PER_ENGAGEMENT = 0.01;
+export const POINTS_PER_ENGAGEMENT = 0.004;
 export const MAX_ENGAGEMENT_GAIN = 0.1;
 /** What 30 days without any signal or meeting costs (at most; never more than a quarter of the probability). */
 export const SILENCE_LOSS = 0.05;
 
 /**
- * Engagement points of one occurrence of each intent signal type in the
- * window (types not listed count 1): strong buying signals weigh most.
+ * Engagement points: each intent signal in the window weighs what it adds to
+ * a lead's heat (SIGNAL_WEIGHTS of the engagement issue: demo request 10,
+ * reply 8, … email open 1; a type it does not know counts 1), a meeting held
+ * as much as a demo request, one scheduled as much as a reply.
  */
-export const SIGNAL_WEIGHTS: Readonly<Record<string, number>> = {
-  demo_requested: 3,
-  reply_received: 3,
-  pricing_page_visit: 2,
-  form_submitted: 2,
-  case_study_download: 1.5,
-  link_clicked: 1,
-  email_opened_3x: 1,
-  email_opened: 0.5,
-  manual: 1,
-};
-export const HELD_MEETING_POINTS = 4;
-export const SCHEDULED_MEETING_POINTS = 3;
+export const HELD_MEETING_POINTS = 10;
+export const SCHEDULED_MEETING_POINTS = 8;
 
 /** Points lost per doubling of the value over the median won deal, and at most. */
 export const SIZE_LOSS_PER_DOUBLING = 0.03;
@@ -161,7 +154,7 @@ export function engagementPoints(deal: Pick<DealFeatures, 'signals' | 'meetingsH
   const parts: string[] = [];
   for (const [type, count] of Object.entries(deal.signals).sort(([a], [b]) => a.localeCompare(b))) {
     if (count <= 0) continue;
-    total += count * (SIGNAL_WEIGHTS[type] ?? 1);
+    total += count * ((SIGNAL_WEIGHTS as Readonly<Record<string, number>>)[type] ?? 1);
     parts.push(`${count} ${type.replace(/_/g, ' ')}`);
   }
   if (deal.meetingsHeld > 0) parts.push(plural(deal.meetingsHeld, 'meeting') + ' held');

@@ -47,7 +47,7 @@ describe('forecastDeal', () => {
     );
     // history: rate 24/30 = 0.8, weight 30/(30+30) = 0.5 → 0.5 × (0.8 − 0.5) = +0.15 → 0.65
     // stage age: 10 days over 20 → loss min(0.5, 0.5 × 10/20) = 0.25 of 0.65 → −0.1625 → 0.4875
-    // engagement: 2 replies × 3 + 1 pricing visit × 2 + 1 held meeting × 4 = 12 points → min(0.10, 0.12) = +0.10 → 0.5875
+    // engagement: 2 replies × 8 + 1 pricing visit × 5 + 1 held meeting × 10 = 31 points → min(0.10, 0.004 × 31) = +0.10 → 0.5875
     // size: 40,000 / 10,000 = 4 = two doublings → −min(0.10, 0.03 × 2) = −0.06 → 0.5275
     expect(effects(result)).toEqual({ history: 0.15, stage_age: -0.1625, engagement: 0.1, deal_size: -0.06 });
     expect(result.winProbability).toBe(0.5275);
@@ -58,16 +58,16 @@ describe('forecastDeal', () => {
     expect(result.factors.map((f) => f.reason)).toEqual([
       '24 of 30 closed deals that reached "Proposal" were won (80% against the stage\'s 50%), weighted 50% for 30 deals',
       '10 days over the 20 days expected in "Proposal": 25% of its probability lost',
-      'in the last 30 days: 1 pricing page visit, 2 reply received, 1 meeting held (12 engagement points)',
+      'in the last 30 days: 1 pricing page visit, 2 reply received, 1 meeting held (31 engagement points)',
       'value 40000 is 4× the median won deal (10000): larger deals close less often',
     ]);
   });
 
   it('a history of exactly 10 closed deals counts, at a quarter of its weight', () => {
     const result = forecastDeal(deal({ stageProbability: 0.5, signals: { demo_requested: 1 } }), { stageHistory: { 7: { closed: 10, won: 0 } }, medianWonValue: null }, TODAY);
-    // weight 10/40 = 0.25 → 0.25 × (0 − 0.5) = −0.125; demo requested = 3 points → +0.03 → 0.405
-    expect(effects(result)).toEqual({ history: -0.125, stage_age: 0, engagement: 0.03 });
-    expect(result.winProbability).toBe(0.405);
+    // weight 10/40 = 0.25 → 0.25 × (0 − 0.5) = −0.125; a demo request = 10 points → +0.04 → 0.415
+    expect(effects(result)).toEqual({ history: -0.125, stage_age: 0, engagement: 0.04 });
+    expect(result.winProbability).toBe(0.415);
   });
 
   it('clamps at 99% with a bounds factor, and a past close date moves 30 days after today', () => {
@@ -77,7 +77,7 @@ describe('forecastDeal', () => {
       context,
       TODAY,
     );
-    // history: weight 90/120 = 0.75 × (1 − 0.95) = +0.0375 → 0.9875; engagement 3 + 3 + 1 + 3 = 10 points → +0.10 → 1.0875
+    // history: weight 90/120 = 0.75 × (1 − 0.95) = +0.0375 → 0.9875; engagement 10 + 8 + 3 + 8 = 29 points → +min(0.10, 0.116) → 1.0875
     // no max_days_in_stage: no stage age factor; bounds: 0.99 − 1.0875 = −0.0975
     expect(effects(result)).toEqual({ history: 0.0375, engagement: 0.1, bounds: -0.0975 });
     expect(result.winProbability).toBe(0.99);
@@ -102,9 +102,9 @@ describe('forecastDeal', () => {
 
   it('a deal smaller than the median won deal is not penalised', () => {
     const result = forecastDeal(deal({ value: 500, signals: { email_opened: 2 } }), { stageHistory: {}, medianWonValue: 1000 }, TODAY);
-    // 2 opens × 0.5 = 1 point → +0.01 → 0.61
-    expect(effects(result)).toEqual({ history: 0, stage_age: 0, engagement: 0.01, deal_size: 0 });
-    expect(result.winProbability).toBe(0.61);
+    // 2 opens × 1 = 2 points → +0.008 → 0.608
+    expect(effects(result)).toEqual({ history: 0, stage_age: 0, engagement: 0.008, deal_size: 0 });
+    expect(result.winProbability).toBe(0.608);
   });
 });
 
