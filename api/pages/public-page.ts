@@ -122,6 +122,9 @@ button:hover{background:#1e40af}
 .notice{border-left:4px solid #1d4ed8;padding:.5rem 1rem;background:#eff6ff}
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .required{color:#b91c1c}
+.slots{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;margin:0 0 1.25rem;padding:0}
+.slots a{display:inline-block;min-width:4.5rem;text-align:center;padding:.4rem .75rem;border:2px solid #1d4ed8;border-radius:4px;color:#1d4ed8;font-weight:600;text-decoration:none}
+.slots a:hover{background:#eff6ff}
 `;
 
 export interface PublicPageContent {
