@@ -17,6 +17,7 @@ import { connectMailbox, connectSandboxMailbox } from '../helpers/mailboxes.js';
 import { createTestSystem, type TestSystem } from '../helpers/system.js';
 import { seedTenant, seedTwoTenants, type Tenant } from '../helpers/tenants.js';
 import { startGoogleCalendarFake, type GoogleCalendarFake } from '../fakes/google-calendar-fake.js';
+import { startGraphFake } from '../fakes/graph-fake.js';
 
 const EVERY_DAY_MORNING = Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, [['09:00', '12:00']]]));
 
@@ -77,6 +78,23 @@ describe('the invitation in the mail itself', () => {
     ).toString();
     expect(mime).toContain('Content-Type: text/calendar; charset=utf-8; method=REQUEST');
     expect(mime).toMatch(/Content-Disposition: attachment; filename=invite\.ics/);
+  });
+
+  it('goes out over Outlook (Graph sendMail) as an invite.ics fileAttachment of type text/calendar with its METHOD', async () => {
+    const graph = await startGraphFake({ accessToken: 'graph-access', refreshToken: 'graph-refresh' });
+    const app = createTestApp({ EGRESS_ALLOW_PRIVATE_NETWORKS: 'true', MICROSOFT_GRAPH_BASE_URL: graph.graphUrl, MICROSOFT_TOKEN_URL: graph.tokenUrl, MICROSOFT_CLIENT_ID: 'lio-test-app', MICROSOFT_CLIENT_SECRET: 'lio-test-app-secret' });
+    try {
+      const ics = 'BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n';
+      const outlook = app.deps.services.mail.forAccount({ mailer: 'outlook', address: 'owner@contoso.com', credentials: { access_token: 'graph-access', refresh_token: 'graph-refresh', expiry_date: Date.now() + 3_600_000 }, settings: {} });
+      await outlook.send({ from: { address: 'owner@contoso.com' }, to: ['zoe@visitor.example.test'], subject: 'Cancelled', html: '<p>Cancelled</p>', text: 'Cancelled', messageId: '<m2@contoso.com>', invitation: { method: 'CANCEL', content: ics } });
+      const request = graph.sent.at(-1)!.request as { message: { attachments: { '@odata.type': string; name: string; contentType: string; contentBytes: string }[] } };
+      expect(request.message.attachments).toEqual([
+        { '@odata.type': '#microsoft.graph.fileAttachment', name: 'invite.ics', contentType: 'text/calendar; charset=utf-8; method=CANCEL', contentBytes: Buffer.from(ics).toString('base64') },
+      ]);
+    } finally {
+      await app.close();
+      await graph.close();
+    }
   });
 });
 
