@@ -68,21 +68,24 @@ export interface PublicPageSecurity {
    * answer redirects to the organization's own thank-you page)
    */
   formTargets?: readonly string[];
+  /** the page runs its one inline script (PublicPageContent.script), under the same nonce */
+  runsScript?: boolean;
 }
 
 /**
- * The headers of every public page: a strict CSP (no script at all, the one
- * nonce'd stylesheet, images only from here or data:, forms post only back
+ * The headers of every public page: a strict CSP (no script but the page's
+ * own nonce'd one when it has one, the one nonce'd stylesheet, images only from here or data:, forms post only back
  * here), never cached (pages carry per-response nonces and signed stamps).
  * No X-Frame-Options: frame-ancestors decides framing, and an XFO header
  * would contradict it for the allowed origins.
  */
-export function publicPageHeaders({ nonce, frameAncestors = [], formTargets = [] }: PublicPageSecurity): Record<string, string> {
+export function publicPageHeaders({ nonce, frameAncestors = [], formTargets = [], runsScript = false }: PublicPageSecurity): Record<string, string> {
   const ancestors = frameAncestors.filter((origin) => FRAME_ORIGIN.test(origin));
   const targets = formTargets.filter((origin) => FRAME_ORIGIN.test(origin));
   const csp = [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
+    ...(runsScript ? [`script-src 'nonce-${nonce}'`] : []),
     "img-src 'self' data:",
     ["form-action 'self'", ...targets].join(' '),
     "base-uri 'none'",
@@ -133,10 +136,16 @@ export interface PublicPageContent {
   body: SafeHtml;
   /** BCP 47 language of the page */
   lang?: string;
+  /**
+   * A progressive enhancement the page works without: one inline script
+   * written in this code base (a constant, never anything received), run
+   * under the response's nonce.
+   */
+  script?: string;
 }
 
 /** The whole document: language, viewport, title, the nonce'd stylesheet and the body in <main>. */
-export function renderPublicPage({ title, body, lang = 'en' }: PublicPageContent, nonce: string): string {
+export function renderPublicPage({ title, body, lang = 'en', script }: PublicPageContent, nonce: string): string {
   return `<!doctype html>${html`<html lang="${lang}">
 <head>
 <meta charset="utf-8">
@@ -145,7 +154,7 @@ export function renderPublicPage({ title, body, lang = 'en' }: PublicPageContent
 <title>${title}</title>
 <style nonce="${nonce}">${trustedHtml(STYLESHEET)}</style>
 </head>
-<body><main>${body}</main></body>
+<body><main>${body}</main>${script ? html`<script nonce="${nonce}">${trustedHtml(script)}</script>` : ''}</body>
 </html>`}`;
 }
 
@@ -160,7 +169,10 @@ export function sendPublicPage<S extends PublicPageStatus>(
   options: Omit<PublicPageSecurity, 'nonce'> & { headers?: Record<string, string> } = {},
 ) {
   const nonce = createNonce();
-  const headers = { ...publicPageHeaders({ nonce, frameAncestors: options.frameAncestors, formTargets: options.formTargets }), ...options.headers };
+  const headers = {
+    ...publicPageHeaders({ nonce, frameAncestors: options.frameAncestors, formTargets: options.formTargets, runsScript: content.script !== undefined }),
+    ...options.headers,
+  };
   return c.html(renderPublicPage(content, nonce), status, headers);
 }
 

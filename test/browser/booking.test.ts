@@ -1,13 +1,14 @@
 // The booking page in a real browser (Debian's chromium through
 // playwright-core): a person picks a week, a free time and books it — on the
-// day Europe/Berlin moves its clocks, and from another time zone chosen in
-// the page's select (the meeting's UTC time checked in the database) — two
+// day Europe/Berlin moves its clocks, and from another time zone (the
+// browser's own, or without script the one chosen in the page's select; the
+// meeting's UTC time checked in the database) — two
 // people booking the same time from two browsers (one confirmation, one
 // "that time is no longer free"), and the accessibility check of the week,
 // the form and its errors. Screenshots under test-artifacts/screenshots.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BROWSER_TEST_TIMEOUT_MS, checkAccessibility, launchChromium, newAccessibleContext, screenshot, serveTestApp, type ServedOrigin } from '../helpers/browser.js';
 import { connectSandboxMailbox } from '../helpers/mailboxes.js';
@@ -50,8 +51,8 @@ afterAll(async () => {
 
 const weekUrl = (query: Record<string, string>) => `${app.url}/api/v1/booking/${slug}/page?${new URLSearchParams(query).toString()}`;
 
-async function openPage(url: string): Promise<Page> {
-  const page = await (await newAccessibleContext(browser)).newPage();
+async function openPage(url: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await (await newAccessibleContext(browser, options)).newPage();
   await page.goto(url);
   return page;
 }
@@ -105,12 +106,20 @@ describe('the booking page in chromium', () => {
     await page.context().close();
   }, BROWSER_TEST_TIMEOUT_MS);
 
-  it('shows the times in the zone chosen in the select and books in it: New York 03:00 is Berlin 09:00 (07:00 UTC)', async () => {
-    const page = await openPage(weekUrl({ date: '2027-04-05' }));
-    // default: the profile's zone
+  it('without script the week starts in the profile\'s zone, and the select changes it', async () => {
+    const page = await openPage(weekUrl({ date: '2027-04-05' }), { javaScriptEnabled: false, timezoneId: 'America/New_York' });
     expect(await page.inputValue('#tz')).toBe('Europe/Berlin');
     await page.selectOption('#tz', 'America/New_York');
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Show free times' }).click()]);
+    expect(await page.getByRole('link', { name: 'Monday, 5 April 2027, 03:00–03:30 (America/New_York)' }).count()).toBe(1);
+    await page.context().close();
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it("shows the times in the visitor's own zone (the browser's, New York) and books in it: New York 03:00 is Berlin 09:00 (07:00 UTC)", async () => {
+    const page = await openPage(weekUrl({ date: '2027-04-05' }), { timezoneId: 'America/New_York' });
+    // arrived without a zone: the page asked again in the browser's
+    await page.waitForURL(/tz=America%2FNew_York/);
+    expect(await page.inputValue('#tz')).toBe('America/New_York');
     const slot = page.getByRole('link', { name: 'Monday, 5 April 2027, 03:00–03:30 (America/New_York)' });
     expect(await slot.count()).toBe(1);
     await screenshot(page, 'booking-week-new-york');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { TestApp } from './app.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -104,4 +104,4 @@ export async function checkAccessibility(page: Page): Promise<AccessibilityViola
  * bypassed only for the injected axe script. Tests of the CSP itself (frame
  * blocking) must use a plain browser.newContext().
  */
-export const newAccessibleContext = (browser: Browser) => browser.newContext({ bypassCSP: true });
+export const newAccessibleContext = (browser: Browser, options: BrowserContextOptions = {}) => browser.newContext({ ...options, bypassCSP: true });

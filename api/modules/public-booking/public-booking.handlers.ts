@@ -98,7 +98,7 @@ export const bookingPageHandler: RouteHandler<typeof bookingPageRoute, AppEnv> =
     if (query.start && query.end && RFC3339.test(query.start) && RFC3339.test(query.end)) {
       return page(c, 200, detailsPage(profile, slug, state, { start: query.start, end: query.end }, {}, {}, state.reschedule !== undefined));
     }
-    return page(c, 200, bookingPage(profile, slug, state, await weekOf(c, slug, state)));
+    return page(c, 200, bookingPage(profile, slug, state, await weekOf(c, slug, state), { zoneFromBrowser: query.tz === undefined }));
   } catch (err) {
     return stoppedPage(c, err);
   }
@@ -149,7 +149,7 @@ export const bookingPageSubmitHandler: RouteHandler<typeof bookingPageSubmitRout
     for (const issue of parsed.error.issues) {
       const id = fieldIdOf(issue.path.map(String).join('.'));
       // a slot that does not parse is not the visitor's to fix on this form: they pick again
-      if (id === 'start' || id === 'end') return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), 'Please pick a time from the list.'));
+      if (id === 'start' || id === 'end') return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), { notice: 'Please pick a time from the list.' }));
       errors[id] ??= FIELD_MESSAGES[id] ?? `${id}: ${issue.message}`;
     }
     return again(errors);
@@ -163,12 +163,12 @@ export const bookingPageSubmitHandler: RouteHandler<typeof bookingPageSubmitRout
         err.options.code === 'booking_not_active'
           ? 'The booking you are moving was already cancelled or moved.'
           : 'Someone booked this time a moment ago, or it is no longer free. Please pick another time.';
-      return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), notice));
+      return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), { notice }));
     }
     if (err instanceof ApiError && err.kind === 'validation_error' && err.options.details?.length) {
       const errors: FieldErrors = {};
       for (const detail of err.options.details) errors[fieldIdOf(detail.path)] ??= detail.message;
-      if (errors.end || errors.duration) return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), 'Please pick a time from the list.'));
+      if (errors.end || errors.duration) return page(c, 409, bookingPage(profile, slug, state, await weekOf(c, slug, state), { notice: 'Please pick a time from the list.' }));
       return again(errors);
     }
     return stoppedPage(c, err);

@@ -1,9 +1,10 @@
-// The booking page (issue 13): server-rendered, no script (the public pages'
-// CSP allows none), so everything is links and forms that work in any
-// browser. A visitor picks a week and a date with a native date input and
-// prev/next links, sees the free times in the time zone chosen in the select
-// (default the profile's), picks one, fills the form and confirms; the manage
-// page (from the confirmation email) cancels or reschedules.
+// The booking page (issue 13): server-rendered, everything is links and
+// forms that work in any browser. A visitor picks a week and a date with a
+// native date input and prev/next links, sees the free times in their own
+// time zone (the browser's, through one nonce'd line of script on arrival;
+// the select changes it, and without script it starts at the profile's),
+// picks one, fills the form and confirms; the manage page (from the
+// confirmation email) cancels or reschedules.
 import { errorSummary, fieldAria, fieldError, html, type PublicPageContent, type SafeHtml } from '../../pages/public-page.js';
 import type { BookingQuestion, PublicBookingProfile } from '../../../domain/booking/booking-profile.service.js';
 
@@ -94,9 +95,25 @@ ${week}</section>`;
 }
 
 /** The date picker and the week's free times (with a notice above them: a slot just taken). */
-export function bookingPage(profile: PublicBookingProfile, slug: string, state: PageState, week: { slots: Slot[]; partial: boolean }, notice?: string): PublicPageContent {
+/**
+ * A visitor who arrives without a zone in the address sees the week in the
+ * profile's zone; where script runs, the page asks again at once in the
+ * browser's own zone (the address then has one, so this runs once). Without
+ * script, the select does the same by hand.
+ */
+const IN_BROWSER_ZONE = `(function(){try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone,u=new URL(location.href);if(z&&!u.searchParams.has('tz')){u.searchParams.set('tz',z);location.replace(u.href)}}catch(e){}})();`;
+
+export function bookingPage(
+  profile: PublicBookingProfile,
+  slug: string,
+  state: PageState,
+  week: { slots: Slot[]; partial: boolean },
+  options: { notice?: string; zoneFromBrowser?: boolean } = {},
+): PublicPageContent {
+  const { notice, zoneFromBrowser = false } = options;
   return {
     title: `Book: ${profile.title}`,
+    ...(zoneFromBrowser ? { script: IN_BROWSER_ZONE } : {}),
     body: html`${header(profile)}
 ${state.reschedule ? html`<p class="notice">Pick a new time for your booking.</p>` : ''}
 ${notice ? html`<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>That time is no longer free</h2><p>${notice}</p></div>` : ''}

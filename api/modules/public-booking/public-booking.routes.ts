@@ -183,7 +183,7 @@ export const bookingPageRoute = defineRoute('public', {
   tags,
   summary: 'The booking page (HTML)',
   description:
-    'A server-rendered page without script: a week of free times from date (default today) in tz (default the profile’s; a select changes it), ' +
+    'A server-rendered page: a week of free times from date (default today) in tz (default the profile’s; reached without tz, one nonce\'d line of script asks again in the browser\'s zone; a select changes it), ' +
     'prev/next week links, a duration select; with start and end (a slot’s link) the form for the attendee’s details. reschedule carries a manage token.',
   request: {
     params: slugParam,
