@@ -3,6 +3,7 @@
 // lookups, duplicate handling enforced by the database, and the scoring outbox
 // event written in the same statement as the lead; then reading, updating,
 // deleting and the profile image of one lead.
+import type pg from 'pg';
 import { Prisma, type Lead } from '../../generated/prisma/client.js';
 import { outboxInsert } from '../platform/outbox-events.js';
 import { transaction, type SqlClient } from '../platform/transaction.js';
@@ -233,12 +234,20 @@ async function mergeInto(db: SqlClient, existing: Lead, lead: PreparedLead): Pro
   return merged;
 }
 
+/**
+ * Work that must commit with the lead or not at all (a web form's submission
+ * settled with its lead): run in the lead's transaction after it is written;
+ * throwing rolls the lead back.
+ */
+export type AlongsideLead = (client: pg.PoolClient, written: { lead: Lead; outcome: CreateOutcome }) => Promise<void>;
+
 export async function createLead(
   db: Database,
   scope: WriteScope,
   input: LeadInput,
   policy: DuplicatePolicy = 'reject',
   scoring: NewLeadScoring = 'workflow',
+  alongside?: AlongsideLead,
 ): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
   // loaded once: validation uses them, and the caller presents the lead with them
   const labels = await loadLeadLabels(db.pool, scope.orgId);
@@ -248,20 +257,26 @@ export async function createLead(
     ...(scoring === 'inline' && inlineScoreColumns(lead)),
   });
   const { lead: written, outcome } = await transaction(db.pool, { actorId: scope.userId }, async (client) => {
+    const result = await writeLead(client);
+    if (alongside) await alongside(client, result);
+    return result;
+  });
+  return { lead: written, outcome, labels };
+
+  async function writeLead(client: SqlClient): Promise<{ lead: Lead; outcome: CreateOutcome }> {
     // the owner may be deleted between the conflict and the lookup: try again then
     for (let attempt = 0; attempt < 3; attempt++) {
       const created = await insertLead(client, columnsFor(null), scoring);
-      if (created) return { lead: created, outcome: 'created' as const };
+      if (created) return { lead: created, outcome: 'created' };
       const existing = await findOwner(client, scope.orgId, dedupeEmail(lead.email), dedupeLinkedin(lead.linkedin_url));
       if (!existing) continue;
       if (policy === 'reject') throw duplicateLeadError(existing.id);
-      if (policy === 'merge') return { lead: await mergeInto(client, existing, lead), outcome: 'merged' as const };
+      if (policy === 'merge') return { lead: await mergeInto(client, existing, lead), outcome: 'merged' };
       const duplicate = await insertLead(client, columnsFor(existing.id), scoring);
-      if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' as const };
+      if (duplicate) return { lead: duplicate, outcome: 'duplicate_accepted' };
     }
     throw new ApiError('conflict', 'The lead could not be created because of concurrent changes; retry the request');
-  });
-  return { lead: written, outcome, labels };
+  }
 }
 
 export async function getLead(db: Database, scope: Pick<Scope, 'orgId'>, id: number): Promise<Lead> {

@@ -12,10 +12,9 @@
 import { createHmac } from 'node:crypto';
 import type { WebForm } from '../../generated/prisma/client.js';
 import { recordSignal } from '../engagement/intent-signals.js';
-import { createLead } from '../leads/lead.service.js';
+import { createLead, type CreateOutcome } from '../leads/lead.service.js';
 import type { Database } from '../platform/db.js';
 import { ApiError } from '../platform/errors.js';
-import { transaction } from '../platform/transaction.js';
 import { leadInputOf, type Answers, type FormField } from './form-fields.js';
 import type { SubmissionStatus } from './web-form.service.js';
 
@@ -131,6 +130,9 @@ export async function processSubmission(db: Database, submissionId: number): Pro
  * transaction once the lead is made (never by the relay, which holds that
  * row locked while it delivers it and removes it itself).
  */
+/** Another attempt settled the submission first: this attempt's lead is rolled back. */
+class SettledElsewhere extends Error {}
+
 async function makeLead(db: Database, submission: PendingSubmission, retryEventId?: string): Promise<ProcessOutcome> {
   if (!submission.fields) return { status: 'settled' };
   const { org_id: orgId } = submission;
@@ -139,28 +141,34 @@ async function makeLead(db: Database, submission: PendingSubmission, retryEventI
     lead_tags: submission.lead_tags ?? [],
     assigned_to: submission.assigned_to,
   });
+  const statusOf = (outcome: CreateOutcome) => (outcome === 'merged' ? 'merged' : 'accepted');
   try {
-    // the form acts as the system (no user): the activity feed shows the lead as created by the system
-    const { lead, outcome } = await createLead(db, { orgId, userId: null }, input, 'merge');
-    const status = outcome === 'merged' ? 'merged' : 'accepted';
-    await transaction(db.pool, { actorId: null }, async (tx) => {
+    // The submission is settled in the lead's own transaction, so a process
+    // dying between the two cannot leave a lead whose submission is retried
+    // into a second one; and settling only a submission still pending or
+    // failed makes a second processor (the relay after the lease, while the
+    // request still runs) roll its lead back: one lead per submission.
+    // The form acts as the system (no user): the activity feed shows the lead as created by the system.
+    const { lead, outcome } = await createLead(db, { orgId, userId: null }, input, 'merge', 'workflow', async (tx, written) => {
+      const settled = await tx.query(
+        `UPDATE web_form_submissions SET status = $3, lead_id = $4, attempts = attempts + 1, error = NULL, processed_at = now()
+          WHERE id = $1 AND org_id = $2 AND status IN ('pending', 'failed')`,
+        [submission.id, orgId, statusOf(written.outcome), written.lead.id],
+      );
+      if (settled.rowCount === 0) throw new SettledElsewhere();
       await recordSignal(tx, {
         orgId,
-        leadId: lead.id,
+        leadId: written.lead.id,
         signalType: 'form_submitted',
         source: 'web_form',
         detail: { form_id: submission.form_id, submission_id: submission.id },
       });
-      await tx.query(
-        `UPDATE web_form_submissions SET status = $3, lead_id = $4, attempts = attempts + 1, error = NULL, processed_at = now()
-          WHERE id = $1 AND org_id = $2`,
-        [submission.id, orgId, status, lead.id],
-      );
       // the request's own attempt settles its retry event with the submission (the relay removes the events it delivers)
       if (retryEventId !== undefined) await tx.query('DELETE FROM outbox_events WHERE id = $1', [retryEventId]);
     });
-    return { status, leadId: lead.id };
+    return { status: statusOf(outcome), leadId: lead.id };
   } catch (err) {
+    if (err instanceof SettledElsewhere) return { status: 'settled' };
     const permanent = err instanceof ApiError && err.kind === 'validation_error';
     await db.pool.query(
       `UPDATE web_form_submissions SET status = 'failed', attempts = attempts + 1, error = $3, processed_at = CASE WHEN $4 THEN now() END

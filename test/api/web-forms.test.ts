@@ -426,4 +426,32 @@ describe('never losing a submission', () => {
     const [submission] = (await t.call('GET', `/api/web-forms/${form.id}/submissions`, { token: a.token })).body.data;
     expect(submission).toMatchObject({ status: 'accepted', attempts: 3, lead_id: leads[0].id, error: null });
   });
+
+  it('makes one lead when two attempts run at once, even for a lead with no email to merge on (phone only)', async () => {
+    const form = await createForm(a, {
+      fields: [
+        { key: 'name', label: 'Name', type: 'text', required: true, maps_to: 'first_name' },
+        { key: 'phone', label: 'Phone', type: 'tel', required: true, maps_to: 'phone_number' },
+      ],
+    });
+    const phone = `+1 415 555 ${String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0')}`;
+    const trigger = `fail_web_form_${randomBytes(4).toString('hex')}`;
+    await t.database.pool.query(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.phone_number = '${phone}' AND NEW.org_id = ${a.orgId} THEN RAISE EXCEPTION 'lead store unavailable (test)'; END IF; RETURN NEW; END $$`);
+    await t.database.pool.query(`CREATE TRIGGER ${trigger} BEFORE INSERT ON leads FOR EACH ROW EXECUTE FUNCTION ${trigger}()`);
+    try {
+      expect((await postForm(form.form_link, { name: 'Phone Only', phone })).status).toBe(303);
+    } finally {
+      await t.database.pool.query(`DROP TRIGGER ${trigger} ON leads; DROP FUNCTION ${trigger}()`);
+    }
+    const [stored] = (await t.call('GET', `/api/web-forms/${form.id}/submissions`, { token: a.token })).body.data;
+    expect(stored.status).toBe('failed');
+    // the relay's retry and a second delivery of it at the same time: one settles, the other's lead is rolled back
+    const outcomes = await Promise.all([processSubmission(t.database, stored.id), processSubmission(t.database, stored.id)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['accepted', 'settled']);
+    const { rows: leads } = await t.database.pool.query('SELECT id FROM leads WHERE org_id = $1 AND phone_number = $2', [a.orgId, phone]);
+    expect(leads).toHaveLength(1);
+    const [submission] = (await t.call('GET', `/api/web-forms/${form.id}/submissions`, { token: a.token })).body.data;
+    expect(submission).toMatchObject({ status: 'accepted', lead_id: leads[0].id });
+  });
 });
