@@ -30,7 +30,7 @@ import { availabilityRange, availableSlots, formatInZone, type Interval, type Wo
 import { providerBusyTimes, type ProviderCalendars } from '../communications/calendar.service.js';
 import { findUserMailAccount, findUserSendingAccount, type MailAccountRecord } from '../communications/mail-configuration.service.js';
 import { queueMailIn } from '../communications/mail-delivery.js';
-import { changeMeetingIn, insertMeetingIn, MEETING_CANCELLED, type CalendarProvider, type MeetingView } from '../communications/meeting.service.js';
+import { changeMeetingIn, insertMeetingIn, lockUserTime, MEETING_CANCELLED, type CalendarProvider, type MeetingView } from '../communications/meeting.service.js';
 import { createLead, dedupeEmail } from '../leads/lead.service.js';
 import { recordSignal } from '../engagement/intent-signals.js';
 import type { BookingProfile } from '../../generated/prisma/client.js';
@@ -281,8 +281,6 @@ export function readManageToken(tokens: TokenSigner, token: string): number | nu
   return data && typeof data.b === 'number' && Number.isSafeInteger(data.b) && data.b > 0 ? data.b : null;
 }
 
-/** Serialises every booking change of one rep (whatever the profile) for the rest of the transaction. */
-const lockRep = (client: pg.PoolClient, userId: number) => client.query(`SELECT pg_advisory_xact_lock(hashtextextended('booking_rep:' || $1::int, 0))`, [userId]);
 
 /** Whether anything of the rep's (confirmed bookings, LIO meetings not cancelled) lies within the slot widened by the buffers. */
 async function repBusyDuring(client: pg.PoolClient, profile: BookingProfile, start: Date, end: Date, ignoring: { bookingId: number | null; meetingId: number | null }) {
@@ -439,7 +437,7 @@ export async function confirmBooking(db: Database, deps: BookingDeps, slug: stri
   const title = `${profile.title} with ${attendee.name}`.slice(0, 255);
 
   const outcome = await transaction(db.pool, { actorId: null }, async (client) => {
-    await lockRep(client, profile.user_id);
+    await lockUserTime(client, profile.user_id);
     if (previous) {
       const current = await bookingById(client, previous.id, true);
       if (current?.status !== 'confirmed') throw bookingNotActive();
@@ -547,7 +545,7 @@ export async function cancelBooking(db: Database, deps: BookingDeps, token: stri
   const profile = await db.prisma.bookingProfile.findFirst({ where: { id: found.profile_id, org_id: found.org_id } });
   const host = profile ? await hostOf(db, deps, profile) : null;
   const outcome = await transaction(db.pool, { actorId: null }, async (client) => {
-    await lockRep(client, found.user_id);
+    await lockUserTime(client, found.user_id);
     const booking = (await bookingById(client, found.id, true))!;
     if (booking.status !== 'confirmed') return { booking, changed: false, mail: null };
     const { rows } = await client.query<BookingRow>(`UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1 RETURNING *`, [booking.id]);

@@ -192,6 +192,7 @@ export async function createMeeting(
   }
   const { calendar_provider: provider, attendees, ...fields } = input;
   const meeting = await transaction(db.prisma, { actorId: userId }, async (tx) => {
+    await lockUserTimeIn(tx, userId);
     const created = await tx.meeting.create({
       data: { ...fields, attendees: (attendees ?? []) as unknown as Prisma.InputJsonValue, org_id: scope.orgId, user_id: userId, calendar_provider: provider ?? null },
     });
@@ -203,6 +204,17 @@ export async function createMeeting(
   });
   return presentMeeting(meeting);
 }
+
+/**
+ * Serialises, for the rest of the transaction, every write that puts a
+ * meeting into one user's time: a public booking checks under it that the
+ * rep is free (domain/booking), so a meeting created or moved by hand at the
+ * same instant is either seen by that check or written after the booking.
+ */
+// (selected FROM the call: Prisma cannot read the function's void result)
+const USER_TIME_LOCK = `SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended('user_time:' || $1::int, 0))`;
+export const lockUserTime = (client: pg.PoolClient, userId: number) => client.query(USER_TIME_LOCK, [userId]);
+const lockUserTimeIn = (tx: Prisma.TransactionClient, userId: number) => tx.$queryRawUnsafe(USER_TIME_LOCK, userId);
 
 const sameInstant = (a: Date | undefined, b: Date) => a === undefined || a.getTime() === b.getTime();
 
@@ -226,6 +238,7 @@ export async function updateMeeting(db: Database, scope: { orgId: number; userId
     moved ||
     (['title', 'description', 'location', 'timezone', 'attendees', 'meeting_url', 'status'] as const).some((field) => patch[field] !== undefined);
   const meeting = await transaction(db.prisma, { actorId: scope.userId }, async (tx) => {
+    if (moved) await lockUserTimeIn(tx, current.user_id);
     const [updated] = await tx.meeting.updateManyAndReturn({
       where: { id, org_id: scope.orgId },
       data: {

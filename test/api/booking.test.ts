@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLead } from '../../domain/leads/lead.service.js';
+import { lockUserTime } from '../../domain/communications/meeting.service.js';
 import { buildInvitation, readInvitation } from '../../domain/booking/ics.js';
 import { composeMime } from '../../connectors/mail/mime.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -351,6 +352,39 @@ describe('public booking: confirm, one winner, emails, cancel and reschedule', (
     ]);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
+  });
+
+  it('makes a meeting created or moved by hand wait while a confirmation holds the rep\'s time, so the confirmation\'s free-check cannot miss it', async () => {
+    const { tenant } = await setUp();
+    const holder = await t.database.pool.connect();
+    try {
+      // a confirmation for this rep between its check and its commit
+      await holder.query('BEGIN');
+      await lockUserTime(holder, tenant.adminId);
+      let settled = false;
+      const created = t
+        .call('POST', '/api/meeting/add', { token: tenant.token, body: { title: 'By hand', start_time: '2027-04-07T08:00:00Z', end_time: '2027-04-07T08:30:00Z' } })
+        .finally(() => (settled = true));
+      await sleep(700);
+      expect(settled).toBe(false);
+      await holder.query('ROLLBACK');
+      const meeting = await created;
+      expect(meeting.status, JSON.stringify(meeting.body)).toBe(201);
+
+      await holder.query('BEGIN');
+      await lockUserTime(holder, tenant.adminId);
+      settled = false;
+      const moved = t
+        .call('POST', `/api/meeting/update/${meeting.body.data.id}`, { token: tenant.token, body: { start_time: '2027-04-07T09:00:00Z', end_time: '2027-04-07T09:30:00Z' } })
+        .finally(() => (settled = true));
+      await sleep(700);
+      expect(settled).toBe(false);
+      await holder.query('ROLLBACK');
+      expect((await moved).status).toBe(200);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
   });
 
   it('refuses a duration not offered and bad answers (422), and a slot off the grid, outside the hours or in the past (409)', async () => {
