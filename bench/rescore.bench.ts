@@ -12,10 +12,8 @@
 //   DATABASE_URL      superuser URL of a running PostgreSQL; else the private test cluster
 //   TEMPORAL_ADDRESS  a running Temporal server; else a dev server is started
 //   BENCH_LEADS       leads in the organization (default 100000)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createJob } from '../domain/jobs/job.service.js';
 import { createOrganization } from '../domain/identity/organization.service.js';
 import { createDatabase } from '../domain/platform/db.js';
@@ -25,23 +23,18 @@ import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js
 import { startTemporalDevServer } from '../scripts/infra/temporal.js';
 import { createScratchDatabase } from '../test/helpers/scratch-database.js';
 import { industryDecides, seedOutcomes } from '../test/helpers/scoring-seed.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
 const OUTCOMES = 400;
 const POLL_MS = 100;
 
-const stop = (proc: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (proc.exitCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
 
 async function main() {
   const adminUrl = process.env.DATABASE_URL ?? (await startPrivatePostgres(TEST_CLUSTER.dataDir, TEST_CLUSTER.port, { durable: false })).adminUrl;
   const temporal = process.env.TEMPORAL_ADDRESS ? null : await startTemporalDevServer({ port: await freePort(), fast: true });
   const scratch = await createScratchDatabase(adminUrl, 'benchrescore');
-  let worker: ChildProcess | undefined;
+  let worker: WorkerProcess | undefined;
   try {
     const env = {
       DATABASE_URL: scratch.url,
@@ -85,14 +78,7 @@ async function main() {
     // the rescoring the activation asked for is left out: the measured one is recorded once the worker runs
     await database.pool.query(`UPDATE jobs SET status = 'cancelled' WHERE id = $1`, [trained.rescore_job_id]);
 
-    worker = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../worker/worker.ts', import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => {
-      let output = '';
-      worker!.stdout!.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes('"worker running"')) resolve();
-      });
-    });
+    worker = await startWorkerProcess(env);
     // the worker's own start-up rounds (schedules, pruning) are not the rescoring's time
     await sleep(2000);
 
@@ -124,10 +110,10 @@ async function main() {
     console.log(`${LEADS} leads (${OUTCOMES} with closed deals; model ${trained.decision})`);
     console.log(`scored by: ${models.map((m) => `${m.model} ${m.n}`).join(', ')}`);
     console.log(`baseline: one UPDATE of every lead, score computed in SQL  ${floorSeconds.toFixed(2).padStart(6)} s  ${(LEADS / floorSeconds).toFixed(0).padStart(7)} leads/s`);
-    console.log(`ratio LIO / one UPDATE: ${(floorSeconds / rescoreSeconds).toFixed(2)}`);
     console.log(`LIO lead_rescore (job recorded → completed, worker process) ${rescoreSeconds.toFixed(2).padStart(6)} s  ${(LEADS / rescoreSeconds).toFixed(0).padStart(7)} leads/s`);
+    console.log(`ratio LIO / one UPDATE: ${(floorSeconds / rescoreSeconds).toFixed(2)}`);
   } finally {
-    if (worker) await stop(worker);
+    await worker?.stop();
     await scratch.drop();
     await temporal?.stop();
   }
