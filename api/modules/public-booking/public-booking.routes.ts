@@ -188,7 +188,7 @@ export const bookingPageRoute = defineRoute('public', {
   request: {
     params: slugParam,
     query: z.object({
-      date: z.string().max(40).optional(),
+      date: z.string().max(40).optional().openapi({ format: 'date', description: 'The first day of the week shown (YYYY-MM-DD); anything else shows the coming week' }),
       tz: z.string().max(64).optional(),
       duration: z.string().max(10).optional(),
       start: z.string().max(40).optional(),
