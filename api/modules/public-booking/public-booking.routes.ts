@@ -13,9 +13,16 @@ import { instant, timeZoneName } from '../meetings/meeting.schemas.js';
 const tags = ['Public booking'];
 
 // any text up to a bound: an unknown slug answers 404, not a validation error
+/**
+ * A manage token is about 40 characters; this bound keeps a URL carrying one,
+ * even percent-encoded (up to 12 bytes a character), under Node's 16 KiB
+ * request-head limit, past which Node answers 431 before the app sees it.
+ */
+const MANAGE_TOKEN_MAX_LENGTH = 512;
+
 const slugParam = z.object({ slug: z.string().max(100).openapi({ param: { name: 'slug', in: 'path' }, example: 'ada-intro' }) });
 const tokenParam = z.object({
-  token: z.string().max(MAX_TOKEN_LENGTH).openapi({ param: { name: 'token', in: 'path' }, description: 'The signed token of a manage link, as put in the email' }),
+  token: z.string().max(MANAGE_TOKEN_MAX_LENGTH).openapi({ param: { name: 'token', in: 'path' }, description: 'The signed token of a manage link, as put in the email' }),
 });
 
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -193,7 +200,7 @@ export const bookingPageRoute = defineRoute('public', {
       duration: z.string().max(10).optional(),
       start: z.string().max(40).optional(),
       end: z.string().max(40).optional(),
-      reschedule: z.string().max(MAX_TOKEN_LENGTH).optional(),
+      reschedule: z.string().max(MANAGE_TOKEN_MAX_LENGTH).optional(),
     }),
   },
   responses: { 200: htmlPage('The page'), 404: pageOrError('No active booking profile with this slug'), 429: pageOrError('Too many requests from this address') },
