@@ -54,33 +54,37 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
 // longer than any rate-limit window in use (they are one minute)
 const RATE_LIMIT_WINDOW_RETENTION_MS = 60 * 60 * 1000;
 
-async function pruneExpiredRecords({ database, logger }: WorkerDeps): Promise<void> {
-  const now = Date.now();
-  try {
-    const idempotency = await pruneIdempotencyRecords(database, new Date(now - IDEMPOTENCY_RETENTION_HOURS * 3600_000));
-    const windows = await pruneRateLimitWindows(database, new Date(now - RATE_LIMIT_WINDOW_RETENTION_MS));
-    if (idempotency + windows > 0) logger.debug({ idempotency, windows }, 'pruned expired records');
-  } catch (err) {
-    logger.warn({ err }, 'pruning expired records failed; next round retries');
-  }
+/**
+ * A chore of the worker's maintenance round (at start, then every minute):
+ * each is idempotent, a failure is logged and the next round retries it, and
+ * what it answers (how many records it touched) is logged when not zero.
+ */
+interface MaintenanceTask {
+  what: string;
+  run(database: Database): Promise<number>;
 }
 
-// Every organization with deals gets its daily forecast schedule without anyone
-// calling the API: its default settings row and sync event are written here,
-// at start and with each maintenance round (new organizations within a minute).
-async function ensureOrgSchedules({ database, logger }: WorkerDeps): Promise<void> {
-  try {
-    const made = await ensureForecastSchedules(database);
-    if (made > 0) logger.info({ organizations: made }, 'forecast schedules requested');
-  } catch (err) {
-    logger.warn({ err }, 'requesting forecast schedules failed; next round retries');
-  }
+const MAINTENANCE_TASKS: readonly MaintenanceTask[] = [
+  {
+    what: 'pruning expired idempotency records',
+    run: (database) => pruneIdempotencyRecords(database, new Date(Date.now() - IDEMPOTENCY_RETENTION_HOURS * 3600_000)),
+  },
+  { what: 'pruning ended rate-limit windows', run: (database) => pruneRateLimitWindows(database, new Date(Date.now() - RATE_LIMIT_WINDOW_RETENTION_MS)) },
+  // every organization with deals gets its daily forecast schedule without anyone calling the API:
+  // its default settings row and sync event are written here (new organizations within a minute)
+  { what: 'requesting forecast schedules', run: ensureForecastSchedules },
   // and every organization with a closed deal its weekly scoring-model training (with a first training now)
-  try {
-    const made = await ensureScoringSchedules(database);
-    if (made > 0) logger.info({ organizations: made }, 'scoring schedules requested');
-  } catch (err) {
-    logger.warn({ err }, 'requesting scoring schedules failed; next round retries');
+  { what: 'requesting scoring schedules', run: ensureScoringSchedules },
+];
+
+async function runMaintenance({ database, logger }: WorkerDeps): Promise<void> {
+  for (const task of MAINTENANCE_TASKS) {
+    try {
+      const touched = await task.run(database);
+      if (touched > 0) logger.info({ touched }, task.what);
+    } catch (err) {
+      logger.warn({ err }, `${task.what} failed; the next round retries`);
+    }
   }
 }
 
@@ -149,12 +153,8 @@ export async function startWorkerRuntime(deps: WorkerDeps): Promise<WorkerRuntim
     // logged here, so that a failure is seen even where nobody awaits `done`
     done.catch((err) => logger.error({ err }, 'Temporal worker failed'));
     const relay = startOutboxRelay({ database: deps.database, client: temporal.client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
-    void pruneExpiredRecords(deps);
-    void ensureOrgSchedules(deps);
-    const maintenance = setInterval(() => {
-      void pruneExpiredRecords(deps);
-      void ensureOrgSchedules(deps);
-    }, MAINTENANCE_INTERVAL_MS);
+    void runMaintenance(deps);
+    const maintenance = setInterval(() => void runMaintenance(deps), MAINTENANCE_INTERVAL_MS);
     const workerConnection = connection;
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
     return {
