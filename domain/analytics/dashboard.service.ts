@@ -1,8 +1,10 @@
 // Dashboard statistics (§6.10) that need no AI: every figure is an aggregate
-// computed by PostgreSQL over the organization's rows (nothing row-by-row in
-// memory), so the answers stay fast at a million leads (docs/indexes.md says
-// which index serves which query). Date ranges filter on created_at; a
-// date-only end_date covers its whole UTC day (ENGINEERING.md §7).
+// computed by PostgreSQL (nothing row-by-row in memory), so the answers stay
+// fast at a million leads. Counts and sums by created_at come from the
+// per-day rollups (dashboard-rollups.ts, docs/rollups.md), exact at any
+// time; the rest from the rows (docs/indexes.md says which index serves
+// which query). Date ranges filter on created_at; a date-only end_date covers
+// its whole UTC day (ENGINEERING.md §7).
 import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
@@ -11,6 +13,7 @@ import { transaction } from '../platform/transaction.js';
 import { loadLeadLabels } from '../crm/lead-lookups.js';
 import { dateRangeConditions, dateRangeFilter, type DateBound } from '../platform/list-query.js';
 import type { Database } from '../platform/db.js';
+import { dailyRows, DEAL_STAGE_DAYS, LEAD_ASSIGNEE_DAYS, LEAD_STATUS_DAYS, type DailyRollup } from './dashboard-rollups.js';
 
 export interface DateRange {
   start_date?: DateBound;
@@ -155,18 +158,17 @@ export async function dashboardOverview(db: Database, scope: OrgScope, range: Da
 }
 
 /**
- * The period's leads per status, per source and overall, with average scores.
- * One parallel pass over the leads into status × source cells, then the
- * grouping sets over those few cells: grouping sets straight over the leads
- * cannot aggregate in parallel and took twice as long (docs/indexes.md).
+ * The period's leads per status, per source and overall, with average scores:
+ * the rollup's status × source cells (a cell whose leads all moved away sums
+ * to zero and is no group), then the grouping sets over those few cells.
  */
 function leadCells(db: Database, org: number, range: DateRange) {
   return aggregate<{ status: number | null; lead_source: number | null; grouped_by: number; count: number; average_score: string | null }>(
     db,
     Prisma.sql`WITH cells AS (
-                 SELECT status, lead_source, count(*) AS n, sum(score) AS score_sum
-                   FROM leads WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
-                  GROUP BY status, lead_source
+                 SELECT status, lead_source, sum(leads) AS n, sum(score_sum) AS score_sum
+                   FROM (${dailyRows(LEAD_STATUS_DAYS, org, range.start_date, range.end_date)}) r
+                  GROUP BY status, lead_source HAVING sum(leads) <> 0
                )
                SELECT status, lead_source, GROUPING(status, lead_source) AS grouped_by, coalesce(sum(n), 0)::int AS count,
                       round(sum(score_sum) / sum(n), 2)::text AS average_score
@@ -175,7 +177,7 @@ function leadCells(db: Database, org: number, range: DateRange) {
 }
 
 async function leadCount(db: Database, org: number) {
-  const [row] = await aggregate<{ total: number }>(db, Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE org_id = ${org}`);
+  const [row] = await aggregate<{ total: number }>(db, Prisma.sql`SELECT coalesce(sum(leads), 0)::int AS total FROM (${dailyRows(LEAD_STATUS_DAYS, org)}) r`);
   return row!.total;
 }
 
@@ -183,17 +185,21 @@ async function leadCount(db: Database, org: number) {
 async function dealOutcomes(db: Database, org: number, range: DateRange) {
   const [row] = await aggregate<{ count: number; open_count: number; open_value: string; won_count: number; won_value: string; lost_count: number }>(
     db,
-    Prisma.sql`SELECT count(*)::int AS count,
-                      count(*) FILTER (WHERE NOT s.is_won AND NOT s.is_lost)::int AS open_count,
+    Prisma.sql`SELECT coalesce(sum(d.deals), 0)::int AS count,
+                      coalesce(sum(d.deals) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), 0)::int AS open_count,
                       coalesce(sum(d.value) FILTER (WHERE NOT s.is_won AND NOT s.is_lost), 0)::text AS open_value,
-                      count(*) FILTER (WHERE s.is_won)::int AS won_count,
+                      coalesce(sum(d.deals) FILTER (WHERE s.is_won), 0)::int AS won_count,
                       coalesce(sum(d.value) FILTER (WHERE s.is_won), 0)::text AS won_value,
-                      count(*) FILTER (WHERE s.is_lost)::int AS lost_count
-                 FROM deals d JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id
-                WHERE d.org_id = ${org} AND ${createdWithin('d.created_at', range)}`,
+                      coalesce(sum(d.deals) FILTER (WHERE s.is_lost), 0)::int AS lost_count
+                 FROM (${dealsPerStage(org, range)}) d JOIN stages s ON s.id = d.stage_id AND s.org_id = ${org}`,
   );
   return row!;
 }
+
+/** The deals created in the range per stage: (stage_id, deals, value). */
+const dealsPerStage = (org: number, range: DateRange) =>
+  Prisma.sql`SELECT stage_id, sum(deals)::int AS deals, sum(value_sum) AS value
+               FROM (${dailyRows(DEAL_STAGE_DAYS, org, range.start_date, range.end_date)}) r GROUP BY stage_id`;
 
 /** All rows of an organization's table, and those created in the range. */
 async function recordCounts(db: Database, table: 'contacts' | 'companies', org: number, range: DateRange) {
@@ -228,27 +234,28 @@ const daysSpanned = (range: Required<DateRange>) => {
   return day(range.end_date.at) - day(range.start_date.at) + 1;
 };
 
+/** What the series counts: a rollup and its count column. */
+const SERIES = {
+  leads: { rollup: LEAD_STATUS_DAYS, count: 'leads' },
+  deals: { rollup: DEAL_STAGE_DAYS, count: 'deals' },
+} as const satisfies Record<string, { rollup: DailyRollup; count: string }>;
+
 /**
  * Per-day (or per-week) counts of rows created in the range, every bucket
  * present (zero when empty); weeks start on Monday (UTC) and the first and
- * last weeks count only the days inside the range. Each bucket is counted by
- * its own range scan of an index that starts with (org_id, created_at): a
- * GROUP BY on the truncated timestamp cannot aggregate in parallel and took
- * twice as long.
+ * last weeks count only the days inside the range (the rollup's rows are
+ * those of the range: partial days at its ends come from the rows).
  */
-function createdSeries(db: Database, table: 'leads' | 'deals', org: number, range: Required<DateRange>, unit: SeriesGranularity) {
-  const step = Prisma.sql`('1 ' || ${unit}::text)::interval`;
+function createdSeries(db: Database, counted: keyof typeof SERIES, org: number, range: Required<DateRange>, unit: SeriesGranularity) {
+  const { rollup, count } = SERIES[counted];
   return aggregate<{ date: string; count: number }>(
     db,
-    Prisma.sql`SELECT to_char(b.bucket, 'YYYY-MM-DD') AS date, c.count
+    Prisma.sql`SELECT to_char(b.bucket, 'YYYY-MM-DD') AS date, coalesce(c.count, 0)::int AS count
                  FROM generate_series(date_trunc(${unit}::text, ${range.start_date.at}::timestamptz AT TIME ZONE 'UTC'),
                                       date_trunc(${unit}::text, ${range.end_date.at}::timestamptz AT TIME ZONE 'UTC'),
-                                      ${step}) AS b(bucket)
-                 CROSS JOIN LATERAL (
-                   SELECT count(*)::int AS count FROM ${Prisma.raw(table)}
-                    WHERE org_id = ${org} AND ${createdWithin('created_at', range)}
-                      AND created_at >= b.bucket AT TIME ZONE 'UTC' AND created_at < (b.bucket + ${step}) AT TIME ZONE 'UTC'
-                 ) c
+                                      ('1 ' || ${unit}::text)::interval) AS b(bucket)
+                 LEFT JOIN (SELECT date_trunc(${unit}::text, day::timestamp) AS bucket, sum(${Prisma.raw(count)}) AS count
+                              FROM (${dailyRows(rollup, org, range.start_date, range.end_date)}) r GROUP BY 1) c ON c.bucket = b.bucket
                 ORDER BY b.bucket`,
   );
 }
@@ -291,9 +298,10 @@ function topAssignees(db: Database, org: number, range: DateRange) {
   return aggregate<{ user_id: number; name: string; leads_assigned: number; deals_won: number; won_value: string }>(
     db,
     Prisma.sql`WITH assigned AS (
-                 SELECT assigned_to AS user_id, count(*)::int AS leads_assigned
-                   FROM leads WHERE org_id = ${org} AND assigned_to IS NOT NULL AND ${createdWithin('created_at', range)}
-                  GROUP BY assigned_to
+                 SELECT assigned_to AS user_id, sum(leads)::int AS leads_assigned
+                   FROM (${dailyRows(LEAD_ASSIGNEE_DAYS, org, range.start_date, range.end_date)}) r
+                  WHERE assigned_to IS NOT NULL
+                  GROUP BY assigned_to HAVING sum(leads) <> 0
                ), won AS (
                  SELECT l.assigned_to AS user_id, count(*)::int AS deals_won, sum(d.value) AS won_value
                    FROM deals d
@@ -334,17 +342,16 @@ async function pipelineSummary(db: Database, org: number, range: DateRange) {
   }>(
     db,
     Prisma.sql`SELECT p.id AS pipeline_id, p.name AS pipeline_name,
-                      (sum(count(d.id)) OVER w)::int AS pipeline_deal_count,
-                      (sum(coalesce(sum(d.value), 0)) OVER w)::text AS pipeline_value,
-                      round(sum(coalesce(sum(d.value), 0) * s.probability::numeric) OVER w, 2)::text AS pipeline_weighted_value,
+                      (sum(coalesce(d.deals, 0)) OVER w)::int AS pipeline_deal_count,
+                      (sum(coalesce(d.value, 0)) OVER w)::text AS pipeline_value,
+                      round(sum(coalesce(d.value, 0) * s.probability::numeric) OVER w, 2)::text AS pipeline_weighted_value,
                       s.id AS stage_id, s.name AS stage_name, s.position, s.is_won, s.is_lost, s.probability,
-                      count(d.id)::int AS deal_count, coalesce(sum(d.value), 0)::text AS value,
-                      round(coalesce(sum(d.value), 0) * s.probability::numeric, 2)::text AS weighted_value
+                      coalesce(d.deals, 0) AS deal_count, coalesce(d.value, 0)::text AS value,
+                      round(coalesce(d.value, 0) * s.probability::numeric, 2)::text AS weighted_value
                  FROM pipelines p
                  JOIN stages s ON s.pipeline_id = p.id AND s.org_id = p.org_id
-                 LEFT JOIN deals d ON d.stage_id = s.id AND d.org_id = p.org_id AND ${createdWithin('d.created_at', range)}
+                 LEFT JOIN (${dealsPerStage(org, range)}) d ON d.stage_id = s.id
                 WHERE p.org_id = ${org}
-                GROUP BY p.id, s.id
                WINDOW w AS (PARTITION BY p.id)
                 ORDER BY p.id, s.position, s.id`,
   );
