@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../domain/platform/config.js';
 import { createDatabase, workerDatabaseOptions, type Database } from '../domain/platform/db.js';
 import { IDEMPOTENCY_RETENTION_HOURS, pruneIdempotencyRecords } from '../domain/platform/idempotency.service.js';
 import { ensureForecastSchedules } from '../domain/forecasting/forecast-settings.js';
+import { foldDashboardRollups } from '../domain/analytics/dashboard-rollups.js';
 import { ensureScoringSchedules } from '../domain/scoring/scoring-model.service.js';
 import { createLogger } from '../domain/platform/logger.js';
 import { pruneRateLimitWindows } from '../domain/platform/rate-limit.service.js';
@@ -75,6 +76,8 @@ const MAINTENANCE_TASKS: readonly MaintenanceTask[] = [
   { what: 'requesting forecast schedules', run: ensureForecastSchedules },
   // and every organization with a closed deal its weekly scoring-model training (with a first training now)
   { what: 'requesting scoring schedules', run: ensureScoringSchedules },
+  // the dashboards read unfolded deltas too, so folding only keeps their reads short
+  { what: 'folding dashboard rollup deltas', run: foldDashboardRollups },
 ];
 
 async function runMaintenance({ database, logger }: WorkerDeps): Promise<void> {
