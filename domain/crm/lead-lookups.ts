@@ -1,5 +1,6 @@
 // The organization's lead lookups: labels for status/priority/lead_source
 // codes and tags, validation of codes, and tags given by id or by name.
+import type { Database } from '../platform/db.js';
 import type { SqlClient } from '../platform/transaction.js';
 import { ApiError } from '../platform/errors.js';
 
@@ -25,6 +26,21 @@ export async function loadLeadLabels(db: SqlClient, orgId: number): Promise<Lead
   }
   return labels;
 }
+
+/**
+ * The organization's labels through this process's cache (exact across
+ * processes: any change to its lookups drops them everywhere at COMMIT,
+ * platform/change-feed.ts). Shared by every request of the organization:
+ * read-only, copy before adding to them (resolveTagIds does).
+ */
+export async function cachedLeadLabels(db: Database, orgId: number): Promise<LeadLabels> {
+  const cache = db.changes.cache<LeadLabels>('lead_lookups', { maxEntries: 1_000, ttlMs: 60_000 });
+  const labels = await cache.read(String(orgId), async () => ({ value: await loadLeadLabels(db.pool, orgId), orgId }));
+  return labels!;
+}
+
+/** A copy that tags can be added to without changing the cached original. */
+export const withOwnTags = (labels: LeadLabels): LeadLabels => ({ code: labels.code, tags: new Map(labels.tags) });
 
 /** 422 unless every given code is one of the organization's (active or not) lookup codes. */
 export function assertKnownCodes(labels: LeadLabels, values: Partial<Record<LeadCodedLookup, number | null | undefined>>) {

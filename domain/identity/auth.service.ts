@@ -112,20 +112,43 @@ function domainAllowed(allowed: string[], domain: string | null): boolean {
   );
 }
 
+/** What authenticating a key reads: the key's row and its (active) organization's public id. */
+interface ApiKeyRow {
+  id: number;
+  org_id: number;
+  public_id: string;
+  allowed_ips: string[];
+  allowed_domains: string[];
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/**
+ * API keys by hash (never the key itself), for this process: an ingestion
+ * request would otherwise spend a round trip on the key. Exact across
+ * processes: a revoked or changed key, or a deactivated organization, is
+ * dropped from every process's cache at COMMIT (platform/change-feed.ts).
+ */
+const apiKeyCache = (db: Database) => db.changes.cache<ApiKeyRow>('api_keys', { maxEntries: 10_000, ttlMs: 60_000 });
+
+async function readApiKey(db: Database, keyHash: string): Promise<ApiKeyRow | undefined> {
+  // key and organization in one round trip on the raw pool (Prisma's per-query overhead measured ~20% of CPU, bench/ingest.bench.ts)
+  return apiKeyCache(db).read(keyHash, async () => {
+    const {
+      rows: [row],
+    } = await db.pool.query<ApiKeyRow>(
+      `SELECT k.id, k.org_id, o.public_id, k.allowed_ips, k.allowed_domains, k.expires_at, k.revoked_at
+         FROM api_keys k JOIN organizations o ON o.id = k.org_id AND o.is_active
+        WHERE k.key_hash = $1`,
+      [keyHash],
+    );
+    return row && { value: row, orgId: row.org_id };
+  });
+}
+
 /** Resolves an x-api-key value, or throws 403 when it is invalid, expired, revoked or not allowed from here. */
 export async function authenticateApiKey(db: Database, key: string, origin: RequestOrigin): Promise<AuthContext> {
-  // key and organization in one round trip on the raw pool: this runs on every
-  // ingestion request, where Prisma's per-query overhead measured ~20% of CPU (bench/ingest.bench.ts)
-  const {
-    rows: [row],
-  } = await db.pool.query<{
-    id: number; org_id: number; public_id: string; allowed_ips: string[]; allowed_domains: string[]; expires_at: Date | null; revoked_at: Date | null;
-  }>(
-    `SELECT k.id, k.org_id, o.public_id, k.allowed_ips, k.allowed_domains, k.expires_at, k.revoked_at
-       FROM api_keys k JOIN organizations o ON o.id = k.org_id AND o.is_active
-      WHERE k.key_hash = $1`,
-    [hashApiKey(key)],
-  );
+  const row = await readApiKey(db, hashApiKey(key));
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= new Date())) {
     throw new ApiError('forbidden', 'Invalid or expired API key', { code: 'invalid_api_key' });
   }

@@ -12,7 +12,8 @@ import { findCompanyByName, findOrCreateCompanyByName } from '../crm/company.ser
 import type { Scope } from '../platform/auth-context.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { IMAGE_TYPES, type FileStorage } from '../platform/file-storage.js';
-import { assertKnownCodes, loadLeadLabels, resolveTagIds, type LeadLabels } from '../crm/lead-lookups.js';
+import { assertKnownCodes, cachedLeadLabels, loadLeadLabels, resolveTagIds, withOwnTags, type LeadLabels } from '../crm/lead-lookups.js';
+import { assertWithinLimit, enforceRateLimit, rateLimitHitCte, type RateLimitRule } from '../platform/rate-limit.service.js';
 import { scoringRecord } from './lead-scoring.js';
 
 /** Columns a client may set when creating or updating a lead (spec §7.1, §11). */
@@ -160,6 +161,67 @@ async function insertLead(db: SqlClient, columns: Record<string, unknown>, scori
   return rows[0] ?? null;
 }
 
+/**
+ * Whether the lead can be written by insertCountedLead's one statement: no
+ * actor for the activity feed (its setting needs a transaction), no work to
+ * commit alongside, and nothing to check or resolve first besides the
+ * lookup codes and a company name (an explicit company, an assignee, tags).
+ */
+const writableInOneStatement = (scope: WriteScope, input: LeadInput, alongside: AlongsideLead | undefined) =>
+  scope.userId === null &&
+  !alongside &&
+  (input.company_id === undefined || input.company_id === null) &&
+  (input.assigned_to === undefined || input.assigned_to === null) &&
+  !input.tags?.length;
+
+/**
+ * The request counted against `rateLimit`, the company linked by name, and
+ * the lead with its outbox row inserted, in ONE statement (data-modifying
+ * CTEs; a single statement is atomic, so no BEGIN/COMMIT): one round trip for
+ * an ingestion request. Over the limit nothing is written and it throws 429.
+ * Answers null when the lead needs createLead's transactional path, with the
+ * request counted: a duplicate (the unique dedupe indexes refused it), or a
+ * company name that is new (creating it is serialised by the name's lock,
+ * which cannot be taken and then read past within one statement's snapshot).
+ */
+async function insertCountedLead(
+  db: Database,
+  orgId: number,
+  input: LeadInput,
+  scoring: NewLeadScoring,
+  rateLimit: RateLimitRule,
+): Promise<Lead | null> {
+  const lead = { ...input, tags: undefined };
+  const columns: Record<string, unknown> = { ...insertColumns(orgId, lead, null, null), ...(scoring === 'inline' && inlineScoreColumns(lead)) };
+  // the statement links the company itself
+  delete columns.company_id;
+  const companyName = input.company?.trim();
+  const names = Object.keys(columns);
+  const values: unknown[] = [rateLimit.bucket, rateLimit.windowSeconds, rateLimit.limit, ...Object.values(columns)];
+  const first = 4;
+  // linked by name as findOrCreateCompany does; a name given empty unlinks, no name leaves company_id to its default
+  const company = companyName
+    ? { cte: `company AS (SELECT id FROM companies WHERE org_id = $${values.push(orgId)} AND lower(company_name) = lower($${values.push(companyName)}) ORDER BY id LIMIT 1),`, column: ', company_id', value: ', (SELECT id FROM company)', found: 'EXISTS (SELECT 1 FROM company)' }
+    : { cte: '', column: input.company === undefined ? '' : ', company_id', value: input.company === undefined ? '' : ', NULL', found: 'true' };
+  const { rows } = await db.pool.query<Lead & { counted_hits: number; counted_seconds_left: number }>(
+    `WITH ${rateLimitHitCte('$1', '$2')},
+     ${company.cte}
+     lead AS (
+       INSERT INTO leads (${names.map((n) => `"${n}"`).join(', ')}${company.column}, updated_at)
+       SELECT ${names.map((_, i) => `$${i + first}`).join(', ')}${company.value}, now()
+         FROM hit WHERE hit.hits <= $3 AND ${company.found}
+       ON CONFLICT DO NOTHING
+       RETURNING *
+     )${scoring === 'workflow' ? `, ${SCORE_OUTBOX_CTE}` : ''}
+     SELECT hit.hits AS counted_hits, hit.seconds_left AS counted_seconds_left, lead.*
+       FROM hit LEFT JOIN lead ON true`,
+    values,
+  );
+  const { counted_hits, counted_seconds_left, ...written } = rows[0]!;
+  assertWithinLimit(rateLimit, { hits: counted_hits, seconds_left: counted_seconds_left });
+  return written.id === null ? null : written;
+}
+
 /** The score columns of a lead scored as it is inserted. */
 function inlineScoreColumns(lead: PreparedLead) {
   const { score, scoring } = scoringRecord(
@@ -241,6 +303,11 @@ async function mergeInto(db: SqlClient, existing: Lead, lead: PreparedLead): Pro
  */
 export type AlongsideLead = (client: pg.PoolClient, written: { lead: Lead; outcome: CreateOutcome }) => Promise<void>;
 
+/**
+ * Creates a lead by the duplicate policy. With `rateLimit`, the request is
+ * counted against it exactly once, whatever the outcome (a 422 or a 409
+ * counts too), and over the limit nothing is written (429).
+ */
 export async function createLead(
   db: Database,
   scope: WriteScope,
@@ -248,9 +315,24 @@ export async function createLead(
   policy: DuplicatePolicy = 'reject',
   scoring: NewLeadScoring = 'workflow',
   alongside?: AlongsideLead,
+  rateLimit?: RateLimitRule,
 ): Promise<{ lead: Lead; outcome: CreateOutcome; labels: LeadLabels }> {
-  // loaded once: validation uses them, and the caller presents the lead with them
-  const labels = await loadLeadLabels(db.pool, scope.orgId);
+  // validation uses them, and the caller presents the lead with them; tags named anew are added to a copy
+  const cached = await cachedLeadLabels(db, scope.orgId);
+  const labels = input.tags?.length ? withOwnTags(cached) : cached;
+  if (rateLimit && writableInOneStatement(scope, input, alongside)) {
+    try {
+      assertKnownCodes(labels, input);
+    } catch (invalid) {
+      // counted like any other request, and a 429 answers before the 422
+      await enforceRateLimit(db, rateLimit);
+      throw invalid;
+    }
+    const created = await insertCountedLead(db, scope.orgId, input, scoring, rateLimit);
+    if (created) return { lead: created, outcome: 'created', labels };
+  } else if (rateLimit) {
+    await enforceRateLimit(db, rateLimit);
+  }
   const lead = await prepareLeadInput(db, scope, input, labels);
   const columnsFor = (asDuplicateOf: number | null) => ({
     ...insertColumns(scope.orgId, lead, scope.userId, asDuplicateOf),

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
+import { ChangeFeed } from './change-feed.js';
 import type { Config } from './config.js';
 import { DeadlineExceededError, remainingBudgetMs } from './request-deadline.js';
 
@@ -14,6 +15,8 @@ export interface Database {
   prisma: PrismaClient;
   /** the same pool Prisma uses, for raw SQL where docs/database.md says it is the right tool */
   pool: pg.Pool;
+  /** this process's caches of API keys and lookups, kept exact by LISTEN/NOTIFY (change-feed.ts) */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -187,10 +190,13 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   pool.on('error', connectionLost);
   pool.on('connect', (client) => client.on('error', connectionLost));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const changes = new ChangeFeed(url, options.logger);
   return {
     prisma,
     pool,
+    changes,
     async close() {
+      await changes.close();
       await prisma.$disconnect();
       await pool.end();
     },

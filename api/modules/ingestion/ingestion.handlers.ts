@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AuthContext } from '../../../domain/platform/auth-context.js';
 import { requestFingerprint, runIdempotently } from '../../../domain/platform/idempotency.service.js';
 import { createLead, presentLead, type LeadView } from '../../../domain/leads/lead.service.js';
-import { enforceRateLimit } from '../../../domain/platform/rate-limit.service.js';
+import { enforceRateLimit, type RateLimitRule } from '../../../domain/platform/rate-limit.service.js';
 import type { AppEnv } from '../../app-env.js';
 import { ok } from '../../openapi/envelopes.js';
 import { respondWithLeadPage } from '../leads/leads.handlers.js';
@@ -20,12 +20,14 @@ interface IngestOutcome {
 export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = async (c) => {
   const { config, database } = c.var.deps;
   const { auth } = c.var;
-  await enforceRateLimit(database, { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 });
+  const rateLimit: RateLimitRule = { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 };
   const body = c.req.valid('json');
   const idempotencyKey = c.req.valid('header')['idempotency-key'];
+  // a replayed request counts too, so it is counted before the replay is looked up; else with the lead's own statement
+  if (idempotencyKey) await enforceRateLimit(database, rateLimit);
 
   const ingest = async (): Promise<IngestOutcome> => {
-    const { lead, outcome, labels } = await createLead(database, auth, body.lead, body.policy);
+    const { lead, outcome, labels } = await createLead(database, auth, body.lead, body.policy, 'workflow', undefined, idempotencyKey ? undefined : rateLimit);
     const data = presentLead(lead, labels);
     return outcome === 'merged'
       ? { status: 200, body: { message: 'Lead merged into an existing lead', data } }
