@@ -11,7 +11,8 @@
 // worker/worker.ts), so the figures are theirs alone.
 //   DATABASE_URL      superuser URL of a running PostgreSQL; else the private test cluster
 //   TEMPORAL_ADDRESS  a running Temporal server; else a dev server is started
-//   BENCH_ROWS        rows in the file (default 100000)
+//   BENCH_ROWS        rows in the file (default 100000; the cost's growth: 10000, 100000, 1000000)
+//   BENCH_PROFILE     a directory: the worker writes a V8 CPU profile there (node --cpu-prof) when it exits
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -68,8 +69,8 @@ async function peakRssMiB(pid: number): Promise<number> {
   return Math.round(kib / 1024);
 }
 
-function child(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function child(args: string[], env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 const stop = (proc: ChildProcess) =>
@@ -119,7 +120,8 @@ async function main() {
 
     const api = child([fileURLToPath(import.meta.url), '--serve'], env);
     // info: the worker says when it runs (its start-up, bundling the workflows, is not the import's time)
-    const worker = child([fileURLToPath(new URL('../worker/worker.ts', import.meta.url))], { ...env, LOG_LEVEL: 'info' });
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const worker = child([fileURLToPath(new URL('../worker/worker.ts', import.meta.url))], { ...env, LOG_LEVEL: 'info' }, profile);
     processes.push(api, worker);
     const port = await new Promise<number>((resolve) => api.stdout!.once('data', (line) => resolve((JSON.parse(String(line)) as { port: number }).port)));
     await new Promise<void>((resolve) => {

@@ -89,23 +89,29 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
   let lastRow = from.row;
   let resume: ResumePoint = from.resume;
 
-  // One batch commits while the next is read and checked: the file's parsing overlaps the database's
-  // work. Batches still commit one after another, each from where the previous one ended.
+  // Two batches in flight: while one commits, the next is read, checked and copied into its staging table on a
+  // second connection, and the one after is read. Checkpoints still advance one contiguous batch after another:
+  // each batch takes the job row only once the batch before it has committed (commitImportBatch's `previous`).
   let committing: Promise<void> | null = null;
+  let behind: Promise<void> | null = null;
   const settle = async () => {
-    const inFlight = committing;
-    committing = null;
-    await inFlight;
+    const inFlight = [behind, committing];
+    committing = behind = null;
+    // both end before this returns, even when the first failed (a retry must not race either)
+    const failure = (await Promise.allSettled(inFlight)).find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
   };
   const commit = async () => {
-    await settle();
+    // at most two: the older one must end before a third starts
+    await behind;
     const batch = { orgId, jobId, actorId: job.createdBy, policy: params.duplicates, rows: pending, errors, from, to: { row: lastRow, resume } };
     from = batch.to;
     pending = [];
     errors = [];
-    const written = commitImportBatch(db, batch).then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
-    // awaited by the next commit or settle(); until then a failure must not count as unhandled
+    const written = commitImportBatch(db, batch, committing ?? undefined).then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
+    // awaited by a later commit or settle(); until then a failure must not count as unhandled
     written.catch(() => undefined);
+    behind = committing;
     committing = written;
   };
 

@@ -2,11 +2,17 @@
 // transaction together with its row errors, the job's counters and the new
 // checkpoint, so the job row always says exactly which rows are in: a retried
 // import activity reads the checkpoint and goes on from there, never writing
-// a row twice nor leaving one out. Leads are inserted many at a time with
-// ON CONFLICT DO NOTHING on the (org_id, dedupe_email) / (org_id,
+// a row twice nor leaving one out. The rows are streamed into a staging
+// table with COPY FROM STDIN and written from it by set-based SQL: companies
+// found or created, repeats within the batch marked, leads inserted with ON
+// CONFLICT DO NOTHING on the (org_id, dedupe_email) / (org_id,
 // dedupe_linkedin) unique indexes, which decide duplicates even against
-// concurrent writers; each lead is scored inline with the pure rules model.
+// concurrent writers. Each lead is scored inline with the pure rules model,
+// each distinct explanation computed and sent once per batch.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Job } from '../../generated/prisma/client.js';
 import { transaction } from '../platform/transaction.js';
 import type { Scope } from '../platform/auth-context.js';
@@ -30,7 +36,7 @@ import {
 } from './job.service.js';
 import type { ImportDuplicatePolicy, ImportedLead, LeadImportParams, RowContext, RowProblem } from './lead-import.js';
 import { loadLeadLabels, resolveTagIds } from '../crm/lead-lookups.js';
-import { SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../leads/lead-scoring.js';
+import { emailDomainOf, SCORING_COLUMNS, scoringRecord, type ScoringInput } from '../leads/lead-scoring.js';
 import { activeFitModel, scoreLeadsById } from '../leads/lead-score.service.js';
 import type { ResumePoint } from './lead-import-file.js';
 import type { ListParams } from '../platform/list-query.js';
@@ -100,38 +106,6 @@ export async function loadRowContext(db: Database, orgId: number): Promise<RowCo
 const DEFAULT_STATUS = 1;
 const DEFAULT_PRIORITY = 2;
 
-/**
- * Company names linked in bulk, found case-insensitively or created. Each
- * name takes the same per-name advisory lock as lead/add's find-or-create
- * (domain/leads/lead.service.ts), in sorted order, so neither path creates a name twice.
- */
-async function companyIds(client: pg.PoolClient, orgId: number, names: string[]): Promise<Map<string, number>> {
-  const byKey = new Map<string, string>();
-  for (const name of names) byKey.set(name.toLowerCase(), name);
-  const ids = new Map<string, number>();
-  if (byKey.size === 0) return ids;
-  const keys = [...byKey.keys()].sort();
-  await client.query(
-    `SELECT pg_advisory_xact_lock(hashtextextended('company:' || $1::int || ':' || k, 0)) FROM unnest($2::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n`,
-    [orgId, keys],
-  );
-  const found = await client.query<{ key: string; id: number }>(
-    `SELECT DISTINCT ON (lower(company_name)) lower(company_name) AS key, id FROM companies
-      WHERE org_id = $1 AND lower(company_name) = ANY($2::text[]) ORDER BY lower(company_name), id`,
-    [orgId, keys],
-  );
-  for (const row of found.rows) ids.set(row.key, row.id);
-  const missing = keys.filter((k) => !ids.has(k));
-  if (missing.length > 0) {
-    const created = await client.query<{ id: number; company_name: string }>(
-      'INSERT INTO companies (org_id, company_name) SELECT $1, n FROM unnest($2::text[]) AS n RETURNING id, company_name',
-      [orgId, missing.map((k) => byKey.get(k)!)],
-    );
-    for (const row of created.rows) ids.set(row.company_name.toLowerCase(), row.id);
-  }
-  return ids;
-}
-
 const LEAD_TEXT_COLUMNS = [
   'first_name', 'last_name', 'email', 'phone_number', 'company', 'job_title', 'industry', 'website', 'address', 'city',
   'state', 'country', 'pin_code', 'linkedin_url', 'notes',
@@ -146,52 +120,139 @@ interface LeadValues {
 }
 
 /**
- * One INSERT for many leads (one array per column, so the statement has a
- * fixed number of parameters however many rows); ON CONFLICT DO NOTHING:
- * a lead whose email or LinkedIn key is taken is not inserted, and RETURNING
- * names the keys of those that were. `duplicateOf` set: accepted duplicates,
- * which own no key.
+ * The batch's rows as PostgreSQL's COPY text format reads them: one line per
+ * row, tab-separated, \N for null. Text is escaped by COPY's rules
+ * (backslash, tab, line feed, carriage return); nothing else needs it.
  */
-async function insertLeads(client: pg.PoolClient, orgId: number, actorId: number | null, rows: LeadValues[], duplicateOf?: number[]) {
-  const column = <T>(pick: (v: LeadValues) => T) => rows.map(pick);
-  const text = LEAD_TEXT_COLUMNS.map((name) => column((v) => v.lead[name]));
-  const params: unknown[] = [
-    orgId,
-    actorId,
-    ...text,
-    column((v) => v.companyId),
-    column((v) => v.lead.status ?? DEFAULT_STATUS),
-    column((v) => v.lead.priority ?? DEFAULT_PRIORITY),
-    column((v) => v.lead.lead_source),
-    column((v) => v.lead.estimated_value),
-    column((v) => v.lead.assigned_to),
-    // int[] and jsonb per row travel as their text forms: unnest would flatten nested arrays
-    column((v) => `{${v.tagIds.join(',')}}`),
-    column((v) => JSON.stringify(v.lead.custom_fields)),
-    column((v) => v.score),
-    column((v) => JSON.stringify({ scoring: v.scoring })),
-    duplicateOf ? rows.map(() => null) : column((v) => v.lead.dedupe_email),
-    duplicateOf ? rows.map(() => null) : column((v) => v.lead.dedupe_linkedin),
-    duplicateOf ?? rows.map(() => null),
-  ];
-  const textCount = LEAD_TEXT_COLUMNS.length;
-  const p = (i: number) => `$${i + 3 + textCount}`;
-  const { rows: inserted } = await client.query<{ id: number; dedupe_email: string | null; dedupe_linkedin: string | null }>(
-    `INSERT INTO leads (org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value,
-                        assigned_to, tags, custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of, updated_at)
-     SELECT $1, $2, ${LEAD_TEXT_COLUMNS.map((name) => `v.${name}`).join(', ')}, v.company_id, v.status, v.priority, v.lead_source,
-            v.estimated_value, v.assigned_to, v.tags::int[], v.custom_fields::jsonb, v.score, v.ai_information::jsonb,
-            v.dedupe_email, v.dedupe_linkedin, v.duplicate_of, now()
-       FROM unnest(${LEAD_TEXT_COLUMNS.map((_, i) => `$${i + 3}::text[]`).join(', ')}, ${p(0)}::int[], ${p(1)}::int[], ${p(2)}::int[],
-                   ${p(3)}::int[], ${p(4)}::numeric[], ${p(5)}::int[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::int[], ${p(9)}::text[],
-                   ${p(10)}::text[], ${p(11)}::text[], ${p(12)}::int[])
-            AS v(${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value, assigned_to, tags,
-                 custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of)
-     ON CONFLICT DO NOTHING
-     RETURNING id, dedupe_email, dedupe_linkedin`,
-    params,
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyText = (value: string | null) =>
+  value === null ? '\\N' : COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
+const copyNumber = (value: number | null) => (value === null ? '\\N' : String(value));
+
+/**
+ * The staging table a batch is copied into: created in the batch's
+ * transaction and dropped at its end (commit or rollback), so a pooled
+ * connection never carries one over, and two batches on two connections
+ * each see their own. `n` is the row's place in the batch (file order);
+ * `scoring` indexes the batch's distinct score explanations (stageLine).
+ * company_id, repeat and lead_id are filled by the set-based steps.
+ */
+const STAGE_COLUMNS = [
+  'n', ...LEAD_TEXT_COLUMNS, 'status', 'priority', 'lead_source', 'estimated_value', 'assigned_to', 'tags', 'custom_fields', 'score', 'scoring',
+  'dedupe_email', 'dedupe_linkedin',
+] as const;
+const CREATE_STAGE = `CREATE TEMP TABLE import_stage (
+    n int PRIMARY KEY, ${LEAD_TEXT_COLUMNS.map((c) => `${c} text`).join(', ')}, status int, priority int, lead_source int,
+    estimated_value numeric, assigned_to int, tags int[], custom_fields jsonb, score int, scoring int, dedupe_email text, dedupe_linkedin text,
+    company_id int, repeat boolean NOT NULL DEFAULT false, lead_id int
+  ) ON COMMIT DROP`;
+
+/** One row's COPY line (the columns of STAGE_COLUMNS, in order). */
+function stageLine(n: number, v: LeadValues, scoringRef: number): string {
+  const { lead } = v;
+  let line = String(n);
+  for (const name of LEAD_TEXT_COLUMNS) line += `\t${copyText(lead[name])}`;
+  return `${line}\t${lead.status ?? DEFAULT_STATUS}\t${lead.priority ?? DEFAULT_PRIORITY}\t${copyNumber(lead.lead_source)}\t${copyNumber(lead.estimated_value)}\t${copyNumber(lead.assigned_to)}\t{${v.tagIds.join(',')}}\t${copyText(JSON.stringify(lead.custom_fields))}\t${v.score}\t${scoringRef}\t${copyText(lead.dedupe_email)}\t${copyText(lead.dedupe_linkedin)}\n`;
+}
+
+const COPY_CHUNK_CHARS = 64 * 1024;
+
+/** Streams the batch into a fresh import_stage with COPY FROM STDIN, in chunks of about 64 KiB. */
+async function copyIntoStage(client: pg.PoolClient, values: LeadValues[], scoringRefs: Int32Array): Promise<void> {
+  await client.query(CREATE_STAGE);
+  const stream = client.query(copyFrom(`COPY import_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
+  async function* lines() {
+    let chunk = '';
+    for (let n = 0; n < values.length; n++) {
+      chunk += stageLine(n, values[n]!, scoringRefs[n]!);
+      if (chunk.length >= COPY_CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await pipeline(Readable.from(lines()), stream);
+}
+
+/**
+ * Company names linked in bulk, found case-insensitively or created, and
+ * written into import_stage.company_id. Each name takes the same per-name
+ * advisory lock as lead/add's find-or-create (domain/leads/lead.service.ts),
+ * in sorted order (so two batches never wait on each other in a cycle), and
+ * is looked up only once it is held: a name created meanwhile is seen, never
+ * created twice. A new company is spelled as the batch's last row spells it.
+ */
+async function linkCompanies(client: pg.PoolClient, orgId: number): Promise<void> {
+  await client.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('company:' || $1::int || ':' || k, 0))
+       FROM (SELECT DISTINCT lower(company) AS k FROM import_stage WHERE company IS NOT NULL) AS names ORDER BY k`,
+    [orgId],
   );
-  return inserted;
+  await client.query(
+    `WITH names AS (SELECT lower(company) AS k, (array_agg(company ORDER BY n DESC))[1] AS name FROM import_stage WHERE company IS NOT NULL GROUP BY 1),
+          found AS (SELECT DISTINCT ON (lower(c.company_name)) lower(c.company_name) AS k, c.id FROM companies c
+                     WHERE c.org_id = $1 AND lower(c.company_name) IN (SELECT k FROM names) ORDER BY lower(c.company_name), c.id),
+          created AS (INSERT INTO companies (org_id, company_name) SELECT $1, name FROM names WHERE k NOT IN (SELECT k FROM found)
+                      RETURNING id, lower(company_name) AS k)
+     UPDATE import_stage s SET company_id = linked.id
+       FROM (SELECT k, id FROM found UNION ALL SELECT k, id FROM created) AS linked WHERE lower(s.company) = linked.k`,
+    [orgId],
+  );
+}
+
+/** A row sharing its email or LinkedIn key with an earlier row of the batch is that row's duplicate (a repeat). */
+const MARK_REPEATS = `UPDATE import_stage s SET repeat = true
+  FROM (SELECT n, dedupe_email, dedupe_linkedin, min(n) OVER (PARTITION BY dedupe_email) AS first_email,
+               min(n) OVER (PARTITION BY dedupe_linkedin) AS first_linkedin FROM import_stage) AS w
+ WHERE s.n = w.n AND ((w.dedupe_email IS NOT NULL AND w.first_email < w.n) OR (w.dedupe_linkedin IS NOT NULL AND w.first_linkedin < w.n))`;
+
+const LEAD_COLUMNS = `org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value,
+  assigned_to, tags, custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of, updated_at`;
+const stagedLead = (dedupe: string, duplicateOf: string) =>
+  `$1, $2, ${LEAD_TEXT_COLUMNS.map((c) => `s.${c}`).join(', ')}, s.company_id, s.status, s.priority, s.lead_source, s.estimated_value,
+   s.assigned_to, s.tags, s.custom_fields, s.score, ($3::jsonb[])[s.scoring], ${dedupe}, ${duplicateOf}, now()`;
+
+/**
+ * The batch's first rows of each key, inserted in file order with ON
+ * CONFLICT DO NOTHING: a lead whose email or LinkedIn key is taken (by a
+ * lead before the import, or one a concurrent writer just created) is not
+ * inserted. Each staged row that was gets its lead's id, matched by its
+ * first key (a keyless row cannot conflict). Answers the new leads' ids.
+ */
+async function insertFirstRows(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string[]): Promise<number[]> {
+  const firstKey = (t: string) => `COALESCE('e:' || ${t}.dedupe_email, 'l:' || ${t}.dedupe_linkedin)`;
+  const { rows } = await client.query<{ ids: number[] | null }>(
+    `WITH inserted AS (
+       INSERT INTO leads (${LEAD_COLUMNS})
+       SELECT ${stagedLead('s.dedupe_email, s.dedupe_linkedin', 'NULL')} FROM import_stage s WHERE NOT s.repeat ORDER BY s.n
+       ON CONFLICT DO NOTHING RETURNING id, dedupe_email, dedupe_linkedin),
+     matched AS (UPDATE import_stage s SET lead_id = i.id FROM inserted i WHERE NOT s.repeat AND ${firstKey('s')} = ${firstKey('i')})
+     SELECT array_agg(id ORDER BY id) AS ids FROM inserted`,
+    [orgId, actorId, scorings],
+  );
+  return rows[0]?.ids ?? [];
+}
+
+/** The staged rows that were not inserted: first the rows whose key a lead already held, then the repeats (file order within each). */
+async function stagedDuplicates(client: pg.PoolClient): Promise<{ n: number; company_id: number | null }[]> {
+  const { rows } = await client.query<{ n: number; company_id: number | null }>(
+    `SELECT n, company_id FROM import_stage
+      WHERE repeat OR (lead_id IS NULL AND (dedupe_email IS NOT NULL OR dedupe_linkedin IS NOT NULL)) ORDER BY repeat, n`,
+  );
+  return rows;
+}
+
+/** Duplicates accepted as leads of their own: they own no key and name the lead they duplicate. Answers their ids. */
+async function insertAcceptedDuplicates(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string[], accepted: { n: number; ownerId: number }[]) {
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO leads (${LEAD_COLUMNS})
+     SELECT ${stagedLead('NULL, NULL', 'd.owner_id')} FROM import_stage s JOIN unnest($4::int[], $5::int[]) AS d(n, owner_id) ON d.n = s.n ORDER BY s.n
+     RETURNING id`,
+    [orgId, actorId, scorings, accepted.map((a) => a.n), accepted.map((a) => a.ownerId)],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** A lead owning a dedupe key, as it stands (its scoring columns re-score a merge). */
@@ -301,15 +362,63 @@ async function mergeIntoOwners(client: pg.PoolClient, orgId: number, merges: { o
   );
 }
 
-const keysOf = (lead: ImportedLead) => [lead.dedupe_email && `e:${lead.dedupe_email}`, lead.dedupe_linkedin && `l:${lead.dedupe_linkedin}`].filter((k): k is string => !!k);
+const present = (value: string | null) => value !== null && value.trim() !== '';
+
+/**
+ * What the rules score reads of a lead (the factors of lead-scoring.ts:
+ * which contact channels and name parts are given, the job title, the
+ * company, the email's domain, the source, the value): leads alike in these
+ * have the same score and the same explanation, so a batch computes and
+ * sends each distinct explanation once. Text parts carry their length, so
+ * no two different leads share a key.
+ */
+function scoringKey(lead: ImportedLead): string {
+  const flags = `${+present(lead.email)}${+present(lead.phone_number)}${+present(lead.linkedin_url)}${+present(lead.first_name)}${+present(lead.last_name)}`;
+  const domain = emailDomainOf(lead.email) ?? '';
+  const title = present(lead.job_title) ? lead.job_title!.trim() : '';
+  const company = present(lead.company) ? lead.company!.trim() : '';
+  return `${flags}|${lead.lead_source}|${lead.estimated_value}|${domain.length}:${domain}|${title.length}:${title}|${company}`;
+}
+
+/**
+ * The batch's rows with their tag ids and rules scores, and the distinct
+ * ai_information values (as jsonb text) that import_stage.scoring indexes
+ * (1-based, as PostgreSQL arrays are).
+ */
+function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, at: string) {
+  const explained = new Map<string, { ref: number; score: number; scoring: object }>();
+  const scorings: string[] = [];
+  const scoringRefs = new Int32Array(rows.length);
+  const values: LeadValues[] = rows.map(({ lead }, n) => {
+    const key = scoringKey(lead);
+    let record = explained.get(key);
+    if (!record) {
+      const { score, scoring } = scoringRecord(lead, at);
+      scorings.push(JSON.stringify({ scoring }));
+      record = { ref: scorings.length, score, scoring };
+      explained.set(key, record);
+    }
+    scoringRefs[n] = record.ref;
+    return { lead, companyId: null, tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!), score: record.score, scoring: record.scoring };
+  });
+  return { values, scorings, scoringRefs };
+}
 
 /**
  * Writes one batch and moves the checkpoint, all in one transaction. The
- * job row is locked first and must still be at `from`: a second attempt
- * racing this one (a worker thought dead) waits, then finds the checkpoint
- * moved and gives up without writing anything.
+ * rows are streamed into a staging table (COPY) and written from there by
+ * set-based SQL: companies linked, repeats within the batch marked, new
+ * leads inserted, duplicates skipped, merged or accepted. The job row is
+ * locked once the rows are staged and must still be at `from`: a second
+ * attempt racing this one (a worker thought dead) waits, then finds the
+ * checkpoint moved and gives up without writing anything.
+ *
+ * `previous`: the commit of the batch before this one, still in flight.
+ * This batch stages its rows meanwhile, on its own connection, and takes
+ * the job row only once that commit has ended, so checkpoints advance one
+ * contiguous batch after another (a failed previous batch fails this one).
  */
-export async function commitImportBatch(db: Database, batch: ImportBatch): Promise<ImportCounts> {
+export async function commitImportBatch(db: Database, batch: ImportBatch, previous?: Promise<unknown>): Promise<ImportCounts> {
   const { orgId, jobId, actorId, policy } = batch;
   const at = new Date().toISOString();
   // tag names are created outside the batch's transaction: resolveTagIds upserts them (harmless if the batch rolls back)
@@ -320,60 +429,42 @@ export async function commitImportBatch(db: Database, batch: ImportBatch): Promi
     await resolveTagIds(db.pool, orgId, tagNames, labels);
     for (const [id, name] of labels.tags) tagIdOf.set(name.toLowerCase(), id);
   }
+  const { values, scorings, scoringRefs } = scoreBatch(batch.rows, tagIdOf, at);
   return transaction(db.pool, { actorId }, async (client) => {
+    await copyIntoStage(client, values, scoringRefs);
+    await previous;
     const job = await lockJobForStep(client, { orgId, jobId });
     if (!job || checkpointOf(job.checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
 
-    const companies = await companyIds(client, orgId, batch.rows.map((r) => r.lead.company).filter((c): c is string => c !== null));
-    const values: LeadValues[] = batch.rows.map(({ lead }) => ({
-      lead,
-      companyId: lead.company === null ? null : companies.get(lead.company.toLowerCase())!,
-      tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!),
-      ...scoringRecord(lead, at),
-    }));
-
-    // a row sharing a key with an earlier row of the batch is that row's duplicate
-    const seen = new Set<string>();
-    const first: LeadValues[] = [];
-    const repeats: LeadValues[] = [];
-    for (const v of values) {
-      const keys = keysOf(v.lead);
-      (keys.some((k) => seen.has(k)) ? repeats : first).push(v);
-      for (const k of keys) seen.add(k);
-    }
-    const inserted = first.length > 0 ? await insertLeads(client, orgId, actorId, first) : [];
+    await linkCompanies(client, orgId);
+    await client.query(MARK_REPEATS);
     /** the leads this batch created or merged into */
-    const written = inserted.map((r) => r.id);
-    const insertedKeys = new Set(inserted.flatMap((r) => [r.dedupe_email && `e:${r.dedupe_email}`, r.dedupe_linkedin && `l:${r.dedupe_linkedin}`]));
-    const isInserted = (v: LeadValues) => {
-      const keys = keysOf(v.lead);
-      return keys.length === 0 || insertedKeys.has(keys[0]!);
-    };
-    const duplicates = [...first.filter((v) => !isInserted(v)), ...repeats];
-    const counts: ImportCounts = { created: first.filter(isInserted).length, merged: 0, skipped: 0, failed: 0 };
+    const written = await insertFirstRows(client, orgId, actorId, scorings);
+    const counts: ImportCounts = { created: written.length, merged: 0, skipped: 0, failed: 0 };
     const errors = [...batch.errors];
+    const duplicateCount = values.length - written.length;
 
-    if (duplicates.length > 0 && policy !== 'skip') {
-      const ownerOf = await lockOwners(client, orgId, duplicates);
-      const rowOf = new Map(values.map((v, i) => [v, batch.rows[i]!.row]));
-      const owned: { owner: Owner; values: LeadValues }[] = [];
-      for (const v of duplicates) {
-        const owner = ownerOf(v.lead);
-        if (owner) owned.push({ owner, values: v });
+    if (duplicateCount > 0 && policy !== 'skip') {
+      const duplicates = (await stagedDuplicates(client)).map(({ n, company_id }) => ({ n, values: { ...values[n]!, companyId: company_id } }));
+      const ownerOf = await lockOwners(client, orgId, duplicates.map((d) => d.values));
+      const owned: { n: number; owner: Owner; values: LeadValues }[] = [];
+      for (const duplicate of duplicates) {
+        const owner = ownerOf(duplicate.values.lead);
+        if (owner) owned.push({ ...duplicate, owner });
         // the lead that held the key was deleted while this batch ran
-        else errors.push({ row: rowOf.get(v)!, column: null, reason: 'the matching lead was removed during the import; import this row again' });
+        else errors.push({ row: batch.rows[duplicate.n]!.row, column: null, reason: 'the matching lead was removed during the import; import this row again' });
       }
       if (policy === 'merge') {
         await mergeIntoOwners(client, orgId, owned, at);
         counts.merged = owned.length;
         written.push(...owned.map((o) => o.owner.id));
       } else {
-        const accepted = await insertLeads(client, orgId, actorId, owned.map((o) => o.values), owned.map((o) => o.owner.id));
-        counts.created += owned.length;
-        written.push(...accepted.map((r) => r.id));
+        const accepted = await insertAcceptedDuplicates(client, orgId, actorId, scorings, owned.map((o) => ({ n: o.n, ownerId: o.owner.id })));
+        counts.created += accepted.length;
+        written.push(...accepted);
       }
     } else {
-      counts.skipped = duplicates.length;
+      counts.skipped = duplicateCount;
     }
     // rows, not problems: a row may have several (one per column)
     counts.failed = new Set(errors.map((e) => e.row)).size;
