@@ -136,7 +136,7 @@ const copyNumber = (value: number | null) => (value === null ? '\\N' : String(va
  * connection never carries one over, and two batches on two connections
  * each see their own. `n` is the row's place in the batch (file order);
  * `scoring` indexes the batch's distinct score explanations (stageLine).
- * company_id, repeat and lead_id are filled by the set-based steps.
+ * company_id and repeat are filled by the set-based steps.
  */
 const STAGE_COLUMNS = [
   'n', ...LEAD_TEXT_COLUMNS, 'status', 'priority', 'lead_source', 'estimated_value', 'assigned_to', 'tags', 'custom_fields', 'score', 'scoring',
@@ -145,7 +145,7 @@ const STAGE_COLUMNS = [
 const CREATE_STAGE = `CREATE TEMP TABLE import_stage (
     n int PRIMARY KEY, ${LEAD_TEXT_COLUMNS.map((c) => `${c} text`).join(', ')}, status int, priority int, lead_source int,
     estimated_value numeric, assigned_to int, tags int[], custom_fields jsonb, score int, scoring int, dedupe_email text, dedupe_linkedin text,
-    company_id int, repeat boolean NOT NULL DEFAULT false, lead_id int
+    company_id int, repeat boolean NOT NULL DEFAULT false
   ) ON COMMIT DROP`;
 
 /** One row's COPY line (the columns of STAGE_COLUMNS, in order). */
@@ -212,40 +212,48 @@ const LEAD_COLUMNS = `org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, compa
   assigned_to, tags, custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of, updated_at`;
 const stagedLead = (dedupe: string, duplicateOf: string) =>
   `$1, $2, ${LEAD_TEXT_COLUMNS.map((c) => `s.${c}`).join(', ')}, s.company_id, s.status, s.priority, s.lead_source, s.estimated_value,
-   s.assigned_to, s.tags, s.custom_fields, s.score, ($3::jsonb[])[s.scoring], ${dedupe}, ${duplicateOf}, now()`;
+   s.assigned_to, s.tags, s.custom_fields, s.score, $3::jsonb -> (s.scoring - 1), ${dedupe}, ${duplicateOf}, now()`;
 
 /**
  * The batch's first rows of each key, inserted in file order with ON
  * CONFLICT DO NOTHING: a lead whose email or LinkedIn key is taken (by a
  * lead before the import, or one a concurrent writer just created) is not
- * inserted. Each staged row that was gets its lead's id, matched by its
- * first key (a keyless row cannot conflict). Answers the new leads' ids.
+ * inserted. Answers the new leads' ids.
  */
-async function insertFirstRows(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string[]): Promise<number[]> {
-  const firstKey = (t: string) => `COALESCE('e:' || ${t}.dedupe_email, 'l:' || ${t}.dedupe_linkedin)`;
+async function insertFirstRows(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string): Promise<number[]> {
   const { rows } = await client.query<{ ids: number[] | null }>(
     `WITH inserted AS (
        INSERT INTO leads (${LEAD_COLUMNS})
        SELECT ${stagedLead('s.dedupe_email, s.dedupe_linkedin', 'NULL')} FROM import_stage s WHERE NOT s.repeat ORDER BY s.n
-       ON CONFLICT DO NOTHING RETURNING id, dedupe_email, dedupe_linkedin),
-     matched AS (UPDATE import_stage s SET lead_id = i.id FROM inserted i WHERE NOT s.repeat AND ${firstKey('s')} = ${firstKey('i')})
+       ON CONFLICT DO NOTHING RETURNING id)
      SELECT array_agg(id ORDER BY id) AS ids FROM inserted`,
     [orgId, actorId, scorings],
   );
   return rows[0]?.ids ?? [];
 }
 
-/** The staged rows that were not inserted: first the rows whose key a lead already held, then the repeats (file order within each). */
-async function stagedDuplicates(client: pg.PoolClient): Promise<{ n: number; company_id: number | null }[]> {
+/**
+ * The staged rows that were not inserted (`inserted`: the new leads' ids):
+ * first the rows whose key a lead already held, then the repeats, in file
+ * order within each. A keyed row was inserted when the lead now holding its
+ * first key is one of the new ones; a keyless row always is.
+ */
+async function stagedDuplicates(client: pg.PoolClient, orgId: number, inserted: number[]): Promise<{ n: number; company_id: number | null }[]> {
   const { rows } = await client.query<{ n: number; company_id: number | null }>(
-    `SELECT n, company_id FROM import_stage
-      WHERE repeat OR (lead_id IS NULL AND (dedupe_email IS NOT NULL OR dedupe_linkedin IS NOT NULL)) ORDER BY repeat, n`,
+    `SELECT n, company_id FROM import_stage s
+      WHERE s.repeat
+         OR (s.dedupe_email IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM leads l WHERE l.org_id = $1 AND l.dedupe_email = s.dedupe_email AND l.id = ANY($2::int[])))
+         OR (s.dedupe_email IS NULL AND s.dedupe_linkedin IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM leads l WHERE l.org_id = $1 AND l.dedupe_linkedin = s.dedupe_linkedin AND l.id = ANY($2::int[])))
+      ORDER BY s.repeat, s.n`,
+    [orgId, inserted],
   );
   return rows;
 }
 
 /** Duplicates accepted as leads of their own: they own no key and name the lead they duplicate. Answers their ids. */
-async function insertAcceptedDuplicates(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string[], accepted: { n: number; ownerId: number }[]) {
+async function insertAcceptedDuplicates(client: pg.PoolClient, orgId: number, actorId: number | null, scorings: string, accepted: { n: number; ownerId: number }[]) {
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO leads (${LEAD_COLUMNS})
      SELECT ${stagedLead('NULL, NULL', 'd.owner_id')} FROM import_stage s JOIN unnest($4::int[], $5::int[]) AS d(n, owner_id) ON d.n = s.n ORDER BY s.n
@@ -382,8 +390,8 @@ function scoringKey(lead: ImportedLead): string {
 
 /**
  * The batch's rows with their tag ids and rules scores, and the distinct
- * ai_information values (as jsonb text) that import_stage.scoring indexes
- * (1-based, as PostgreSQL arrays are).
+ * ai_information values as one JSON array (sent once, parsed once), which
+ * import_stage.scoring indexes from 1.
  */
 function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, at: string) {
   const explained = new Map<string, { ref: number; score: number; scoring: object }>();
@@ -401,7 +409,7 @@ function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, at: string)
     scoringRefs[n] = record.ref;
     return { lead, companyId: null, tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!), score: record.score, scoring: record.scoring };
   });
-  return { values, scorings, scoringRefs };
+  return { values, scorings: `[${scorings.join(',')}]`, scoringRefs };
 }
 
 /**
@@ -445,7 +453,7 @@ export async function commitImportBatch(db: Database, batch: ImportBatch, previo
     const duplicateCount = values.length - written.length;
 
     if (duplicateCount > 0 && policy !== 'skip') {
-      const duplicates = (await stagedDuplicates(client)).map(({ n, company_id }) => ({ n, values: { ...values[n]!, companyId: company_id } }));
+      const duplicates = (await stagedDuplicates(client, orgId, written)).map(({ n, company_id }) => ({ n, values: { ...values[n]!, companyId: company_id } }));
       const ownerOf = await lockOwners(client, orgId, duplicates.map((d) => d.values));
       const owned: { n: number; owner: Owner; values: LeadValues }[] = [];
       for (const duplicate of duplicates) {
