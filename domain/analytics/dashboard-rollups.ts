@@ -38,6 +38,23 @@ export const LEAD_ASSIGNEE_DAYS: DailyRollup = {
   columns: { assigned_to: 'assigned_to', leads: '1' },
 };
 
+/**
+ * Deals per stage and assignee of their lead (assigned leads only), with the
+ * sum of their values. A live deal's assignee is its lead's, looked up as the
+ * dashboards join them.
+ */
+export const DEAL_ASSIGNEE_DAYS: DailyRollup = {
+  days: 'deal_assignee_days',
+  deltas: 'deal_rollup_deltas',
+  live: 'deals',
+  columns: {
+    stage_id: 'stage_id',
+    assigned_to: '(SELECT l.assigned_to FROM leads l WHERE l.id = deals.lead_id AND l.org_id = deals.org_id)',
+    deals: '1',
+    value_sum: 'value',
+  },
+};
+
 /** Deals per stage, with the sum of their values. */
 export const DEAL_STAGE_DAYS: DailyRollup = {
   days: 'deal_stage_days',
@@ -123,7 +140,12 @@ export async function foldDashboardRollups(db: Database): Promise<number> {
           by_stage AS (
             INSERT INTO deal_stage_days AS r (org_id, day, stage_id, deals, value_sum)
             SELECT org_id, day, stage_id, sum(deals), sum(value_sum) FROM folded GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (org_id, day, stage_id) DO UPDATE SET deals = r.deals + excluded.deals, value_sum = r.value_sum + excluded.value_sum)
+            ON CONFLICT (org_id, day, stage_id) DO UPDATE SET deals = r.deals + excluded.deals, value_sum = r.value_sum + excluded.value_sum),
+          by_assignee AS (
+            INSERT INTO deal_assignee_days AS r (org_id, stage_id, day, assigned_to, deals, value_sum)
+            SELECT org_id, stage_id, day, assigned_to, sum(deals), sum(value_sum) FROM folded WHERE assigned_to IS NOT NULL
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (org_id, stage_id, day, assigned_to) DO UPDATE SET deals = r.deals + excluded.deals, value_sum = r.value_sum + excluded.value_sum)
      SELECT count(*)::int AS folded FROM folded`,
   ];
   let folded = 0;

@@ -13,7 +13,7 @@ import { transaction } from '../platform/transaction.js';
 import { loadLeadLabels } from '../crm/lead-lookups.js';
 import { dateRangeConditions, dateRangeFilter, type DateBound } from '../platform/list-query.js';
 import type { Database } from '../platform/db.js';
-import { dailyRows, DEAL_STAGE_DAYS, LEAD_ASSIGNEE_DAYS, LEAD_STATUS_DAYS, type DailyRollup } from './dashboard-rollups.js';
+import { dailyRows, DEAL_ASSIGNEE_DAYS, DEAL_STAGE_DAYS, LEAD_ASSIGNEE_DAYS, LEAD_STATUS_DAYS, type DailyRollup } from './dashboard-rollups.js';
 
 export interface DateRange {
   start_date?: DateBound;
@@ -303,12 +303,11 @@ function topAssignees(db: Database, org: number, range: DateRange) {
                   WHERE assigned_to IS NOT NULL
                   GROUP BY assigned_to HAVING sum(leads) <> 0
                ), won AS (
-                 SELECT l.assigned_to AS user_id, count(*)::int AS deals_won, sum(d.value) AS won_value
-                   FROM deals d
-                   JOIN stages s ON s.id = d.stage_id AND s.org_id = d.org_id AND s.is_won
-                   JOIN leads l ON l.id = d.lead_id AND l.org_id = d.org_id
-                  WHERE d.org_id = ${org} AND l.assigned_to IS NOT NULL AND ${createdWithin('d.created_at', range)}
-                  GROUP BY l.assigned_to
+                 SELECT r.assigned_to AS user_id, sum(r.deals)::int AS deals_won, sum(r.value_sum) AS won_value
+                   FROM (${dailyRows(DEAL_ASSIGNEE_DAYS, org, range.start_date, range.end_date)}) r
+                   JOIN stages s ON s.id = r.stage_id AND s.org_id = ${org} AND s.is_won
+                  WHERE r.assigned_to IS NOT NULL
+                  GROUP BY r.assigned_to HAVING sum(r.deals) <> 0
                )
                SELECT u.id AS user_id, concat_ws(' ', u.first_name, u.last_name) AS name,
                       coalesce(a.leads_assigned, 0) AS leads_assigned, coalesce(w.deals_won, 0) AS deals_won,
