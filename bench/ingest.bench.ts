@@ -19,7 +19,7 @@ import { createApp } from '../api/app.js';
 import { createServices } from '../services/services.js';
 import { createApiKey } from '../domain/identity/auth.service.js';
 import { loadConfig } from '../domain/platform/config.js';
-import { createDatabase } from '../domain/platform/db.js';
+import { apiDatabaseOptions, createDatabase } from '../domain/platform/db.js';
 import { createLogger } from '../domain/platform/logger.js';
 import { createOrganization } from '../domain/identity/organization.service.js';
 import { startPrivatePostgres, TEST_CLUSTER } from '../scripts/infra/postgres.js';
@@ -53,8 +53,13 @@ function baselineApp(pool: pg.Pool, orgId: number) {
 }
 
 async function serveTarget(target: Target, databaseUrl: string, orgId: number) {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), CREDENTIALS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9) });
-  const database = createDatabase(databaseUrl, { max: POOL_SIZE });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(POOL_SIZE), JWT_SECRET: randomBytes(32).toString('hex'),
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', INGEST_RATE_LIMIT: String(1e9),
+  });
+  // the API's own pool settings (api/server.ts): without its statement_timeout, the request deadline's
+  // bound on statements would cost a SET round trip per query that production does not pay
+  const database = createDatabase(databaseUrl, apiDatabaseOptions(config));
   const fetch =
     target === 'lio' ? createApp({ config, database, logger: createLogger(config.LOG_LEVEL), services: createServices(config) }).fetch : baselineApp(database.pool, orgId).fetch;
   const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write(`${JSON.stringify({ port: info.port })}\n`));
