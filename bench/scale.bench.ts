@@ -13,6 +13,7 @@
 //   BENCH_RUNS           measured requests per case (default 30), spread over 3 interleaved rounds
 //   BENCH_KEEP_DATABASE  1: keep the seeded database and print its URL (to EXPLAIN queries by hand)
 //   BENCH_REUSE_URL      measure a database an earlier BENCH_KEEP_DATABASE=1 run seeded, skipping the seeding
+//   BENCH_CASES          measure only the cases whose name contains one of these comma-separated words (e.g. "search")
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -204,7 +205,11 @@ async function casesFor(pool: pg.Pool, orgId: number): Promise<Case[]> {
     [orgId],
   );
   const rep = rows[0]!.assigned_to;
-  const list = (name: string, query?: Record<string, string | number>): Case => ({ name, path: '/api/lead/list', query, target: LIST_TARGET_MS });
+  const listAt = (path: string) => (name: string, query?: Record<string, string | number>): Case => ({ name, path, query, target: LIST_TARGET_MS });
+  const list = listAt('/api/lead/list');
+  const companies = listAt('/api/company/list');
+  const contacts = listAt('/api/contact/list');
+  const globalSearch = listAt('/api/user/global-search');
   const dashboard = (name: string, path: string, query?: Record<string, string | number>): Case => ({ name, path, query, target: DASHBOARD_TARGET_MS });
   return [
     list('list: default (id DESC, page 1)'),
@@ -221,6 +226,13 @@ async function casesFor(pool: pg.Pool, orgId: number): Promise<Case[]> {
     list('list: page=5000 (offset 49,990)', { page: 5000 }),
     list('list: search_value=smith (common)', { search_value: 'smith' }),
     list('list: search_value=lead123456@ (rare)', { search_value: 'lead123456@' }),
+    list('list: search_value=acme (common company name)', { search_value: 'acme' }),
+    companies('companies: search_value=acme (common)', { search_value: 'acme' }),
+    companies('companies: search_value=company12345. (rare)', { search_value: 'company12345.' }),
+    contacts('contacts: search_value=contact 1 (common)', { search_value: 'contact 1' }),
+    contacts('contacts: search_value=contact12345@ (rare)', { search_value: 'contact12345@' }),
+    globalSearch('global search: smith (common lead name)', { search_value: 'smith' }),
+    globalSearch('global search: lead123456@ (rare)', { search_value: 'lead123456@' }),
     dashboard('overview: all time', '/api/dashboard/overview'),
     dashboard('overview: last 90 days', '/api/dashboard/overview', { start_date: isoDay(90), end_date: isoDay(0) }),
     dashboard('stats: no range (30-day series, all-time pipeline and assignees)', '/api/dashboard/stats'),
@@ -293,7 +305,9 @@ async function main() {
     const session = await login(database, JWT_SECRET, ADMIN_EMAIL, ADMIN_PASSWORD);
     const orgId = (await database.prisma.user.findUniqueOrThrow({ where: { email: ADMIN_EMAIL } })).org_id;
     const app = createApp({ config, database, logger: createLogger('silent'), services: createServices(config) });
-    await measure(app, session.access_token, await casesFor(database.pool, orgId));
+    const only = process.env.BENCH_CASES?.split(',');
+    const cases = (await casesFor(database.pool, orgId)).filter((c) => !only || only.some((word) => c.name.includes(word)));
+    await measure(app, session.access_token, cases);
   } finally {
     await database.close();
     if (scratch && keep) console.log(`\nkept the seeded database: BENCH_REUSE_URL=${scratch.url}`);

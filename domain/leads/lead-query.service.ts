@@ -5,7 +5,10 @@ import { Prisma, type Lead } from '../../generated/prisma/client.js';
 import type { Scope } from '../platform/auth-context.js';
 import type { Database } from '../platform/db.js';
 import { withConnection } from '../platform/transaction.js';
-import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
+import { leadSearchCondition } from '../crm/lead-search.js';
+import {
+  containsPattern, dateRangeConditions, estimatedSearchTotal, pageArgs, paged, smallSearchPage, type DateBound, type ListParams,
+} from '../platform/list-query.js';
 
 /** Columns a lead list may be sorted by; order_by is interpolated into SQL only from this list. */
 export const LEAD_SORTABLE_FIELDS = [
@@ -51,13 +54,7 @@ function assigneeCondition(scope: Pick<Scope, 'userId'>, assignedTo: number[] | 
 /** The organization's leads matching every given filter, as a WHERE condition. */
 export function leadFilterCondition(scope: Pick<Scope, 'orgId' | 'userId'>, filters: LeadFilters): Prisma.Sql {
   const conditions: Prisma.Sql[] = [Prisma.sql`org_id = ${scope.orgId}`];
-  if (filters.search_value) {
-    const pattern = containsPattern(filters.search_value);
-    // each of the four has a trigram index (lead_full_name is the expression of one), so a rare
-    // term is an index lookup instead of a scan of the organization's leads (docs/indexes.md)
-    conditions.push(Prisma.sql`(lead_full_name(first_name, last_name) ILIKE ${pattern} OR email ILIKE ${pattern}
-      OR company ILIKE ${pattern} OR phone_number ILIKE ${pattern})`);
-  }
+  if (filters.search_value) conditions.push(leadSearchCondition(filters.search_value));
   if (filters.score_min !== undefined) conditions.push(Prisma.sql`score >= ${filters.score_min}`);
   if (filters.score_max !== undefined) conditions.push(Prisma.sql`score <= ${filters.score_max}`);
   if (filters.assigned_to !== undefined) conditions.push(assigneeCondition(scope, filters.assigned_to));
@@ -97,19 +94,34 @@ export async function listLeads(
   filters: LeadFilters,
 ) {
   const where = leadFilterCondition(scope, filters);
-  const { skip, take } = pageArgs(params);
   const order = leadOrder(params);
-  // The page's ids first, then its rows: the ids of a page (deep ones too) come off an index alone,
-  // without reading the table rows of every skipped lead (docs/indexes.md).
-  const page = Prisma.sql`SELECT * FROM leads WHERE org_id = ${scope.orgId} AND id IN (
-    SELECT id FROM leads WHERE ${where} ORDER BY ${order} LIMIT ${take} OFFSET ${skip}
-  ) ORDER BY ${order}`;
-  const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
+  const rowsOf = (ids: Prisma.Sql) => Prisma.sql`SELECT * FROM leads WHERE org_id = ${scope.orgId} AND id IN (${ids}) ORDER BY ${order}`;
   // One connection, one statement after the other: in parallel, a slow search held two of the
   // pool's connections for its whole duration (issue 8 §5), for a few milliseconds saved on fast ones.
   return withConnection(db.pool, async (client) => {
-    const rows = await client.query<Lead>(page.text, page.values);
+    const read = async (query: Prisma.Sql) => (await client.query<Lead>(query.text, query.values)).rows;
+    if (filters.search_value) {
+      // a search term matching few leads: their page and exact count from one trigram index lookup
+      const sortColumns = params.order_by === 'id' ? Prisma.raw('id') : Prisma.raw(`id, "${params.order_by}"`);
+      const matching = Prisma.sql`SELECT ${sortColumns} FROM leads WHERE ${where}`;
+      const small = await smallSearchPage(client, matching, order, params);
+      if (small) return paged(await read(rowsOf(Prisma.sql`SELECT unnest(${small.ids}::int[])`)), small.total, params);
+      // a common term: its matches are dense, so the page below stops early; the total is estimated
+      return paged(await read(rowsOf(pageIds(where, order, params))), await estimatedSearchTotal(client, matching), params);
+    }
+    const rows = await read(rowsOf(pageIds(where, order, params)));
+    const count = Prisma.sql`SELECT count(*)::int AS total FROM leads WHERE ${where}`;
     const total = await client.query<{ total: number }>(count.text, count.values);
-    return paged(rows.rows, total.rows[0]!.total, params);
+    return paged(rows, total.rows[0]!.total, params);
   });
+}
+
+/**
+ * The page's ids: off an index alone (deep pages too), without reading the
+ * table rows of every skipped lead (docs/indexes.md); the page's rows are read
+ * by id after.
+ */
+function pageIds(where: Prisma.Sql, order: Prisma.Sql, params: Pick<ListParams, 'page' | 'limit'>): Prisma.Sql {
+  const { skip, take } = pageArgs(params);
+  return Prisma.sql`SELECT id FROM leads WHERE ${where} ORDER BY ${order} LIMIT ${take} OFFSET ${skip}`;
 }

@@ -89,6 +89,14 @@ describe('GET /api/user/global-search', () => {
     expect(limited.body.data.leads.map((l: { first_name: string }) => l.first_name)).toEqual([`${word}-11`, `${word}-10`, `${word}-9`]);
   });
 
+  it("matches a lead's full name, as the lead list's search does", async () => {
+    const tenant = await seedTenant(t);
+    const word = uniqueWord();
+    const lead = await t.database.prisma.lead.create({ data: { org_id: tenant.orgId, first_name: 'Ann', last_name: word } });
+    const res = await t.call('GET', '/api/user/global-search', { token: tenant.token, query: { search_value: `ANN ${word}` } });
+    expect(ids(res.body.data.leads)).toEqual([lead.id]);
+  });
+
   it('matches % and _ literally', async () => {
     const tenant = await seedTenant(t);
     const word = uniqueWord();

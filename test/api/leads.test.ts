@@ -1,10 +1,12 @@
 // §6.2 / §7.1 leads: create, read, update, delete, the list with every filter,
 // custom fields and the profile image. Each test seeds its own organizations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createLead } from '../../domain/leads/lead.service.js';
+import { EXACT_SEARCH_TOTAL_UP_TO } from '../../domain/platform/list-query.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedTenant, seedTwoTenants, uniqueEmail, type Tenant } from '../helpers/tenants.js';
 
@@ -399,6 +401,33 @@ describe('GET /api/lead/list', () => {
     // LIKE wildcards in the search are literal characters
     expect(await listIds(a, { search_value: '100%_' })).toEqual([initech.id]);
     expect(await listIds(a, { search_value: '%' })).toEqual([initech.id]);
+  });
+
+  it('counts a search exactly up to EXACT_SEARCH_TOTAL_UP_TO matches and estimates above, pages either way', async () => {
+    const tenant = await seedTenant(t);
+    const word = `qz${randomBytes(4).toString('hex')}`;
+    const seed = (from: number, count: number, score: number) =>
+      t.database.prisma.lead.createMany({
+        data: Array.from({ length: count }, (_, i) => ({ org_id: tenant.orgId, first_name: `${word}-${from + i}`, score })),
+      });
+    await seed(0, EXACT_SEARCH_TOTAL_UP_TO, 10);
+    const search = async (query: Record<string, string | number>) => {
+      const res = await t.call('GET', '/api/lead/list', { token: tenant.token, query: { search_value: word, limit: 3, ...query } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return { total: res.body.total, names: res.body.data.map((lead: { first_name: string }) => lead.first_name) };
+    };
+    const last = EXACT_SEARCH_TOTAL_UP_TO - 1;
+    expect(await search({})).toEqual({ total: EXACT_SEARCH_TOTAL_UP_TO, names: [`${word}-${last}`, `${word}-${last - 1}`, `${word}-${last - 2}`] });
+    expect(await search({ page: 2, order_in: 'ASC' })).toEqual({ total: EXACT_SEARCH_TOTAL_UP_TO, names: [`${word}-3`, `${word}-4`, `${word}-5`] });
+
+    // one more match: the total is PostgreSQL's estimate, never below the count just exceeded; the pages stay exact
+    await seed(EXACT_SEARCH_TOTAL_UP_TO, 1, 90);
+    const above = await search({ order_by: 'score' });
+    expect(above.total).toBeGreaterThan(EXACT_SEARCH_TOTAL_UP_TO);
+    expect(above.names).toEqual([`${word}-${EXACT_SEARCH_TOTAL_UP_TO}`, `${word}-${last}`, `${word}-${last - 1}`]);
+    expect((await search({ page: 2, order_in: 'ASC' })).names).toEqual([`${word}-3`, `${word}-4`, `${word}-5`]);
+    // a filter the search does not match still counts 0, exactly
+    expect(await search({ score_min: 95 })).toEqual({ total: 0, names: [] });
   });
 
   it('filters by score range', async () => {
