@@ -265,6 +265,36 @@ describe('dashboard rollups', () => {
     await expectExactFigures(sales);
   }, 120_000);
 
+  it("move a won deal with its lead's reassignment and deletion, leaving the pipeline as it was", async () => {
+    const sales = await seedOrganization();
+    const { prisma } = t.database;
+    const [first, second] = sales.users;
+    const lead = await prisma.lead.create({
+      data: { org_id: sales.tenant.orgId, first_name: 'Won', assigned_to: first!, created_at: new Date('2025-03-04T10:00:00Z') },
+    });
+    const won = sales.stages.find((s) => s.is_won)!;
+    await prisma.deal.create({
+      data: {
+        org_id: sales.tenant.orgId, lead_id: lead.id, pipeline_id: sales.pipelineId, stage_id: won.id, title: 'Won deal', value: 250,
+        expected_close_date: new Date('2025-12-31'), created_at: new Date('2025-03-05T10:00:00Z'),
+      },
+    });
+    const winners = async () => {
+      const data = (await t.call('GET', '/api/dashboard/stats', { token: sales.tenant.token, query: { start_date: '2025-03-01', end_date: '2025-03-31' } })).body.data;
+      const stage = data.pipelines[0].stages.find((s: { stage_id: number }) => s.stage_id === won.id);
+      return { pipeline: [stage.deal_count, stage.value], won: data.top_assignees.map((a: Record<string, number>) => [a.user_id, a.deals_won, a.won_value]) };
+    };
+    await foldAll(sales);
+    expect(await winners()).toEqual({ pipeline: [1, 250], won: [[first, 1, 250]] });
+    await prisma.lead.update({ where: { id: lead.id }, data: { assigned_to: second! } });
+    expect(await winners()).toEqual({ pipeline: [1, 250], won: [[second, 1, 250]] });
+    await foldAll(sales);
+    expect(await winners()).toEqual({ pipeline: [1, 250], won: [[second, 1, 250]] });
+    await prisma.lead.delete({ where: { id: lead.id } });
+    await foldAll(sales);
+    expect(await winners()).toEqual({ pipeline: [1, 250], won: [] });
+  });
+
   it('leave no delta for updates that change nothing they count', async () => {
     const sales = await seedOrganization();
     await addLeads(sales, randomSource(7), 20);
