@@ -78,8 +78,14 @@ function utf8SequenceLength(bytes: Uint8Array, i: number): number {
 
 /** Valid UTF-8 sequences as UTF-8, every other byte as Windows-1252. */
 export function decodeMixed(bytes: Uint8Array): string {
+  // an indexed loop that stops at the first non-ASCII byte: this runs for every cell of the file
   let ascii = true;
-  for (const b of bytes) if (b >= 0x80) ascii = false;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
   if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   try {
     return UTF8.decode(bytes);

@@ -14,13 +14,14 @@ import { mapHeader, readLeadRow, type ColumnMapping, type LeadImportParams } fro
 import { readImportRows, type ResumePoint, type SheetRow } from './lead-import-file.js';
 import {
   checkpointOf,
-  commitImportBatch,
   finishImportJob,
   loadRowContext,
   type ImportCheckpoint,
   type ImportCounts,
   type ImportRow,
   type RowError,
+  writeImportBatch,
+  type BatchWrite,
 } from './lead-import.service.js';
 import type { InflationLimits } from './zip-archive.js';
 
@@ -89,30 +90,30 @@ export async function importLeadSlice(deps: LeadImportDeps, ref: JobRef, options
   let lastRow = from.row;
   let resume: ResumePoint = from.resume;
 
-  // Two batches in flight: while one commits, the next is read, checked and copied into its staging table on a
-  // second connection, and the one after is read. Checkpoints still advance one contiguous batch after another:
-  // each batch takes the job row only once the batch before it has committed (commitImportBatch's `previous`).
-  let committing: Promise<void> | null = null;
-  let behind: Promise<void> | null = null;
+  // Two batches in flight: while one is written, the next is read, checked, staged and inserted on a second
+  // connection (writeImportBatch), and the one after is read. Checkpoints still advance one contiguous batch
+  // after another: each batch takes the job row only once the batch before it has committed.
+  let latest: BatchWrite | undefined;
+  const reported: Promise<void>[] = [];
   const settle = async () => {
-    const inFlight = [behind, committing];
-    committing = behind = null;
+    const inFlight = reported.splice(0);
+    latest = undefined;
     // both end before this returns, even when the first failed (a retry must not race either)
     const failure = (await Promise.allSettled(inFlight)).find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
   };
   const commit = async () => {
     // at most two: the older one must end before a third starts
-    await behind;
+    if (reported.length === 2) await reported.shift();
     const batch = { orgId, jobId, actorId: job.createdBy, policy: params.duplicates, rows: pending, errors, from, to: { row: lastRow, resume } };
     from = batch.to;
     pending = [];
     errors = [];
-    const written = commitImportBatch(db, batch, committing ?? undefined).then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
+    latest = writeImportBatch(db, batch, latest);
+    const written = latest.committed.then((counts: ImportCounts) => options.onBatch?.({ row: batch.to.row, ...counts }));
     // awaited by a later commit or settle(); until then a failure must not count as unhandled
     written.catch(() => undefined);
-    behind = committing;
-    committing = written;
+    reported.push(written);
   };
 
   const file = { key: job.inputKey, size: params.size, format: params.format };

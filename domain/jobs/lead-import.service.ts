@@ -134,38 +134,39 @@ const copyNumber = (value: number | null) => (value === null ? '\\N' : String(va
  * The staging table a batch is copied into: created in the batch's
  * transaction and dropped at its end (commit or rollback), so a pooled
  * connection never carries one over, and two batches on two connections
- * each see their own. `n` is the row's place in the batch (file order);
- * `scoring` indexes the batch's distinct score explanations (stageLine).
- * company_id and repeat are filled by the set-based steps.
+ * each see their own. `n` is the row's place in the batch (file order),
+ * `id` the id drawn for its lead (drawLeadIds);
+ * `scoring` indexes the batch's distinct score explanations (stageLine);
+ * repeat is set by MARK_REPEATS.
  */
 const STAGE_COLUMNS = [
-  'n', ...LEAD_TEXT_COLUMNS, 'status', 'priority', 'lead_source', 'estimated_value', 'assigned_to', 'tags', 'custom_fields', 'score', 'scoring',
+  'n', 'id', ...LEAD_TEXT_COLUMNS, 'company_id', 'status', 'priority', 'lead_source', 'estimated_value', 'assigned_to', 'tags', 'custom_fields', 'score', 'scoring',
   'dedupe_email', 'dedupe_linkedin',
 ] as const;
 const CREATE_STAGE = `CREATE TEMP TABLE import_stage (
-    n int PRIMARY KEY, ${LEAD_TEXT_COLUMNS.map((c) => `${c} text`).join(', ')}, status int, priority int, lead_source int,
+    n int PRIMARY KEY, id int, ${LEAD_TEXT_COLUMNS.map((c) => `${c} text`).join(', ')}, company_id int, status int, priority int, lead_source int,
     estimated_value numeric, assigned_to int, tags int[], custom_fields jsonb, score int, scoring int, dedupe_email text, dedupe_linkedin text,
-    company_id int, repeat boolean NOT NULL DEFAULT false
+    repeat boolean NOT NULL DEFAULT false
   ) ON COMMIT DROP`;
 
 /** One row's COPY line (the columns of STAGE_COLUMNS, in order). */
-function stageLine(n: number, v: LeadValues, scoringRef: number): string {
+function stageLine(n: number, id: number, v: LeadValues, scoringRef: number): string {
   const { lead } = v;
-  let line = String(n);
+  let line = `${n}\t${id}`;
   for (const name of LEAD_TEXT_COLUMNS) line += `\t${copyText(lead[name])}`;
-  return `${line}\t${lead.status ?? DEFAULT_STATUS}\t${lead.priority ?? DEFAULT_PRIORITY}\t${copyNumber(lead.lead_source)}\t${copyNumber(lead.estimated_value)}\t${copyNumber(lead.assigned_to)}\t{${v.tagIds.join(',')}}\t${copyText(JSON.stringify(lead.custom_fields))}\t${v.score}\t${scoringRef}\t${copyText(lead.dedupe_email)}\t${copyText(lead.dedupe_linkedin)}\n`;
+  return `${line}\t${copyNumber(v.companyId)}\t${lead.status ?? DEFAULT_STATUS}\t${lead.priority ?? DEFAULT_PRIORITY}\t${copyNumber(lead.lead_source)}\t${copyNumber(lead.estimated_value)}\t${copyNumber(lead.assigned_to)}\t{${v.tagIds.join(',')}}\t${copyText(JSON.stringify(lead.custom_fields))}\t${v.score}\t${scoringRef}\t${copyText(lead.dedupe_email)}\t${copyText(lead.dedupe_linkedin)}\n`;
 }
 
 const COPY_CHUNK_CHARS = 64 * 1024;
 
 /** Streams the batch into a fresh import_stage with COPY FROM STDIN, in chunks of about 64 KiB. */
-async function copyIntoStage(client: pg.PoolClient, values: LeadValues[], scoringRefs: Int32Array): Promise<void> {
+async function copyIntoStage(client: pg.PoolClient, values: LeadValues[], ids: number[], scoringRefs: Int32Array): Promise<void> {
   await client.query(CREATE_STAGE);
   const stream = client.query(copyFrom(`COPY import_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   async function* lines() {
     let chunk = '';
     for (let n = 0; n < values.length; n++) {
-      chunk += stageLine(n, values[n]!, scoringRefs[n]!);
+      chunk += stageLine(n, ids[n]!, values[n]!, scoringRefs[n]!);
       if (chunk.length >= COPY_CHUNK_CHARS) {
         yield chunk;
         chunk = '';
@@ -177,29 +178,53 @@ async function copyIntoStage(client: pg.PoolClient, values: LeadValues[], scorin
 }
 
 /**
- * Company names linked in bulk, found case-insensitively or created, and
- * written into import_stage.company_id. Each name takes the same per-name
- * advisory lock as lead/add's find-or-create (domain/leads/lead.service.ts),
- * in sorted order (so two batches never wait on each other in a cycle), and
- * is looked up only once it is held: a name created meanwhile is seen, never
- * created twice. A new company is spelled as the batch's last row spells it.
+ * Company names linked in bulk, found case-insensitively or created, in a
+ * short transaction of their own ahead of the batch's: the per-name locks
+ * are held only for it, so the next batch, which names the same companies,
+ * does not wait for this one to commit (a company a failed batch created
+ * stays, as its tags do, and its retry finds it). Each name takes the same
+ * per-name advisory lock as lead/add's find-or-create
+ * (domain/leads/lead.service.ts), in sorted order, and is looked up only
+ * once it is held: a name created meanwhile is seen, never created twice.
+ * A new company is spelled as the batch's last row spells it.
  */
-async function linkCompanies(client: pg.PoolClient, orgId: number): Promise<void> {
-  await client.query(
-    `SELECT pg_advisory_xact_lock(hashtextextended('company:' || $1::int || ':' || k, 0))
-       FROM (SELECT DISTINCT lower(company) AS k FROM import_stage WHERE company IS NOT NULL) AS names ORDER BY k`,
-    [orgId],
+async function linkCompanies(db: Database, orgId: number, actorId: number | null, rows: ImportRow[]): Promise<Map<string, number>> {
+  const byKey = new Map<string, string>();
+  for (const { lead } of rows) if (lead.company !== null) byKey.set(lead.company.toLowerCase(), lead.company);
+  const ids = new Map<string, number>();
+  if (byKey.size === 0) return ids;
+  const keys = [...byKey.keys()].sort();
+  const linked = await transaction(db.pool, { actorId }, async (client) => {
+    await client.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('company:' || $1::int || ':' || k, 0)) FROM unnest($2::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n`,
+      [orgId, keys],
+    );
+    return client.query<{ key: string; id: number }>(
+      `WITH names AS (SELECT k, name FROM unnest($2::text[], $3::text[]) AS t(k, name)),
+            found AS (SELECT DISTINCT ON (lower(c.company_name)) lower(c.company_name) AS key, c.id FROM companies c
+                       WHERE c.org_id = $1 AND lower(c.company_name) IN (SELECT k FROM names) ORDER BY lower(c.company_name), c.id),
+            created AS (INSERT INTO companies (org_id, company_name) SELECT $1, name FROM names WHERE k NOT IN (SELECT key FROM found)
+                        RETURNING lower(company_name) AS key, id)
+       SELECT key, id FROM found UNION ALL SELECT key, id FROM created`,
+      [orgId, keys, keys.map((k) => byKey.get(k)!)],
+    );
+  });
+  for (const row of linked.rows) ids.set(row.key, row.id);
+  return ids;
+}
+
+/**
+ * An id for each row's lead, drawn from the leads' sequence before the
+ * batch is written: batches draw one after another, so leads are numbered
+ * in file order although two batches insert at once. A row that becomes no
+ * lead leaves its id unused, as an insert ON CONFLICT DO NOTHING would.
+ */
+async function drawLeadIds(db: Database, count: number): Promise<number[]> {
+  const { rows } = await db.pool.query<{ ids: number[] }>(
+    `SELECT array_agg(id ORDER BY id) AS ids FROM (SELECT nextval(pg_get_serial_sequence('leads', 'id'))::int AS id FROM generate_series(1, $1)) AS drawn`,
+    [count],
   );
-  await client.query(
-    `WITH names AS (SELECT lower(company) AS k, (array_agg(company ORDER BY n DESC))[1] AS name FROM import_stage WHERE company IS NOT NULL GROUP BY 1),
-          found AS (SELECT DISTINCT ON (lower(c.company_name)) lower(c.company_name) AS k, c.id FROM companies c
-                     WHERE c.org_id = $1 AND lower(c.company_name) IN (SELECT k FROM names) ORDER BY lower(c.company_name), c.id),
-          created AS (INSERT INTO companies (org_id, company_name) SELECT $1, name FROM names WHERE k NOT IN (SELECT k FROM found)
-                      RETURNING id, lower(company_name) AS k)
-     UPDATE import_stage s SET company_id = linked.id
-       FROM (SELECT k, id FROM found UNION ALL SELECT k, id FROM created) AS linked WHERE lower(s.company) = linked.k`,
-    [orgId],
-  );
+  return rows[0]!.ids;
 }
 
 /** A row sharing its email or LinkedIn key with an earlier row of the batch is that row's duplicate (a repeat). */
@@ -208,10 +233,10 @@ const MARK_REPEATS = `UPDATE import_stage s SET repeat = true
                min(n) OVER (PARTITION BY dedupe_linkedin) AS first_linkedin FROM import_stage) AS w
  WHERE s.n = w.n AND ((w.dedupe_email IS NOT NULL AND w.first_email < w.n) OR (w.dedupe_linkedin IS NOT NULL AND w.first_linkedin < w.n))`;
 
-const LEAD_COLUMNS = `org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value,
+const LEAD_COLUMNS = `id, org_id, created_by, ${LEAD_TEXT_COLUMNS.join(', ')}, company_id, status, priority, lead_source, estimated_value,
   assigned_to, tags, custom_fields, score, ai_information, dedupe_email, dedupe_linkedin, duplicate_of, updated_at`;
 const stagedLead = (dedupe: string, duplicateOf: string) =>
-  `$1, $2, ${LEAD_TEXT_COLUMNS.map((c) => `s.${c}`).join(', ')}, s.company_id, s.status, s.priority, s.lead_source, s.estimated_value,
+  `s.id, $1, $2, ${LEAD_TEXT_COLUMNS.map((c) => `s.${c}`).join(', ')}, s.company_id, s.status, s.priority, s.lead_source, s.estimated_value,
    s.assigned_to, s.tags, s.custom_fields, s.score, $3::jsonb -> (s.scoring - 1), ${dedupe}, ${duplicateOf}, now()`;
 
 /**
@@ -238,9 +263,9 @@ async function insertFirstRows(client: pg.PoolClient, orgId: number, actorId: nu
  * order within each. A keyed row was inserted when the lead now holding its
  * first key is one of the new ones; a keyless row always is.
  */
-async function stagedDuplicates(client: pg.PoolClient, orgId: number, inserted: number[]): Promise<{ n: number; company_id: number | null }[]> {
-  const { rows } = await client.query<{ n: number; company_id: number | null }>(
-    `SELECT n, company_id FROM import_stage s
+async function stagedDuplicates(client: pg.PoolClient, orgId: number, inserted: number[]): Promise<number[]> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT n FROM import_stage s
       WHERE s.repeat
          OR (s.dedupe_email IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM leads l WHERE l.org_id = $1 AND l.dedupe_email = s.dedupe_email AND l.id = ANY($2::int[])))
@@ -249,7 +274,7 @@ async function stagedDuplicates(client: pg.PoolClient, orgId: number, inserted: 
       ORDER BY s.repeat, s.n`,
     [orgId, inserted],
   );
-  return rows;
+  return rows.map((r) => r.n);
 }
 
 /** Duplicates accepted as leads of their own: they own no key and name the lead they duplicate. Answers their ids. */
@@ -393,7 +418,7 @@ function scoringKey(lead: ImportedLead): string {
  * ai_information values as one JSON array (sent once, parsed once), which
  * import_stage.scoring indexes from 1.
  */
-function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, at: string) {
+function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, companyIdOf: Map<string, number>, at: string) {
   const explained = new Map<string, { ref: number; score: number; scoring: object }>();
   const scorings: string[] = [];
   const scoringRefs = new Int32Array(rows.length);
@@ -407,27 +432,99 @@ function scoreBatch(rows: ImportRow[], tagIdOf: Map<string, number>, at: string)
       explained.set(key, record);
     }
     scoringRefs[n] = record.ref;
-    return { lead, companyId: null, tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!), score: record.score, scoring: record.scoring };
+    const companyId = lead.company === null ? null : companyIdOf.get(lead.company.toLowerCase())!;
+    return { lead, companyId, tagIds: lead.tags.map((name) => tagIdOf.get(name.toLowerCase())!), score: record.score, scoring: record.scoring };
   });
   return { values, scorings: `[${scorings.join(',')}]`, scoringRefs };
 }
 
+/** A batch being written: its steps the next batch waits for. */
+export interface BatchWrite {
+  /** the batch's email and LinkedIn keys */
+  keys: Set<string>;
+  /** settles once its leads' ids are drawn */
+  numbered: Promise<void>;
+  /** settles once its new leads are in (not yet committed) */
+  inserted: Promise<void>;
+  committed: Promise<ImportCounts>;
+}
+
+/** A step of a batch that another one waits for: resolved when done, rejected if the batch failed first. */
+function step() {
+  let done!: () => void;
+  let fail!: (err: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    fail = reject;
+  });
+  // awaited only by the next batch, if any
+  promise.catch(() => undefined);
+  return { promise, done, fail };
+}
+
+const keysOf = (rows: ImportRow[]) => {
+  const keys = new Set<string>();
+  for (const { lead } of rows) {
+    if (lead.dedupe_email !== null) keys.add(`e:${lead.dedupe_email}`);
+    if (lead.dedupe_linkedin !== null) keys.add(`l:${lead.dedupe_linkedin}`);
+  }
+  return keys;
+};
+
+const sharesKey = (a: Set<string>, b: Set<string>) => {
+  for (const key of a) if (b.has(key)) return true;
+  return false;
+};
+
 /**
  * Writes one batch and moves the checkpoint, all in one transaction. The
  * rows are streamed into a staging table (COPY) and written from there by
- * set-based SQL: companies linked, repeats within the batch marked, new
- * leads inserted, duplicates skipped, merged or accepted. The job row is
- * locked once the rows are staged and must still be at `from`: a second
- * attempt racing this one (a worker thought dead) waits, then finds the
- * checkpoint moved and gives up without writing anything.
+ * set-based SQL: repeats within the batch marked, new leads inserted,
+ * duplicates skipped, merged or accepted. The job row is locked at the end
+ * and must still be at `from`: an attempt racing this one (a worker thought
+ * dead) waits for it, then finds the checkpoint moved and rolls back, so
+ * nothing of it is ever committed.
  *
- * `previous`: the commit of the batch before this one, still in flight.
- * This batch stages its rows meanwhile, on its own connection, and takes
- * the job row only once that commit has ended, so checkpoints advance one
- * contiguous batch after another (a failed previous batch fails this one).
+ * `previous`: the batch before this one, still being written. This batch
+ * stages and inserts its rows meanwhile on its own connection (two batches'
+ * inserts run at once), but draws its ids after the previous one's, and
+ * takes the job row only once `previous` has committed, so checkpoints
+ * advance one contiguous batch after another and a failed previous batch
+ * fails this one. If the two batches share a key, this one inserts only
+ * after the previous one's inserts are done: it may then wait in PostgreSQL
+ * for the previous one's commit, never the other way round, which would be
+ * a deadlock no detector sees (half of it is a wait in JavaScript).
+ * lock_timeout is the safety net for such waits across two attempts of one
+ * job: an error and a retry instead of a hang.
  */
-export async function commitImportBatch(db: Database, batch: ImportBatch, previous?: Promise<unknown>): Promise<ImportCounts> {
+export function writeImportBatch(db: Database, batch: ImportBatch, previous?: BatchWrite): BatchWrite {
+  const keys = keysOf(batch.rows);
+  const numbered = step();
+  const inserted = step();
+  const committed = writeBatch(db, batch, previous, keys, { numbered: numbered.done, inserted: inserted.done }).catch((err: unknown) => {
+    numbered.fail(err);
+    inserted.fail(err);
+    throw err;
+  });
+  return { keys, numbered: numbered.promise, inserted: inserted.promise, committed };
+}
+
+/** commitImportBatch for a batch that follows no other batch in flight. */
+export const commitImportBatch = (db: Database, batch: ImportBatch): Promise<ImportCounts> => writeImportBatch(db, batch).committed;
+
+const LOCK_TIMEOUT = '60s';
+
+async function writeBatch(
+  db: Database,
+  batch: ImportBatch,
+  previous: BatchWrite | undefined,
+  keys: Set<string>,
+  reached: { numbered: () => void; inserted: () => void },
+) {
   const { orgId, jobId, actorId, policy } = batch;
+  await previous?.numbered;
+  const ids = batch.rows.length > 0 ? await drawLeadIds(db, batch.rows.length) : [];
+  reached.numbered();
   const at = new Date().toISOString();
   // tag names are created outside the batch's transaction: resolveTagIds upserts them (harmless if the batch rolls back)
   const tagNames = [...new Set(batch.rows.flatMap((r) => r.lead.tags))];
@@ -437,23 +534,24 @@ export async function commitImportBatch(db: Database, batch: ImportBatch, previo
     await resolveTagIds(db.pool, orgId, tagNames, labels);
     for (const [id, name] of labels.tags) tagIdOf.set(name.toLowerCase(), id);
   }
-  const { values, scorings, scoringRefs } = scoreBatch(batch.rows, tagIdOf, at);
-  return transaction(db.pool, { actorId }, async (client) => {
-    await copyIntoStage(client, values, scoringRefs);
-    await previous;
+  const companyIdOf = await linkCompanies(db, orgId, actorId, batch.rows);
+  const { values, scorings, scoringRefs } = scoreBatch(batch.rows, tagIdOf, companyIdOf, at);
+  return transaction(db.pool, { actorId, settings: { lock_timeout: LOCK_TIMEOUT } }, async (client) => {
+    await copyIntoStage(client, values, ids, scoringRefs);
+    await client.query(MARK_REPEATS);
+    if (previous && sharesKey(previous.keys, keys)) await previous.inserted;
+    /** the leads this batch created or merged into */
+    const written = await insertFirstRows(client, orgId, actorId, scorings);
+    reached.inserted();
+    await previous?.committed;
     const job = await lockJobForStep(client, { orgId, jobId });
     if (!job || checkpointOf(job.checkpoint).row !== batch.from.row) throw new CheckpointMovedError(jobId);
 
-    await linkCompanies(client, orgId);
-    await client.query(MARK_REPEATS);
-    /** the leads this batch created or merged into */
-    const written = await insertFirstRows(client, orgId, actorId, scorings);
     const counts: ImportCounts = { created: written.length, merged: 0, skipped: 0, failed: 0 };
     const errors = [...batch.errors];
     const duplicateCount = values.length - written.length;
-
     if (duplicateCount > 0 && policy !== 'skip') {
-      const duplicates = (await stagedDuplicates(client, orgId, written)).map(({ n, company_id }) => ({ n, values: { ...values[n]!, companyId: company_id } }));
+      const duplicates = (await stagedDuplicates(client, orgId, written)).map((n) => ({ n, values: values[n]! }));
       const ownerOf = await lockOwners(client, orgId, duplicates.map((d) => d.values));
       const owned: { n: number; owner: Owner; values: LeadValues }[] = [];
       for (const duplicate of duplicates) {

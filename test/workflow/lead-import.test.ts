@@ -13,7 +13,8 @@ import { createLeadImportActivities } from '../../activities/lead-import.activit
 import type { ImportSlice } from '../../domain/jobs/lead-import-slice.js';
 import { createFileStorage } from '../../domain/platform/file-storage.js';
 import { classifyImportFile } from '../../domain/jobs/lead-import-file.js';
-import { CheckpointMovedError, commitImportBatch, START_OF_FILE } from '../../domain/jobs/lead-import.service.js';
+import { CheckpointMovedError, commitImportBatch, loadRowContext, START_OF_FILE, writeImportBatch } from '../../domain/jobs/lead-import.service.js';
+import { mapHeader, readLeadRow, type ImportedLead } from '../../domain/jobs/lead-import.js';
 import { createLead } from '../../domain/leads/lead.service.js';
 import { scoreLead } from '../../domain/leads/lead-scoring.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -255,6 +256,48 @@ describe('lead import workflow (in-process worker)', () => {
     });
     await expect(stale).rejects.toBeInstanceOf(CheckpointMovedError);
     expect(await t.database.prisma.lead.count({ where: { org_id: tenant.orgId } })).toBe(19);
+  });
+
+  it('writes two batches at once, in parallel where their keys differ, committing them in order; a batch behind a failed one writes nothing', async () => {
+    const tenant = await seedTenant(t);
+    const job = await t.database.prisma.job.create({
+      data: {
+        org_id: tenant.orgId, type: 'lead_import', workflow_id: `lead_import:${tenant.orgId}:pairs`, input_key: 'unused', created_by: tenant.adminId,
+        params: { file_name: 'pairs.csv', format: 'csv', size: 1, duplicates: 'skip' },
+      },
+    });
+    const context = await loadRowContext(t.database, tenant.orgId);
+    const mapping = mapHeader(['Email', 'First Name'])!;
+    let row = 1;
+    const rowsOf = (cells: [string, string][]) =>
+      cells.map(([email, name]) => ({ row: ++row, lead: (readLeadRow([email, name], mapping, context) as { lead: ImportedLead }).lead }));
+    const at = (r: number) => ({ row: r, resume: { row: r, offset: r * 10 } });
+    const batchOf = (rows: ReturnType<typeof rowsOf>, from: ReturnType<typeof at>) =>
+      ({ orgId: tenant.orgId, jobId: job.id, actorId: null, policy: 'skip' as const, rows, errors: [], from, to: at(row) });
+
+    // the second batch repeats both keys of the first, in the opposite order: it inserts once the first has, and skips them
+    const first = writeImportBatch(t.database, batchOf(rowsOf([['a@pair.example', 'Ann'], ['b@pair.example', 'Bob'], ['', 'Keyless']]), START_OF_FILE));
+    const second = writeImportBatch(t.database, batchOf(rowsOf([['b@pair.example', 'Bob'], ['a@pair.example', 'Ann'], ['c@pair.example', 'Cy']]), at(4)), first);
+    // keys apart: the fourth batch inserts while the third is being written
+    const third = writeImportBatch(t.database, batchOf(rowsOf([['d@pair.example', 'Di']]), at(7)), second);
+    const fourth = writeImportBatch(t.database, batchOf(rowsOf([['e@pair.example', 'Ed']]), at(8)), third);
+    expect(await Promise.all([first.committed, second.committed, third.committed, fourth.committed])).toEqual([
+      { created: 3, merged: 0, skipped: 0, failed: 0 },
+      { created: 1, merged: 0, skipped: 2, failed: 0 },
+      { created: 1, merged: 0, skipped: 0, failed: 0 },
+      { created: 1, merged: 0, skipped: 0, failed: 0 },
+    ]);
+    const leads = await leadsOf(t, tenant);
+    expect(leads.map((l) => l.email)).toEqual(['a@pair.example', 'b@pair.example', null, 'c@pair.example', 'd@pair.example', 'e@pair.example']);
+    expect(await t.database.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ processed: 8, created: 6, skipped: 2, checkpoint: at(9) });
+
+    // a stale batch (its range is committed) fails, and the batch written behind it writes nothing either
+    const stale = writeImportBatch(t.database, batchOf(rowsOf([['f@pair.example', 'Flo']]), START_OF_FILE));
+    const behind = writeImportBatch(t.database, batchOf(rowsOf([['g@pair.example', 'Gil']]), at(10)), stale);
+    await expect(stale.committed).rejects.toBeInstanceOf(CheckpointMovedError);
+    await expect(behind.committed).rejects.toBeInstanceOf(CheckpointMovedError);
+    expect(await t.database.prisma.lead.count({ where: { org_id: tenant.orgId } })).toBe(6);
+    expect(await t.database.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ processed: 8, checkpoint: at(9) });
   });
 
   it('fails the job with a clear message when a workbook has no header row', async () => {
