@@ -30,6 +30,14 @@ export const LEAD_STATUS_DAYS: DailyRollup = {
   columns: { status: 'status', lead_source: 'lead_source', leads: '1', score_sum: 'score' },
 };
 
+/** Leads per day. */
+export const LEAD_DAYS: DailyRollup = {
+  days: 'lead_days',
+  deltas: 'lead_rollup_deltas',
+  live: 'leads',
+  columns: { leads: '1' },
+};
+
 /** Leads per assignee (null: unassigned). */
 export const LEAD_ASSIGNEE_DAYS: DailyRollup = {
   days: 'lead_assignee_days',
@@ -133,7 +141,11 @@ export async function foldDashboardRollups(db: Database): Promise<number> {
           by_assignee AS (
             INSERT INTO lead_assignee_days AS r (org_id, day, assigned_to, leads)
             SELECT org_id, day, assigned_to, sum(leads) FROM folded GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (org_id, day, assigned_to) DO UPDATE SET leads = r.leads + excluded.leads)
+            ON CONFLICT (org_id, day, assigned_to) DO UPDATE SET leads = r.leads + excluded.leads),
+          by_day AS (
+            INSERT INTO lead_days AS r (org_id, day, leads)
+            SELECT org_id, day, sum(leads) FROM folded GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (org_id, day) DO UPDATE SET leads = r.leads + excluded.leads)
      -- data-modifying WITH parts run to completion whether or not the query reads them
      SELECT count(*)::int AS folded FROM folded`,
     `WITH folded AS (DELETE FROM deal_rollup_deltas RETURNING *),

@@ -13,7 +13,7 @@ import { transaction } from '../platform/transaction.js';
 import { loadLeadLabels } from '../crm/lead-lookups.js';
 import { dateRangeConditions, dateRangeFilter, type DateBound } from '../platform/list-query.js';
 import type { Database } from '../platform/db.js';
-import { dailyRows, DEAL_ASSIGNEE_DAYS, DEAL_STAGE_DAYS, LEAD_ASSIGNEE_DAYS, LEAD_STATUS_DAYS, type DailyRollup } from './dashboard-rollups.js';
+import { dailyRows, DEAL_ASSIGNEE_DAYS, DEAL_STAGE_DAYS, LEAD_ASSIGNEE_DAYS, LEAD_DAYS, LEAD_STATUS_DAYS, type DailyRollup } from './dashboard-rollups.js';
 
 export interface DateRange {
   start_date?: DateBound;
@@ -236,7 +236,7 @@ const daysSpanned = (range: Required<DateRange>) => {
 
 /** What the series counts: a rollup and its count column. */
 const SERIES = {
-  leads: { rollup: LEAD_STATUS_DAYS, count: 'leads' },
+  leads: { rollup: LEAD_DAYS, count: 'leads' },
   deals: { rollup: DEAL_STAGE_DAYS, count: 'deals' },
 } as const satisfies Record<string, { rollup: DailyRollup; count: string }>;
 
