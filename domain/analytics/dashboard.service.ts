@@ -295,6 +295,8 @@ export async function dashboardStats(db: Database, scope: OrgScope, range: DateR
  * won deals (created in the range) of their leads.
  */
 function topAssignees(db: Database, org: number, range: DateRange) {
+  // in each part of the rollup, so the won stages' rows are read off its (org_id, stage_id, day) index
+  const wonStages = Prisma.sql`stage_id IN (SELECT id FROM stages WHERE org_id = ${org} AND is_won)`;
   return aggregate<{ user_id: number; name: string; leads_assigned: number; deals_won: number; won_value: string }>(
     db,
     Prisma.sql`WITH assigned AS (
@@ -304,8 +306,7 @@ function topAssignees(db: Database, org: number, range: DateRange) {
                   GROUP BY assigned_to HAVING sum(leads) <> 0
                ), won AS (
                  SELECT r.assigned_to AS user_id, sum(r.deals)::int AS deals_won, sum(r.value_sum) AS won_value
-                   FROM (${dailyRows(DEAL_ASSIGNEE_DAYS, org, range.start_date, range.end_date)}) r
-                   JOIN stages s ON s.id = r.stage_id AND s.org_id = ${org} AND s.is_won
+                   FROM (${dailyRows(DEAL_ASSIGNEE_DAYS, org, range.start_date, range.end_date, wonStages)}) r
                   WHERE r.assigned_to IS NOT NULL
                   GROUP BY r.assigned_to HAVING sum(r.deals) <> 0
                )
