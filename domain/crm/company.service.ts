@@ -11,7 +11,7 @@ import { nameTokens, rankSimilar, SIMILARITY_WEIGHTS, websiteTokens } from './co
 import type { Database } from '../platform/db.js';
 import { ApiError, notFound } from '../platform/errors.js';
 import { IMAGE_TYPES, type FileStorage, type StoredFile } from '../platform/file-storage.js';
-import { containsPattern, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
+import { anyColumnContains, dateRangeConditions, pageArgs, paged, type DateBound, type ListParams } from '../platform/list-query.js';
 
 // Companies have no unique index on the name: every path that creates a
 // company by name (lead/add and ingestion, spreadsheet and HubSpot imports)
@@ -145,11 +145,8 @@ export function companyFilterCondition(scope: CompanyScope, filters: CompanyFilt
     const industries = filters.industry.map((industry) => industry.trim().toLowerCase());
     conditions.push(Prisma.sql`lower(trim(c.industry_type)) = ANY(${industries}::text[])`);
   }
-  if (filters.search_value) {
-    const pattern = containsPattern(filters.search_value);
-    conditions.push(Prisma.sql`(c.company_name ILIKE ${pattern} OR c.website ILIKE ${pattern}
-      OR c.city ILIKE ${pattern} OR c.country ILIKE ${pattern})`);
-  }
+  // each of the four has a trigram index (migration crm_search_trigram)
+  if (filters.search_value) conditions.push(anyColumnContains(['c.company_name', 'c.website', 'c.city', 'c.country'], filters.search_value));
   conditions.push(...dateRangeConditions('c.created_at', filters.start_date, filters.end_date));
   return Prisma.join(conditions, ' AND ');
 }

@@ -76,10 +76,26 @@ export function anyFieldContains<F extends string>(fields: readonly F[], text: s
   return { OR: fields.map((field) => ({ [field]: match }) as Record<F, typeof match>) };
 }
 
-/** `(a ILIKE '%text%' OR b ILIKE ...)` over SQL expressions (columns as written in the query), `text` matched literally. */
+/**
+ * Whether a trigram index can find the rows containing `text`: pg_trgm needs
+ * three letters or digits in a row. Without one it cannot narrow anything and
+ * its GIN index reads every entry (a rare 2-character term on 1,200,000 leads:
+ * 18 s, against ~1 s for reading the rows).
+ */
+const hasTrigram = (text: string) => /[\p{L}\p{N}]{3}/u.test(text);
+
+/**
+ * `(a ILIKE '%text%' OR b ILIKE ...)` over SQL expressions (columns as
+ * written in the query), `text` matched literally. A term without a trigram
+ * matches `(a || '')` instead: the same value, but no index expression, so
+ * PostgreSQL reads the rows (stopping early when a page fills) rather than
+ * the whole of the trigram indexes.
+ */
 export function anyColumnContains(columns: readonly string[], text: string): Prisma.Sql {
   const pattern = containsPattern(text);
-  return Prisma.sql`(${Prisma.join(columns.map((column) => Prisma.sql`${Prisma.raw(column)} ILIKE ${pattern}`), ' OR ')})`;
+  const indexed = hasTrigram(text);
+  const matches = columns.map((column) => Prisma.sql`${Prisma.raw(indexed ? column : `(${column} || '')`)} ILIKE ${pattern}`);
+  return Prisma.sql`(${Prisma.join(matches, ' OR ')})`;
 }
 
 /**
