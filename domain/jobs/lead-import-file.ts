@@ -199,6 +199,12 @@ export interface ResumePoint {
   offset: number;
 }
 
+const UTF8_BOM_LATIN1 = String.fromCharCode(...UTF8_BOM);
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A cell's bytes read as Latin-1, decoded as decodeMixed decodes them (an ASCII cell is already its text). */
+const latin1Cell = (cell: string) => (NON_ASCII.test(cell) ? decodeMixed(Buffer.from(cell, 'latin1')) : cell);
+
 /**
  * CSV rows from `from`: cells decoded per byte sequence, stray quotes kept,
  * short and long rows taken as they are; a record the parser cannot read
@@ -209,8 +215,10 @@ export async function* readCsvRows(source: Readable, from: ResumePoint): AsyncGe
   let skipBom = from.offset === 0;
   // records the parser gave up on, in file order, handed out between the records around them
   const skipped: SheetRow[] = [];
-  const options: Options<SheetRow, Uint8Array[]> = {
-    encoding: null,
+  const options: Options<SheetRow, string[]> = {
+    // Latin-1 is one character per byte: the parser hands out each cell's bytes as a string without a Buffer per
+    // cell, and the bytes are decoded per sequence only for a cell that has a non-ASCII one (latin1Cell)
+    encoding: 'latin1',
     bom: false,
     relax_quotes: true,
     relax_column_count: true,
@@ -219,11 +227,7 @@ export async function* readCsvRows(source: Readable, from: ResumePoint): AsyncGe
     // both run synchronously in file order, so row numbers follow the file
     on_record: (record, context): SheetRow => {
       row += 1;
-      // encoding null: fields arrive as bytes, decoded here per byte sequence
-      const cells = record.map((field, i) => {
-        if (i === 0 && skipBom && startsWith(field, UTF8_BOM)) return decodeMixed(field.subarray(3));
-        return decodeMixed(field);
-      });
+      const cells = record.map((field, i) => latin1Cell(i === 0 && skipBom && field.startsWith(UTF8_BOM_LATIN1) ? field.slice(3) : field));
       skipBom = false;
       return { row, cells, resume: { row, offset: from.offset + context.bytes } };
     },
@@ -233,7 +237,7 @@ export async function* readCsvRows(source: Readable, from: ResumePoint): AsyncGe
       return undefined;
     },
   };
-  // the typings assume string fields; with encoding null they are bytes
+  // on_record turns each record into a SheetRow, which parse's typings do not follow
   const parser = parse(options as unknown as Options);
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);
