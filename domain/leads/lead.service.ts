@@ -175,6 +175,34 @@ const writableInOneStatement = (scope: WriteScope, input: LeadInput, alongside: 
   !input.tags?.length;
 
 /**
+ * A lead's columns as Prisma knows them (the Lead type), named rather than
+ * `*` in the prepared one-statement path: a column a later migration adds then
+ * does not change the statement's result, which PostgreSQL refuses for a
+ * prepared statement ("cached plan must not change result type").
+ */
+const LEAD_COLUMNS = Object.values(Prisma.LeadScalarFieldEnum).map((column) => `"${column}"`).join(', ');
+
+/**
+ * The one-statement texts (one per set of fields clients send) are prepared
+ * by name on each pooled connection, so PostgreSQL parses and plans each once
+ * per connection instead of once per request (planning measured 0.24 ms of the
+ * statement's 0.56 ms). Bounded: clients sending every combination of fields
+ * must not grow each connection's prepared statements without end; texts
+ * beyond the bound are sent unnamed, parsed and planned each time.
+ */
+const MAX_PREPARED_INGEST_STATEMENTS = 64;
+const preparedIngestStatements = new Map<string, string>();
+
+function preparedIngestStatementName(text: string): string | undefined {
+  let name = preparedIngestStatements.get(text);
+  if (name === undefined && preparedIngestStatements.size < MAX_PREPARED_INGEST_STATEMENTS) {
+    name = `lead_ingest_${preparedIngestStatements.size}`;
+    preparedIngestStatements.set(text, name);
+  }
+  return name;
+}
+
+/**
  * The request counted against `rateLimit`, the company linked by name, and
  * the lead with its outbox row inserted, in ONE statement (data-modifying
  * CTEs; a single statement is atomic, so no BEGIN/COMMIT): one round trip for
@@ -203,20 +231,18 @@ async function insertCountedLead(
   const company = companyName
     ? { cte: `company AS (SELECT id FROM companies WHERE org_id = $${values.push(orgId)} AND lower(company_name) = lower($${values.push(companyName)}) ORDER BY id LIMIT 1),`, column: ', company_id', value: ', (SELECT id FROM company)', found: 'EXISTS (SELECT 1 FROM company)' }
     : { cte: '', column: input.company === undefined ? '' : ', company_id', value: input.company === undefined ? '' : ', NULL', found: 'true' };
-  const { rows } = await db.pool.query<Lead & { counted_hits: number; counted_seconds_left: number }>(
-    `WITH ${rateLimitHitCte('$1', '$2')},
+  const text = `WITH ${rateLimitHitCte('$1', '$2')},
      ${company.cte}
      lead AS (
        INSERT INTO leads (${names.map((n) => `"${n}"`).join(', ')}${company.column}, updated_at)
        SELECT ${names.map((_, i) => `$${i + first}`).join(', ')}${company.value}, now()
          FROM hit WHERE hit.hits <= $3 AND ${company.found}
        ON CONFLICT DO NOTHING
-       RETURNING *
+       RETURNING ${LEAD_COLUMNS}
      )${scoring === 'workflow' ? `, ${SCORE_OUTBOX_CTE}` : ''}
      SELECT hit.hits AS counted_hits, hit.seconds_left AS counted_seconds_left, lead.*
-       FROM hit LEFT JOIN lead ON true`,
-    values,
-  );
+       FROM hit LEFT JOIN lead ON true`;
+  const { rows } = await db.pool.query<Lead & { counted_hits: number; counted_seconds_left: number }>({ name: preparedIngestStatementName(text), text, values });
   const { counted_hits, counted_seconds_left, ...written } = rows[0]!;
   assertWithinLimit(rateLimit, { hits: counted_hits, seconds_left: counted_seconds_left });
   return written.id === null ? null : written;
