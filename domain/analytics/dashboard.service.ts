@@ -177,7 +177,7 @@ function leadCells(db: Database, org: number, range: DateRange) {
 }
 
 async function leadCount(db: Database, org: number) {
-  const [row] = await aggregate<{ total: number }>(db, Prisma.sql`SELECT coalesce(sum(leads), 0)::int AS total FROM (${dailyRows(LEAD_STATUS_DAYS, org)}) r`);
+  const [row] = await aggregate<{ total: number }>(db, Prisma.sql`SELECT coalesce(sum(leads), 0)::int AS total FROM (${dailyRows(LEAD_DAYS, org)}) r`);
   return row!.total;
 }
 
