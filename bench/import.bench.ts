@@ -104,6 +104,8 @@ async function main() {
       JWT_SECRET: randomBytes(32).toString('hex'),
       CREDENTIALS_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'error',
+      // 1,000,000 rows are a 108 MiB file, past the default upload limit of 100 MiB
+      IMPORT_MAX_BYTES: String(1024 ** 3),
     };
     const database = createDatabase(scratch.url, { max: 2 });
     const password = randomBytes(12).toString('hex');
