@@ -22,7 +22,7 @@ function hostOf(url: string | undefined): string | null {
 }
 
 export function clientIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
-  if (c.var.deps.config.TRUST_PROXY) {
+  if (c.get('deps').config.TRUST_PROXY) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
   }
@@ -40,16 +40,16 @@ export const requireAuth =
     const apiKey = mode === 'bearer_or_api_key' ? c.req.header('x-api-key') : undefined;
     if (apiKey) {
       const origin: RequestOrigin = { ip: clientIp(c), domain: hostOf(c.req.header('origin') ?? c.req.header('referer')) };
-      c.set('auth', await authenticateApiKey(c.var.deps.database, apiKey, origin));
+      c.set('auth', await authenticateApiKey(c.get('deps').database, apiKey, origin));
       return next();
     }
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
       throw new ApiError('unauthorized', mode === 'bearer' ? 'Missing bearer token' : 'API key or bearer token missing');
     }
-    const auth = await authenticateBearer(c.var.deps.database, c.var.deps.config.JWT_SECRET, token);
+    const auth = await authenticateBearer(c.get('deps').database, c.get('deps').config.JWT_SECRET, token);
     if (!auth) throw new ApiError('unauthorized', 'Invalid or expired token');
     c.set('auth', auth);
-    c.set('logger', c.var.logger.child({ orgId: auth.orgId, userId: auth.userId }));
+    c.set('logger', c.get('logger').child({ orgId: auth.orgId, userId: auth.userId }));
     return next();
   };

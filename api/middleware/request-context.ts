@@ -17,7 +17,7 @@ export const requestContext =
     c.header('X-Request-Id', requestId);
     await next();
     // the path only: query strings may carry search terms, and headers carry secrets
-    c.var.logger.info(
+    c.get('logger').info(
       { method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     );

@@ -63,7 +63,7 @@ async function readBoundedJson(c: Context<AppEnv>): Promise<string> {
 export const boundedRequestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const contentType = c.req.header('content-type') ?? '';
   if (MULTIPART.test(contentType)) return next();
-  const maxBytes = c.var.deps.config.JSON_BODY_MAX_BYTES;
+  const maxBytes = c.get('deps').config.JSON_BODY_MAX_BYTES;
   const tooLarge = () => {
     throw new ApiError('payload_too_large', `The request body is larger than the limit of ${maxBytes} bytes`, { meta: { max_bytes: maxBytes } });
   };

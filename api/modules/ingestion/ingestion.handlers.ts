@@ -18,8 +18,9 @@ interface IngestOutcome {
 }
 
 export const ingestLeadHandler: RouteHandler<typeof ingestLeadRoute, AppEnv> = async (c) => {
-  const { config, database } = c.var.deps;
-  const { auth } = c.var;
+  // c.get, not c.var: Hono's c.var copies every variable into a new object on each read
+  const { config, database } = c.get('deps');
+  const auth = c.get('auth');
   const rateLimit: RateLimitRule = { bucket: ingestBucket(auth), limit: config.INGEST_RATE_LIMIT, windowSeconds: 60 };
   const body = c.req.valid('json');
   const idempotencyKey = c.req.valid('header')['idempotency-key'];
