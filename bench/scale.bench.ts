@@ -1,4 +1,4 @@
-// `npm run bench:scale`: latency of the lead list and the dashboards at scale.
+// `npm run bench:scale`: latency of the lead, company and contact lists, the global search and the dashboards at scale.
 // A scratch database gets 1,000,000 leads, 100,000 companies, 100,000 deals
 // and 100,000 contacts in one organization (plus a second organization of
 // noise whose leads arrive over the same two years, so ids interleave as in a
